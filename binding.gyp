@@ -1,0 +1,30 @@
+{
+  "target_defaults": {
+    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+    "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+    "cflags": ["-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"]
+  },
+  "targets": [
+    {
+      "target_name": "memprobe",
+      "sources": [
+        "native/addon.cc",
+        "native/binding_support.cc",
+        "native/copy.cc",
+        "native/fault.cc",
+        "native/guard.cc",
+        "native/guard_binding.cc",
+        "native/machine.cc",
+        "native/memory_binding.cc",
+        "native/pages.cc",
+        "native/signal_copy.cc",
+        "native/stack_gap.cc",
+        "native/syscall_copy.cc"
+      ]
+    },
+    {
+      "target_name": "memprobe_bench_floor",
+      "sources": ["bench/native/floor.cc"]
+    }
+  ]
+}

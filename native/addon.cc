@@ -1,0 +1,46 @@
+// The addon's entry point: wires each area's exports and owns the per-environment data. Nothing else.
+#include <napi.h>
+
+#include <string.h>
+
+#include <mutex>
+#include <string>
+
+#include "binding_support.h"
+#include "guard.h"
+#include "guard_binding.h"
+#include "memory_binding.h"
+#include "stack_gap.h"
+
+namespace memprobe {
+
+namespace {
+
+Napi::Value SetSystemErrorClass(const Napi::CallbackInfo& info) {
+  static_cast<EnvData*>(info.Data())->system_error_class = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  static std::once_flag process_setup;
+  std::call_once(process_setup, StackGapInit);
+  const int error = GuardInstall();
+  if (error != 0) {
+    Napi::Error::New(env, std::string("memprobe: cannot install the SIGSEGV/SIGBUS handler: ") + strerror(error))
+        .ThrowAsJavaScriptException();
+    return exports;
+  }
+  EnvData* data = new EnvData();
+  env.SetInstanceData<EnvData>(data);  // deleted with the environment
+  exports.Set("setSystemErrorClass", Napi::Function::New(env, SetSystemErrorClass, "setSystemErrorClass", data));
+  InitMemory(env, exports, data);
+  InitGuard(env, exports, data);
+  return exports;
+}
+
+}  // namespace
+
+}  // namespace memprobe
+
+static Napi::Object InitMemprobe(Napi::Env env, Napi::Object exports) { return memprobe::Init(env, exports); }
+NODE_API_MODULE(NODE_GYP_MODULE_NAME, InitMemprobe)

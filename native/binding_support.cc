@@ -1,0 +1,20 @@
+#include "binding_support.h"
+
+#include <string.h>
+
+namespace memprobe {
+
+Napi::Value MakeSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall) {
+  const char* name = strerrorname_np(error);
+  const char* description = strerrordesc_np(error);
+  return data.system_error_class.New({Napi::String::New(env, syscall), Napi::String::New(env, name ? name : "UNKNOWN"),
+                                      Napi::Number::New(env, error),
+                                      Napi::String::New(env, description ? description : "unknown error")});
+}
+
+void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall) {
+  const Napi::Value exception = MakeSystemError(env, data, error, syscall);
+  if (!exception.IsEmpty()) napi_throw(env, exception);
+}
+
+}  // namespace memprobe

@@ -1,0 +1,20 @@
+// Shared by the binding files (the only files that know N-API): per-environment data and the one way
+// system-call failures become JavaScript errors.
+#pragma once
+
+#include <napi.h>
+
+namespace memprobe {
+
+// One per Node environment (the main thread and each worker), owned by the environment.
+struct EnvData {
+  Napi::Reference<Napi::ArrayBuffer> fault_state;  // where the synchronous copy writes its outcome
+  double* fault_slots = nullptr;                   // fault_state's bytes, slot by slot
+  Napi::FunctionReference system_error_class;      // lib/errors.ts SystemError, handed over once at load
+};
+
+// Throws `new SystemError(syscall, code, errno, description)` in the environment.
+void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall);
+Napi::Value MakeSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall);
+
+}  // namespace memprobe

@@ -1,0 +1,39 @@
+#include "copy.h"
+
+#include <signal.h>
+
+#include "signal_copy.h"
+#include "stack_gap.h"
+#include "syscall_copy.h"
+
+namespace memprobe {
+
+CopyOutcome CopyMemory(const CopyRequest& request) {
+  const size_t length = request.length;
+  if (length == 0) return CopySucceeded(0);
+
+  // Stop before the first page that would grow the stack; a read there wins over a write at the same offset.
+  size_t limit = length;
+  Access limited_side = Access::kRead;
+  if (!request.src.js_owned) limit = StackGapLimit(request.src.address, length);
+  if (!request.dst.js_owned) {
+    const size_t dst_limit = StackGapLimit(request.dst.address, length);
+    if (dst_limit < limit) limit = dst_limit, limited_side = Access::kWrite;
+  }
+
+  auto* dst = reinterpret_cast<uint8_t*>(request.dst.address);
+  const auto* src = reinterpret_cast<const uint8_t*>(request.src.address);
+  const bool by_signal = request.strategy == Strategy::kSignal;
+  CopyOutcome outcome = CopySucceeded(0);
+  if (limit > 0) {
+    outcome = by_signal ? SignalCopy(dst, src, limit)
+                        : SyscallCopy(dst, src, limit, SyscallSides{request.dst.js_owned, request.src.js_owned});
+  }
+  if (!outcome.ok || limit == length) return outcome;
+
+  const uintptr_t base = limited_side == Access::kRead ? request.src.address : request.dst.address;
+  return CopyFaulted(limit, Fault{by_signal ? FaultKind::kSegvMaperr : FaultKind::kEfault, by_signal ? SIGSEGV : 0,
+                                  limited_side, base + limit});
+}
+
+}  // namespace memprobe

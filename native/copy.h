@@ -1,0 +1,31 @@
+// One copy request, whatever the strategy: checks the stack gap, picks the strategy, reports the outcome.
+// Plain C++; the binding (memory_binding.cc) translates JavaScript arguments into a CopyRequest.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fault.h"
+
+namespace memprobe {
+
+enum class Strategy : uint8_t { kSignal = 0, kSyscall = 1 };
+
+struct Endpoint {
+  uintptr_t address;
+  bool js_owned;  // memory JavaScript owns: always accessible, never checked
+};
+
+struct CopyRequest {
+  Endpoint dst;
+  Endpoint src;
+  size_t length;
+  Strategy strategy;
+};
+
+// The caller has checked that neither range wraps past 2^64.
+CopyOutcome CopyMemory(const CopyRequest& request);
+
+}  // namespace memprobe

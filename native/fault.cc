@@ -1,0 +1,25 @@
+#include "fault.h"
+
+#include <signal.h>
+
+namespace memprobe {
+
+FaultKind FaultKindFromSignal(int signo, int si_code) {
+  if (signo == SIGBUS) {
+    // BUS_ADRALN cannot happen with alignment checking off; a machine-check error is an object error.
+    return si_code == BUS_OBJERR || si_code == BUS_MCEERR_AR || si_code == BUS_MCEERR_AO ? FaultKind::kBusObjerr
+                                                                                         : FaultKind::kBusAdrerr;
+  }
+  switch (si_code) {
+    case SEGV_MAPERR:
+      return FaultKind::kSegvMaperr;
+    case SEGV_PKUERR:
+      return FaultKind::kSegvPkuerr;
+    case SI_KERNEL:
+      return FaultKind::kNonCanonical;  // a general-protection fault: x86-64 reports non-canonical accesses so
+    default:
+      return FaultKind::kSegvAccerr;    // SEGV_ACCERR and the rarer protection codes (BNDERR, shadow stack...)
+  }
+}
+
+}  // namespace memprobe

@@ -1,0 +1,40 @@
+#include "guard_binding.h"
+
+#include "guard.h"
+
+namespace memprobe {
+
+namespace {
+
+Napi::Value GuardStatusBinding(const Napi::CallbackInfo& info) {
+  const GuardStatus status = GuardGetStatus();
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("installed", status.installed);
+  Napi::Object previous = Napi::Object::New(info.Env());
+  previous.Set("SIGSEGV", status.previous[0]);
+  previous.Set("SIGBUS", status.previous[1]);
+  result.Set("previous", previous);
+  result.Set("reasserted", static_cast<double>(status.reasserted));
+  return result;
+}
+
+Napi::Value ReassertGuard(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), GuardReassert());
+}
+
+// Test hook: a plain load outside any guard, to show that a fault that is not ours still crashes.
+Napi::Value TouchUnguarded(const Napi::CallbackInfo& info) {
+  bool lossless;
+  const auto* p = reinterpret_cast<const volatile uint8_t*>(info[0].As<Napi::BigInt>().Uint64Value(&lossless));
+  return Napi::Number::New(info.Env(), *p);
+}
+
+}  // namespace
+
+void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
+  exports.Set("guardStatus", Napi::Function::New(env, GuardStatusBinding, "guardStatus", data));
+  exports.Set("reassertGuard", Napi::Function::New(env, ReassertGuard, "reassertGuard", data));
+  exports.Set("_touchUnguarded", Napi::Function::New(env, TouchUnguarded, "_touchUnguarded", data));
+}
+
+}  // namespace memprobe

@@ -1,0 +1,22 @@
+#include "machine.h"
+
+#include <cpuid.h>
+#include <unistd.h>
+
+namespace memprobe {
+
+namespace {
+Machine Probe() {
+  Machine machine{static_cast<size_t>(sysconf(_SC_PAGESIZE)), false};
+  unsigned eax, ebx, ecx, edx;
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) machine.has_erms = (ebx >> 9) & 1;
+  return machine;
+}
+}  // namespace
+
+const Machine& GetMachine() {
+  static const Machine machine = Probe();
+  return machine;
+}
+
+}  // namespace memprobe

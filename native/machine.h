@@ -1,0 +1,25 @@
+// Facts about the machine, read once at load time: page size and the CPU features the copy loop picks from.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace memprobe {
+
+struct Machine {
+  size_t page_size;
+  bool has_erms;  // fast `rep movsb` (enhanced REP MOVSB/STOSB)
+};
+
+// Filled on first use; safe to read from any thread afterwards (and from a signal handler once filled).
+const Machine& GetMachine();
+
+inline uintptr_t PageFloor(uintptr_t address) { return address & ~(uintptr_t)(GetMachine().page_size - 1); }
+
+// Bytes from `address` to the next page boundary.
+inline size_t BytesToPageEnd(uintptr_t address) {
+  const size_t page = GetMachine().page_size;
+  return page - (address & (page - 1));
+}
+
+}  // namespace memprobe

@@ -1,0 +1,22 @@
+// Page fixtures for tests, fuzzing and demos: anonymous mappings with chosen protections and file mappings.
+// Thin wrappers over mmap/mprotect/munmap that report errno instead of throwing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace memprobe {
+
+struct SystemCallResult {
+  uintptr_t value;      // the mapping's address, when it returns one
+  int error;            // errno, 0 on success
+  const char* syscall;  // the call that failed
+};
+
+// `protection` is a PROT_* combination.
+SystemCallResult MapAnonymous(size_t length, int protection);
+SystemCallResult MapFile(const char* path, size_t length, bool shared, bool writable);
+SystemCallResult Protect(uintptr_t address, size_t length, int protection);
+SystemCallResult Unmap(uintptr_t address, size_t length);
+
+}  // namespace memprobe

@@ -1,0 +1,77 @@
+#include "stack_gap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+
+#include "machine.h"
+
+namespace memprobe {
+
+namespace {
+
+// [low, high): addresses below [stack] the main thread's stack could grow into.
+uintptr_t g_gap_low = 0;
+uintptr_t g_gap_high = 0;
+
+bool Mapped(uintptr_t begin, uintptr_t end) {
+  // msync answers "is all of it mapped?" (ENOMEM if not) without touching or growing anything.
+  return msync(reinterpret_cast<void*>(begin), end - begin, MS_ASYNC) == 0 || errno != ENOMEM;
+}
+
+// First page in [begin, end) (page-aligned) that is not mapped, by bisection: O(log pages) msync calls.
+uintptr_t FirstUnmappedPage(uintptr_t begin, uintptr_t end) {
+  const size_t page = GetMachine().page_size;
+  if (Mapped(begin, end)) return end;
+  while (end - begin > page) {
+    const uintptr_t middle = begin + ((end - begin) / page / 2) * page;
+    if (Mapped(begin, middle)) {
+      begin = middle;
+    } else {
+      end = middle;
+    }
+  }
+  return begin;
+}
+
+}  // namespace
+
+void StackGapInit() {
+  FILE* maps = fopen("/proc/self/maps", "re");
+  if (maps == nullptr) return;
+  char line[512];
+  uintptr_t previous_end = 0;
+  while (fgets(line, sizeof line, maps) != nullptr) {
+    unsigned long start, end;
+    if (sscanf(line, "%lx-%lx", &start, &end) != 2) continue;
+    if (strstr(line, "[stack]") != nullptr) {
+      g_gap_low = previous_end;
+      g_gap_high = start;
+      break;
+    }
+    previous_end = end;
+  }
+  fclose(maps);
+  // The stack never grows past its rlimit: that bounds the gap when the mapping below is far away.
+  struct rlimit limit;
+  if (g_gap_high != 0 && getrlimit(RLIMIT_STACK, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < g_gap_high) {
+    g_gap_low = std::max<uintptr_t>(g_gap_low, PageFloor(g_gap_high - limit.rlim_cur));
+  }
+}
+
+size_t StackGapLimit(uintptr_t address, size_t length) {
+  const uintptr_t end = address + length;  // callers guarantee no wrap past 2^64
+  if (end <= g_gap_low || address >= g_gap_high) return length;
+  const uintptr_t begin = PageFloor(std::max(address, g_gap_low));
+  const uintptr_t stop = std::min(end, g_gap_high);
+  const uintptr_t first = FirstUnmappedPage(begin, PageFloor(stop - 1) + GetMachine().page_size);
+  if (first >= stop) return length;
+  return first <= address ? 0 : first - address;
+}
+
+}  // namespace memprobe

@@ -1,0 +1,126 @@
+#include "syscall_copy.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "machine.h"
+
+namespace memprobe {
+
+namespace {
+
+// The kernel moves at most MAX_RW_COUNT bytes per call.
+constexpr size_t kMaxPerCall = 0x7ffff000;
+
+enum class Direction { kRead, kWrite };  // readv: remote -> local; writev: local -> remote
+
+struct Transfer {
+  size_t copied;
+  bool faulted;  // stopped at `copied` on EFAULT
+  int error;     // another errno
+};
+
+ssize_t VmCall(Direction direction, pid_t pid, uintptr_t local, uintptr_t remote, size_t length) {
+  struct iovec local_iov = {reinterpret_cast<void*>(local), length};
+  struct iovec remote_iov = {reinterpret_cast<void*>(remote), length};
+  return direction == Direction::kRead ? process_vm_readv(pid, &local_iov, 1, &remote_iov, 1, 0)
+                                       : process_vm_writev(pid, &local_iov, 1, &remote_iov, 1, 0);
+}
+
+// Moves `length` bytes with as few calls as possible and finds the exact end of what can be moved: a call
+// that fails on a piece inside one page of each side proves the prefix ends there. Partial results and
+// failures of larger calls shrink the next call (halving), successes grow it back, so a fault costs O(log n)
+// calls and the fault-free path exactly one per kMaxPerCall bytes.
+Transfer MoveExact(Direction direction, pid_t pid, uintptr_t local, uintptr_t remote, size_t length) {
+  size_t offset = 0;
+  size_t step = kMaxPerCall;
+  while (offset < length) {
+    const size_t piece = std::min(BytesToPageEnd(local + offset), BytesToPageEnd(remote + offset));
+    const size_t attempt = std::min({length - offset, std::max(step, piece), kMaxPerCall});
+    const ssize_t moved = VmCall(direction, pid, local + offset, remote + offset, attempt);
+    if (moved > 0) {
+      offset += static_cast<size_t>(moved);
+      // A short result: the kernel most likely stopped at a bad page, so try the next piece alone.
+      step = static_cast<size_t>(moved) == attempt ? attempt * 2 : 0;
+      continue;
+    }
+    if (moved < 0 && errno != EFAULT) return Transfer{offset, false, errno};
+    if (attempt <= piece) return Transfer{offset, true, 0};
+    step = attempt / 2;
+  }
+  return Transfer{length, false, 0};
+}
+
+Fault EfaultAt(Access access, uintptr_t address) { return Fault{FaultKind::kEfault, 0, access, address}; }
+
+bool ReadableHere(uintptr_t address) {
+  uint8_t byte;
+  return VmCall(Direction::kRead, getpid(), reinterpret_cast<uintptr_t>(&byte), address, 1) == 1;
+}
+
+CopyOutcome FromTransfer(const Transfer& transfer, size_t length, Fault fault) {
+  if (transfer.error != 0) return CopyFailed(transfer.error, "process_vm_readv");
+  return transfer.faulted ? CopyFaulted(transfer.copied, fault) : CopySucceeded(length);
+}
+
+// Scratch memory for an overlapping copy: pages are only committed as far as the read gets.
+struct Scratch {
+  uint8_t* data = nullptr;
+  size_t size = 0;
+  explicit Scratch(size_t length) : size(length) {
+    void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    data = p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+  }
+  ~Scratch() {
+    if (data != nullptr) munmap(data, size);
+  }
+};
+
+// memmove semantics through the kernel: read all that can be read into scratch memory, then write it out.
+CopyOutcome BouncedCopy(uint8_t* dst, const uint8_t* src, size_t length) {
+  Scratch scratch(length);
+  if (scratch.data == nullptr) return CopyFailed(errno, "mmap");
+  const pid_t self = getpid();
+  const uintptr_t local = reinterpret_cast<uintptr_t>(scratch.data);
+  const Transfer read = MoveExact(Direction::kRead, self, local, reinterpret_cast<uintptr_t>(src), length);
+  if (read.error != 0) return CopyFailed(read.error, "process_vm_readv");
+  const Transfer written = MoveExact(Direction::kWrite, self, local, reinterpret_cast<uintptr_t>(dst), read.copied);
+  if (written.error != 0) return CopyFailed(written.error, "process_vm_writev");
+  if (written.faulted) {
+    return CopyFaulted(written.copied, EfaultAt(Access::kWrite, reinterpret_cast<uintptr_t>(dst) + written.copied));
+  }
+  if (read.faulted) {
+    return CopyFaulted(read.copied, EfaultAt(Access::kRead, reinterpret_cast<uintptr_t>(src) + read.copied));
+  }
+  return CopySucceeded(length);
+}
+
+}  // namespace
+
+CopyOutcome SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides sides) {
+  const uintptr_t d = reinterpret_cast<uintptr_t>(dst);
+  const uintptr_t s = reinterpret_cast<uintptr_t>(src);
+  if (d < s + length && s < d + length) return BouncedCopy(dst, src, length);
+  const pid_t self = getpid();
+  if (sides.src_owned && !sides.dst_owned) {
+    const Transfer t = MoveExact(Direction::kWrite, self, s, d, length);
+    if (t.error != 0) return CopyFailed(t.error, "process_vm_writev");
+    return FromTransfer(t, length, EfaultAt(Access::kWrite, d + t.copied));
+  }
+  const Transfer t = MoveExact(Direction::kRead, self, d, s, length);
+  // Both raw: the call cannot say which side it refused; when both would fail, the read is reported.
+  const bool read_side = !t.faulted || sides.dst_owned || !ReadableHere(s + t.copied);
+  return FromTransfer(t, length, EfaultAt(read_side ? Access::kRead : Access::kWrite, (read_side ? s : d) + t.copied));
+}
+
+CopyOutcome ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length) {
+  const Transfer t = MoveExact(Direction::kRead, pid, reinterpret_cast<uintptr_t>(local), remote, length);
+  return FromTransfer(t, length, EfaultAt(Access::kRead, remote + t.copied));
+}
+
+}  // namespace memprobe

@@ -1,0 +1,27 @@
+// The syscall strategy: process_vm_readv / process_vm_writev, on this process or another one. The kernel
+// checks every page, so nothing here can fault; a page it cannot reach ends the copy with EFAULT.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "fault.h"
+
+namespace memprobe {
+
+// Which sides JavaScript owns (always accessible) decides which call is made and which side a fault is on.
+struct SyscallSides {
+  bool dst_owned;
+  bool src_owned;
+};
+
+// Copies within this process like memmove. Same prefix as SignalCopy; faults are reported as EFAULT.
+CopyOutcome SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides sides);
+
+// Reads `length` bytes at `remote` in process `pid` into `local` (memory of ours that is always writable).
+// A refused range is a fault (EFAULT); EPERM, ESRCH and the like come back in CopyOutcome::error.
+CopyOutcome ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length);
+
+}  // namespace memprobe
