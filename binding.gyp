@@ -2,7 +2,8 @@
   "target_defaults": {
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
     "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
-    "cflags": ["-Wall", "-Wextra", "-Werror", "-fvisibility=hidden"]
+    "cflags": ["-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-flto=auto"],
+    "ldflags": ["-flto=auto"]
   },
   "targets": [
     {
@@ -11,12 +12,14 @@
         "native/addon.cc",
         "native/binding_support.cc",
         "native/copy.cc",
+        "native/copy_binding.cc",
         "native/fault.cc",
+        "native/forward_copy.cc",
         "native/guard.cc",
         "native/guard_binding.cc",
         "native/machine.cc",
-        "native/memory_binding.cc",
         "native/pages.cc",
+        "native/pages_binding.cc",
         "native/signal_copy.cc",
         "native/stack_gap.cc",
         "native/syscall_copy.cc"

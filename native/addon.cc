@@ -6,10 +6,8 @@
 #include <mutex>
 #include <string>
 
-#include "binding_support.h"
 #include "guard.h"
-#include "guard_binding.h"
-#include "memory_binding.h"
+#include "bindings.h"
 #include "stack_gap.h"
 
 namespace memprobe {
@@ -33,7 +31,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EnvData* data = new EnvData();
   env.SetInstanceData<EnvData>(data);  // deleted with the environment
   exports.Set("setSystemErrorClass", Napi::Function::New(env, SetSystemErrorClass, "setSystemErrorClass", data));
-  InitMemory(env, exports, data);
+  InitCopy(env, exports, data);
+  InitPages(env, exports, data);
   InitGuard(env, exports, data);
   return exports;
 }

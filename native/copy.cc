@@ -8,9 +8,9 @@
 
 namespace memprobe {
 
-CopyOutcome CopyMemory(const CopyRequest& request) {
+bool CopyMemory(const CopyRequest& request, CopyFailure* failure) {
   const size_t length = request.length;
-  if (length == 0) return CopySucceeded(0);
+  if (length == 0) return true;
 
   // Stop before the first page that would grow the stack; a read there wins over a write at the same offset.
   size_t limit = length;
@@ -24,16 +24,18 @@ CopyOutcome CopyMemory(const CopyRequest& request) {
   auto* dst = reinterpret_cast<uint8_t*>(request.dst.address);
   const auto* src = reinterpret_cast<const uint8_t*>(request.src.address);
   const bool by_signal = request.strategy == Strategy::kSignal;
-  CopyOutcome outcome = CopySucceeded(0);
   if (limit > 0) {
-    outcome = by_signal ? SignalCopy(dst, src, limit)
-                        : SyscallCopy(dst, src, limit, SyscallSides{request.dst.js_owned, request.src.js_owned});
+    const bool copied =
+        by_signal ? SignalCopy(dst, src, limit, failure)
+                  : SyscallCopy(dst, src, limit, SyscallSides{request.dst.js_owned, request.src.js_owned}, failure);
+    if (!copied) return false;
   }
-  if (!outcome.ok || limit == length) return outcome;
+  if (limit == length) return true;
 
   const uintptr_t base = limited_side == Access::kRead ? request.src.address : request.dst.address;
-  return CopyFaulted(limit, Fault{by_signal ? FaultKind::kSegvMaperr : FaultKind::kEfault, by_signal ? SIGSEGV : 0,
-                                  limited_side, base + limit});
+  return Faulted(failure, limit,
+                 Fault{by_signal ? FaultKind::kSegvMaperr : FaultKind::kEfault, by_signal ? SIGSEGV : 0, limited_side,
+                       base + limit});
 }
 
 }  // namespace memprobe

@@ -25,7 +25,8 @@ struct CopyRequest {
   Strategy strategy;
 };
 
+// True when all `length` bytes were copied; otherwise `failure` says how far it got and why.
 // The caller has checked that neither range wraps past 2^64.
-CopyOutcome CopyMemory(const CopyRequest& request);
+bool CopyMemory(const CopyRequest& request, CopyFailure* failure);
 
 }  // namespace memprobe

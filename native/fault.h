@@ -30,18 +30,22 @@ struct Fault {
   uintptr_t address; // first byte that could not be accessed
 };
 
-struct CopyOutcome {
-  bool ok;
+// Why a copy stopped short. Copy functions return true when every byte was copied and fill a CopyFailure
+// only otherwise, so the no-fault path builds nothing.
+struct CopyFailure {
   size_t bytes_copied;  // exact readable-and-writable prefix
-  Fault fault;          // meaningful when !ok and error == 0
+  Fault fault;          // meaningful when error == 0
   int error;            // errno of a system call that failed for another reason than EFAULT (EPERM, ESRCH...)
   const char* syscall;  // the call that set `error`
 };
 
-inline CopyOutcome CopySucceeded(size_t length) { return CopyOutcome{true, length, Fault{}, 0, nullptr}; }
-inline CopyOutcome CopyFaulted(size_t copied, Fault fault) { return CopyOutcome{false, copied, fault, 0, nullptr}; }
-inline CopyOutcome CopyFailed(int error, const char* syscall) {
-  return CopyOutcome{false, 0, Fault{}, error, syscall};
+inline bool Faulted(CopyFailure* failure, size_t copied, Fault fault) {
+  *failure = CopyFailure{copied, fault, 0, nullptr};
+  return false;
+}
+inline bool Failed(CopyFailure* failure, int error, const char* syscall) {
+  *failure = CopyFailure{0, Fault{}, error, syscall};
+  return false;
 }
 
 // Translates a kernel-generated (signo, si_code) pair into the reported kind.

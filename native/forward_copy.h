@@ -1,84 +1,46 @@
-// The copy loop of the guarded fast pass. Not memcpy: glibc may copy backwards or store the tail first, and
-// then a fault would leave bytes written past the prefix that is really readable and writable.
+// The copy routine of the guarded fast pass, in assembly (forward_copy.cc) so that the guard needs no
+// recovery point at all: a fault whose PC lies inside the routine is resumed by the handler at the routine's
+// recovery label, which returns the trap. The no-fault path costs a plain call: no sigsetjmp, no TLS.
 //
-// Invariant the guard relies on: all loads of a block come before its stores, and the stores cover the
-// destination contiguously from low to high addresses (x86 commits stores in order and a faulting store writes
-// nothing). So when an access faults, every byte already written lies before the first byte that cannot be
-// read or written. Source and destination must not overlap. Runs inside a guarded region: no calls out.
+// Not memcpy: glibc may copy backwards or store the tail first, and then a fault would leave bytes written
+// past the prefix that is really readable and writable. Invariant the exact pass relies on: all loads of a
+// block come before its stores, blocks move forward, and the stores cover the destination contiguously from
+// low to high addresses (x86 commits stores in order and a faulting store writes nothing). So when an access
+// faults, every byte already written lies before the first byte that cannot be read or written. Source and
+// destination must not overlap.
 #pragma once
 
-#include <emmintrin.h>
-#include <stdint.h>
-#include <string.h>
-
 #include <cstddef>
+#include <cstdint>
 
 namespace memprobe {
 
-namespace forward_copy_detail {
+struct ForwardCopyResult {
+  uint64_t trap;     // 0: every byte copied; otherwise EncodeTrap(signo, si_code)
+  uint64_t address;  // si_addr of the fault
+};
 
-inline __m128i Load16(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
-inline void Store16(uint8_t* p, __m128i v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
-// Keeps the compiler from reordering the stores (the CPU does not).
-inline void InOrder() { __asm__ volatile("" ::: "memory"); }
-
-// n in [64, 128]: eight loads, then eight stores; the last four overlap the first four.
-inline void Copy64To128(uint8_t* d, const uint8_t* s, size_t n) {
-  const __m128i a = Load16(s), b = Load16(s + 16), c = Load16(s + 32), e = Load16(s + 48);
-  const __m128i f = Load16(s + n - 64), g = Load16(s + n - 48), h = Load16(s + n - 32), i = Load16(s + n - 16);
-  Store16(d, a), InOrder(), Store16(d + 16, b), InOrder(), Store16(d + 32, c), InOrder(), Store16(d + 48, e);
-  InOrder(), Store16(d + n - 64, f), InOrder(), Store16(d + n - 48, g), InOrder(), Store16(d + n - 32, h);
-  InOrder(), Store16(d + n - 16, i);
+inline constexpr uint64_t EncodeTrap(int signo, int code) {
+  return static_cast<uint64_t>(static_cast<uint32_t>(signo)) << 32 | static_cast<uint32_t>(code);
 }
-
-inline void RepMovsb(uint8_t* d, const uint8_t* s, size_t n) {
-  __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
-}
-
-}  // namespace forward_copy_detail
+inline int TrapSignal(uint64_t trap) { return static_cast<int>(trap >> 32); }
+inline int TrapCode(uint64_t trap) { return static_cast<int>(static_cast<uint32_t>(trap)); }
 
 // From this size on `rep movsb` (forward, fault-precise per iteration) matches glibc's memcpy on CPUs with
-// ERMS; bench/copy.js shows the ratio against Buffer.prototype.copy.
-inline constexpr size_t kRepMovsbThreshold = 1024;
+// ERMS; below it, 16-byte SSE blocks. bench/copy.js shows the ratio against Buffer.prototype.copy.
+#define MEMPROBE_REP_MOVSB_THRESHOLD 1024
 
-inline void ForwardCopy(uint8_t* d, const uint8_t* s, size_t n, bool has_erms) {
-  using namespace forward_copy_detail;
-  if (n <= 16) {
-    if (n >= 8) {
-      uint64_t head, tail;
-      memcpy(&head, s, 8), memcpy(&tail, s + n - 8, 8);
-      memcpy(d, &head, 8), InOrder(), memcpy(d + n - 8, &tail, 8);
-    } else if (n >= 4) {
-      uint32_t head, tail;
-      memcpy(&head, s, 4), memcpy(&tail, s + n - 4, 4);
-      memcpy(d, &head, 4), InOrder(), memcpy(d + n - 4, &tail, 4);
-    } else if (n > 0) {
-      const uint8_t first = s[0], middle = s[n / 2], last = s[n - 1];
-      d[0] = first, InOrder(), d[n / 2] = middle, InOrder(), d[n - 1] = last;
-    }
-    return;
-  }
-  if (n <= 32) {
-    const __m128i head = Load16(s), tail = Load16(s + n - 16);
-    Store16(d, head), InOrder(), Store16(d + n - 16, tail);
-    return;
-  }
-  if (n <= 64) {
-    const __m128i a = Load16(s), b = Load16(s + 16), c = Load16(s + n - 32), e = Load16(s + n - 16);
-    Store16(d, a), InOrder(), Store16(d + 16, b), InOrder(), Store16(d + n - 32, c), InOrder(), Store16(d + n - 16, e);
-    return;
-  }
-  if (has_erms && n >= kRepMovsbThreshold) {
-    RepMovsb(d, s, n);
-    return;
-  }
-  while (n > 128) {
-    const __m128i a = Load16(s), b = Load16(s + 16), c = Load16(s + 32), e = Load16(s + 48);
-    Store16(d, a), InOrder(), Store16(d + 16, b), InOrder(), Store16(d + 32, c), InOrder(), Store16(d + 48, e);
-    InOrder();
-    d += 64, s += 64, n -= 64;
-  }
-  Copy64To128(d, s, n);
+extern "C" {
+// Copies `length` bytes forward. Must only be called with SIGSEGV/SIGBUS unblocked and the guard installed.
+ForwardCopyResult memprobe_forward_copy(uint8_t* dst, const uint8_t* src, size_t length, int use_rep_movsb);
+// [memprobe_forward_copy, memprobe_forward_copy_recover): every instruction that touches src or dst.
+// The handler resumes a fault there at memprobe_forward_copy_recover with rax = trap, rdx = address.
+extern const char memprobe_forward_copy_recover[];
+}
+
+inline bool InForwardCopy(uintptr_t pc) {
+  return pc >= reinterpret_cast<uintptr_t>(&memprobe_forward_copy) &&
+         pc < reinterpret_cast<uintptr_t>(memprobe_forward_copy_recover);
 }
 
 }  // namespace memprobe

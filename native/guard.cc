@@ -11,6 +11,8 @@
 #include <atomic>
 #include <mutex>
 
+#include "forward_copy.h"
+
 namespace memprobe {
 
 namespace guard_detail {
@@ -136,8 +138,21 @@ void ChainToPrevious(int signo, siginfo_t* info, void* context) {
   }
 }
 
+// Resumes the copy routine at its recovery label, which returns the trap (see forward_copy.h).
+void RecoverForwardCopy(int signo, const siginfo_t* info, void* context) {
+  greg_t* registers = static_cast<ucontext_t*>(context)->uc_mcontext.gregs;
+  registers[REG_RAX] = static_cast<greg_t>(EncodeTrap(signo, info->si_code));
+  registers[REG_RDX] = reinterpret_cast<greg_t>(info->si_addr);
+  registers[REG_RIP] = reinterpret_cast<greg_t>(memprobe_forward_copy_recover);
+}
+
 void OnFault(int signo, siginfo_t* info, void* context) {
   const int saved_errno = errno;
+  if (info->si_code > 0 && InForwardCopy(ProgramCounter(context))) {
+    RecoverForwardCopy(signo, info, context);
+    errno = saved_errno;
+    return;
+  }
   GuardFrame* frame = t_frame;
   if (frame != nullptr && FaultIsOurs(*frame, info)) {
     t_frame = frame->outer;
@@ -232,10 +247,14 @@ GuardStatus GuardGetStatus() {
   std::lock_guard<std::mutex> lock(g_install_mutex);
   GuardStatus status{};
   status.installed = g_installed.load();
+  for (int signo : kSignals) {
+    struct sigaction current;
+    if (sigaction(signo, nullptr, &current) != 0 || !IsOurHandler(current)) status.installed = false;
+  }
   status.reasserted = g_reasserted.load();
   for (int slot = 0; slot < 2; slot++) {
     const PreviousAction& previous = g_previous[slot];
-    if (!status.installed) {
+    if (!g_installed.load()) {
       struct sigaction current;
       sigaction(kSignals[slot], nullptr, &current);
       Describe(current, false, status.previous[slot], sizeof status.previous[slot]);

@@ -1,5 +1,6 @@
-// The process-wide SIGSEGV/SIGBUS handler and the per-thread recovery point that turns a fault inside
-// GuardRun() into a `false` return instead of a crash.
+// The process-wide SIGSEGV/SIGBUS handler and the two ways it turns a fault of ours into a return value:
+// a fault inside the assembly copy routine (forward_copy.h) resumes at the routine's recovery label; a fault
+// inside GuardRun() jumps back to its per-thread recovery point.
 //
 // Owns: installing the handler once per process, remembering what was installed before it and handing every
 // fault that is not ours to that (V8's WebAssembly trap handler first), taking the handler back when someone
@@ -20,18 +21,22 @@ struct GuardTrap {
   uintptr_t address;  // si_addr (0 for a non-canonical address)
 };
 
+// Deliberately not zero-initialised (it sits on the no-fault path): GuardRun sets `outer`, the constructor the
+// accepted ranges, the handler `trap`.
 struct GuardFrame {
   sigjmp_buf env;
-  GuardFrame* outer = nullptr;  // the frame this one interrupted, if any
+  GuardFrame* outer;  // the frame this one interrupted, if any
   // A fault is ours only if it is kernel-generated and its address lies in one of these ranges
   // (or it is a non-canonical access, for which the kernel reports no address).
-  uintptr_t accept_begin[2] = {0, 0};
-  uintptr_t accept_end[2] = {0, 0};
-  GuardTrap trap{};
+  uintptr_t accept_begin[2];
+  uintptr_t accept_end[2];
+  GuardTrap trap;
 
-  void Accept(int slot, const void* begin, size_t length) {
-    accept_begin[slot] = reinterpret_cast<uintptr_t>(begin);
-    accept_end[slot] = accept_begin[slot] + length;
+  GuardFrame(const void* first, const void* second, size_t length) {
+    accept_begin[0] = reinterpret_cast<uintptr_t>(first);
+    accept_end[0] = accept_begin[0] + length;
+    accept_begin[1] = reinterpret_cast<uintptr_t>(second);
+    accept_end[1] = accept_begin[1] + length;
   }
 };
 

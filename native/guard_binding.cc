@@ -1,4 +1,5 @@
-#include "guard_binding.h"
+// N-API surface of the guard: its status, taking it back, and a test-only unguarded access.
+#include "bindings.h"
 
 #include "guard.h"
 

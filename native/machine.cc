@@ -14,9 +14,8 @@ Machine Probe() {
 }
 }  // namespace
 
-const Machine& GetMachine() {
-  static const Machine machine = Probe();
-  return machine;
+namespace machine_detail {
+const Machine g_machine = Probe();
 }
 
 }  // namespace memprobe

@@ -11,8 +11,12 @@ struct Machine {
   bool has_erms;  // fast `rep movsb` (enhanced REP MOVSB/STOSB)
 };
 
-// Filled on first use; safe to read from any thread afterwards (and from a signal handler once filled).
-const Machine& GetMachine();
+namespace machine_detail {
+extern const Machine g_machine;  // filled while the addon loads, before any copy can run
+}
+
+// Safe to read from any thread and from a signal handler.
+inline const Machine& GetMachine() { return machine_detail::g_machine; }
 
 inline uintptr_t PageFloor(uintptr_t address) { return address & ~(uintptr_t)(GetMachine().page_size - 1); }
 

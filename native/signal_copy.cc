@@ -1,6 +1,5 @@
 #include "signal_copy.h"
 
-#include <signal.h>
 #include <string.h>
 
 #include <algorithm>
@@ -30,8 +29,8 @@ inline void TouchWrite(uint8_t* p) { __asm__ volatile("lock orb $0, (%0)" : : "r
 
 // The longest piece from `offset` that stays inside one source page and one destination page: such a piece
 // is copied entirely or not at all.
-size_t PieceLength(const uint8_t* dst, const uint8_t* src, size_t offset, size_t length) {
-  return std::min({length - offset, BytesToPageEnd(reinterpret_cast<uintptr_t>(src + offset)),
+size_t PieceLength(const uint8_t* dst, const uint8_t* src, size_t offset, size_t end) {
+  return std::min({end - offset, BytesToPageEnd(reinterpret_cast<uintptr_t>(src + offset)),
                    BytesToPageEnd(reinterpret_cast<uintptr_t>(dst + offset))});
 }
 
@@ -39,24 +38,27 @@ bool Overlaps(const uint8_t* dst, const uint8_t* src, size_t length) {
   return dst < src + length && src < dst + length;
 }
 
-CopyOutcome FaultAt(const GuardFrame& frame, const Progress& progress, uint8_t* dst, const uint8_t* src) {
-  const size_t offset = progress.offset;
-  const bool reading = progress.phase == kReadingSource;
+Fault MakeFault(int signo, int code, bool reading, const uint8_t* dst, const uint8_t* src, size_t offset) {
   const uintptr_t base = reading ? reinterpret_cast<uintptr_t>(src) : reinterpret_cast<uintptr_t>(dst);
-  return CopyFaulted(offset, Fault{FaultKindFromSignal(frame.trap.signo, frame.trap.code), frame.trap.signo,
-                                   reading ? Access::kRead : Access::kWrite, base + offset});
+  return Fault{FaultKindFromSignal(signo, code), signo, reading ? Access::kRead : Access::kWrite, base + offset};
 }
 
-// Copies page-bounded pieces from `from`, touching each source piece before writing: a fault while touching
-// is a read fault, any later one a write fault, and the offset reached is the exact prefix.
-CopyOutcome ExactCopy(uint8_t* dst, const uint8_t* src, size_t length, size_t from) {
-  GuardFrame frame;
-  frame.Accept(0, src, length);
-  frame.Accept(1, dst, length);
+bool FaultAt(const GuardFrame& frame, const Progress& progress, uint8_t* dst, const uint8_t* src,
+             CopyFailure* failure) {
+  const size_t offset = progress.offset;
+  return Faulted(failure, offset,
+                 MakeFault(frame.trap.signo, frame.trap.code, progress.phase == kReadingSource, dst, src, offset));
+}
+
+// Copies [from, to) in page-bounded pieces, touching each source piece before writing: a fault while touching
+// is a read fault, any later one a write fault, and the offset reached is the exact prefix. True when all of
+// [from, to) was copied.
+bool ExactCopy(uint8_t* dst, const uint8_t* src, size_t length, size_t from, size_t to, CopyFailure* failure) {
+  GuardFrame frame(src, dst, length);
   Progress progress{from, kReadingSource};
   const bool completed = GuardRun(frame, [&] {
-    for (size_t offset = progress.offset; offset < length;) {
-      const size_t piece = PieceLength(dst, src, offset, length);
+    for (size_t offset = progress.offset; offset < to;) {
+      const size_t piece = PieceLength(dst, src, offset, to);
       progress.phase = kReadingSource;
       Barrier();
       TouchRead(src + offset);
@@ -68,15 +70,13 @@ CopyOutcome ExactCopy(uint8_t* dst, const uint8_t* src, size_t length, size_t fr
       progress.offset = offset;
     }
   });
-  return completed ? CopySucceeded(length) : FaultAt(frame, progress, dst, src);
+  return completed || FaultAt(frame, progress, dst, src, failure);
 }
 
 // Overlapping ranges need memmove, which may copy backwards: learn the prefix first by touching every piece
 // (a read of the source, a no-op write of the destination), then move exactly that prefix.
-CopyOutcome OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length) {
-  GuardFrame probe;
-  probe.Accept(0, src, length);
-  probe.Accept(1, dst, length);
+bool OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
+  GuardFrame probe(src, dst, length);
   Progress progress{0, kReadingSource};
   const bool all_accessible = GuardRun(probe, [&] {
     for (size_t offset = 0; offset < length;) {
@@ -92,41 +92,41 @@ CopyOutcome OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length) {
     }
   });
   const size_t prefix = all_accessible ? length : progress.offset;
-  GuardFrame move;
-  move.Accept(0, src, length);
-  move.Accept(1, dst, length);
+  GuardFrame move(src, dst, length);
   if (!GuardRun(move, [&] { memmove(dst, src, prefix); })) {
-    return ExactCopy(dst, src, length, 0);  // the map changed under us: the prefix stays exact, the bytes not
+    return ExactCopy(dst, src, length, 0, length, failure);  // the map changed under us: the prefix stays exact
   }
-  return all_accessible ? CopySucceeded(length) : FaultAt(probe, progress, dst, src);
+  return all_accessible || FaultAt(probe, progress, dst, src, failure);
 }
 
-// After a fault in the fast pass, everything well before the faulting offset has been copied (the loop moves
-// forward in blocks far smaller than this margin), so the exact pass can start there instead of at 0.
-size_t ResumeOffset(const GuardTrap& trap, const uint8_t* dst, const uint8_t* src, size_t length) {
-  const size_t margin = 2 * GetMachine().page_size;
-  size_t offset;
-  if (trap.address - reinterpret_cast<uintptr_t>(src) < length) {
-    offset = trap.address - reinterpret_cast<uintptr_t>(src);
-  } else if (trap.address - reinterpret_cast<uintptr_t>(dst) < length) {
-    offset = trap.address - reinterpret_cast<uintptr_t>(dst);
-  } else {
-    return 0;  // no address (a non-canonical access): start over
+// The fast pass faulted at `trap_address`. That page is unreachable on its side, so the prefix ends at the
+// page's first byte at the latest; the pass moved forward in blocks far smaller than `margin`, so everything
+// well before the fault is already copied. The exact pass only has to cover the bytes in between (on both
+// sides: the other side may hold a bad page there), and usually ends without a second fault.
+bool FinishAfterFastFault(uint8_t* dst, const uint8_t* src, size_t length, const ForwardCopyResult& fast,
+                          CopyFailure* failure) {
+  const uintptr_t address = fast.address;
+  const bool reading = address - reinterpret_cast<uintptr_t>(src) < length;
+  const bool writing = !reading && address - reinterpret_cast<uintptr_t>(dst) < length;
+  if (!reading && !writing) {
+    return ExactCopy(dst, src, length, 0, length, failure);  // a non-canonical access reports no address
   }
-  return offset > margin ? offset - margin : 0;
+  const uintptr_t base = reading ? reinterpret_cast<uintptr_t>(src) : reinterpret_cast<uintptr_t>(dst);
+  const size_t fault_offset = address - base;
+  const size_t end = PageFloor(address) > base ? PageFloor(address) - base : 0;
+  const size_t margin = 2 * GetMachine().page_size;
+  const size_t resume = std::min(end, fault_offset > margin ? fault_offset - margin : 0);
+  if (!ExactCopy(dst, src, length, resume, end, failure)) return false;
+  return Faulted(failure, end, MakeFault(TrapSignal(fast.trap), TrapCode(fast.trap), reading, dst, src, end));
 }
 
 }  // namespace
 
-CopyOutcome SignalCopy(uint8_t* dst, const uint8_t* src, size_t length) {
+bool SignalCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
   GuardPrepareThread();
-  if (Overlaps(dst, src, length)) return OverlappingCopy(dst, src, length);
-  const bool has_erms = GetMachine().has_erms;
-  GuardFrame frame;
-  frame.Accept(0, src, length);
-  frame.Accept(1, dst, length);
-  if (GuardRun(frame, [&] { ForwardCopy(dst, src, length, has_erms); })) return CopySucceeded(length);
-  return ExactCopy(dst, src, length, ResumeOffset(frame.trap, dst, src, length));
+  if (Overlaps(dst, src, length)) return OverlappingCopy(dst, src, length, failure);
+  const ForwardCopyResult fast = memprobe_forward_copy(dst, src, length, GetMachine().has_erms);
+  return fast.trap == 0 || FinishAfterFastFault(dst, src, length, fast, failure);
 }
 
 }  // namespace memprobe

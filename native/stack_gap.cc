@@ -12,11 +12,15 @@
 
 namespace memprobe {
 
-namespace {
-
-// [low, high): addresses below [stack] the main thread's stack could grow into.
+namespace stack_gap_detail {
 uintptr_t g_gap_low = 0;
 uintptr_t g_gap_high = 0;
+}  // namespace stack_gap_detail
+
+namespace {
+
+using stack_gap_detail::g_gap_high;
+using stack_gap_detail::g_gap_low;
 
 bool Mapped(uintptr_t begin, uintptr_t end) {
   // msync answers "is all of it mapped?" (ENOMEM if not) without touching or growing anything.
@@ -64,9 +68,8 @@ void StackGapInit() {
   }
 }
 
-size_t StackGapLimit(uintptr_t address, size_t length) {
-  const uintptr_t end = address + length;  // callers guarantee no wrap past 2^64
-  if (end <= g_gap_low || address >= g_gap_high) return length;
+size_t stack_gap_detail::LimitInGap(uintptr_t address, size_t length) {
+  const uintptr_t end = address + length;
   const uintptr_t begin = PageFloor(std::max(address, g_gap_low));
   const uintptr_t stop = std::min(end, g_gap_high);
   const uintptr_t first = FirstUnmappedPage(begin, PageFloor(stop - 1) + GetMachine().page_size);

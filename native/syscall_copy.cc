@@ -63,9 +63,9 @@ bool ReadableHere(uintptr_t address) {
   return VmCall(Direction::kRead, getpid(), reinterpret_cast<uintptr_t>(&byte), address, 1) == 1;
 }
 
-CopyOutcome FromTransfer(const Transfer& transfer, size_t length, Fault fault) {
-  if (transfer.error != 0) return CopyFailed(transfer.error, "process_vm_readv");
-  return transfer.faulted ? CopyFaulted(transfer.copied, fault) : CopySucceeded(length);
+bool FromTransfer(const Transfer& transfer, const char* syscall, Fault fault, CopyFailure* failure) {
+  if (transfer.error != 0) return Failed(failure, transfer.error, syscall);
+  return !transfer.faulted || Faulted(failure, transfer.copied, fault);
 }
 
 // Scratch memory for an overlapping copy: pages are only committed as far as the read gets.
@@ -82,45 +82,43 @@ struct Scratch {
 };
 
 // memmove semantics through the kernel: read all that can be read into scratch memory, then write it out.
-CopyOutcome BouncedCopy(uint8_t* dst, const uint8_t* src, size_t length) {
+bool BouncedCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
   Scratch scratch(length);
-  if (scratch.data == nullptr) return CopyFailed(errno, "mmap");
+  if (scratch.data == nullptr) return Failed(failure, errno, "mmap");
   const pid_t self = getpid();
   const uintptr_t local = reinterpret_cast<uintptr_t>(scratch.data);
   const Transfer read = MoveExact(Direction::kRead, self, local, reinterpret_cast<uintptr_t>(src), length);
-  if (read.error != 0) return CopyFailed(read.error, "process_vm_readv");
+  if (read.error != 0) return Failed(failure, read.error, "process_vm_readv");
   const Transfer written = MoveExact(Direction::kWrite, self, local, reinterpret_cast<uintptr_t>(dst), read.copied);
-  if (written.error != 0) return CopyFailed(written.error, "process_vm_writev");
-  if (written.faulted) {
-    return CopyFaulted(written.copied, EfaultAt(Access::kWrite, reinterpret_cast<uintptr_t>(dst) + written.copied));
+  if (written.faulted || written.error != 0) {
+    return FromTransfer(written, "process_vm_writev", EfaultAt(Access::kWrite, reinterpret_cast<uintptr_t>(dst) + written.copied),
+                        failure);
   }
-  if (read.faulted) {
-    return CopyFaulted(read.copied, EfaultAt(Access::kRead, reinterpret_cast<uintptr_t>(src) + read.copied));
-  }
-  return CopySucceeded(length);
+  return FromTransfer(read, "process_vm_readv", EfaultAt(Access::kRead, reinterpret_cast<uintptr_t>(src) + read.copied),
+                      failure);
 }
 
 }  // namespace
 
-CopyOutcome SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides sides) {
+bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides sides, CopyFailure* failure) {
   const uintptr_t d = reinterpret_cast<uintptr_t>(dst);
   const uintptr_t s = reinterpret_cast<uintptr_t>(src);
-  if (d < s + length && s < d + length) return BouncedCopy(dst, src, length);
+  if (d < s + length && s < d + length) return BouncedCopy(dst, src, length, failure);
   const pid_t self = getpid();
   if (sides.src_owned && !sides.dst_owned) {
     const Transfer t = MoveExact(Direction::kWrite, self, s, d, length);
-    if (t.error != 0) return CopyFailed(t.error, "process_vm_writev");
-    return FromTransfer(t, length, EfaultAt(Access::kWrite, d + t.copied));
+    return FromTransfer(t, "process_vm_writev", EfaultAt(Access::kWrite, d + t.copied), failure);
   }
   const Transfer t = MoveExact(Direction::kRead, self, d, s, length);
   // Both raw: the call cannot say which side it refused; when both would fail, the read is reported.
   const bool read_side = !t.faulted || sides.dst_owned || !ReadableHere(s + t.copied);
-  return FromTransfer(t, length, EfaultAt(read_side ? Access::kRead : Access::kWrite, (read_side ? s : d) + t.copied));
+  return FromTransfer(t, "process_vm_readv",
+                      EfaultAt(read_side ? Access::kRead : Access::kWrite, (read_side ? s : d) + t.copied), failure);
 }
 
-CopyOutcome ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length) {
+bool ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, CopyFailure* failure) {
   const Transfer t = MoveExact(Direction::kRead, pid, reinterpret_cast<uintptr_t>(local), remote, length);
-  return FromTransfer(t, length, EfaultAt(Access::kRead, remote + t.copied));
+  return FromTransfer(t, "process_vm_readv", EfaultAt(Access::kRead, remote + t.copied), failure);
 }
 
 }  // namespace memprobe

@@ -18,10 +18,11 @@ struct SyscallSides {
 };
 
 // Copies within this process like memmove. Same prefix as SignalCopy; faults are reported as EFAULT.
-CopyOutcome SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides sides);
+// Returns true when all of it was copied; otherwise fills `failure`.
+bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides sides, CopyFailure* failure);
 
 // Reads `length` bytes at `remote` in process `pid` into `local` (memory of ours that is always writable).
-// A refused range is a fault (EFAULT); EPERM, ESRCH and the like come back in CopyOutcome::error.
-CopyOutcome ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length);
+// A refused range is a fault (EFAULT); EPERM, ESRCH and the like come back in CopyFailure::error.
+bool ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, CopyFailure* failure);
 
 }  // namespace memprobe

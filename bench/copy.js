@@ -1,0 +1,140 @@
+'use strict';
+// npm run bench: what the guard costs. safeMemcpy (both strategies) against the floor any Node-API addon
+// pays for the same arguments (bench/native/floor.cc), Buffer.prototype.copy and TypedArray.prototype.set,
+// measured side by side in rounds; ratios are medians of per-round ratios (machines are noisy, ratios are
+// what stays stable). Then the cost of one fault from JavaScript, and the system calls a non-faulting copy
+// makes, counted with strace.
+const { execFileSync, spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const { addressOf, mapPages, pageSize, safeMemcpy } = require('..');
+const floor = require(path.join(__dirname, '..', 'build', 'Release', 'memprobe_bench_floor.node'));
+
+const SIZES = [8, 64, 4096, 64 * 1024, 1024 * 1024, 64 * 1024 * 1024];
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
+const ROUND_NS = 10e6;  // time per variant per round
+const SYSCALL = { strategy: 'syscall' };
+
+function nsPerOp(fn, iterations) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) fn();
+  return Number(process.hrtime.bigint() - start) / iterations;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Runs every variant once per round, in turn; returns median ns/op and median ratio to `baseline`. */
+function compare(variants, baseline) {
+  const iterations = {};
+  for (const [name, fn] of Object.entries(variants)) {
+    nsPerOp(fn, 200);  // warm up (and let the JIT settle)
+    iterations[name] = Math.max(3, Math.round(ROUND_NS / Math.max(nsPerOp(fn, 200), 1)));
+  }
+  const samples = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, fn] of Object.entries(variants)) samples[name].push(nsPerOp(fn, iterations[name]));
+  }
+  const result = {};
+  for (const name of Object.keys(variants)) {
+    const ratios = samples[name].map((ns, round) => ns / samples[baseline][round]);
+    result[name] = { ns: median(samples[name]), ratio: median(ratios), ratios };
+  }
+  return result;
+}
+
+function formatNs(ns) {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${ns.toFixed(1)} ns`;
+}
+
+function formatSize(bytes) {
+  if (bytes >= 1 << 20) return `${bytes / (1 << 20)} MiB`;
+  if (bytes >= 1024) return `${bytes / 1024} KiB`;
+  return `${bytes} B`;
+}
+
+function copyTable() {
+  const largest = SIZES[SIZES.length - 1];
+  const src = Buffer.alloc(largest, 0x5a);
+  const dst = Buffer.alloc(largest);
+  const srcAddress = addressOf(src);
+  const rows = [];
+  for (const size of SIZES) {
+    const srcView = src.subarray(0, size);
+    const variants = {
+      floor: () => floor.unguardedCopy(dst, srcAddress, size),
+      signal: () => safeMemcpy(dst, srcAddress, size),
+      syscall: () => safeMemcpy(dst, srcAddress, size, SYSCALL),
+      bufferCopy: () => src.copy(dst, 0, 0, size),
+      typedArraySet: () => dst.set(srcView),
+    };
+    const r = compare(variants, 'floor');
+    const vsCopy = median(r.signal.ratios.map((ratio, i) => ratio / r.bufferCopy.ratios[i]));
+    rows.push({ size, r, vsCopy });
+  }
+  console.log('Copy into a Buffer from a raw address (median of %d rounds; x = ratio to the unguarded N-API floor)\n', ROUNDS);
+  console.log('| size | N-API floor | safeMemcpy signal | safeMemcpy syscall | Buffer#copy | TypedArray#set | signal / Buffer#copy |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const { size, r, vsCopy } of rows) {
+    const cell = (name) => `${formatNs(r[name].ns)} (${r[name].ratio.toFixed(2)}x)`;
+    console.log(`| ${formatSize(size)} | ${formatNs(r.floor.ns)} | ${cell('signal')} | ${cell('syscall')} | ${cell('bufferCopy')} | ${cell('typedArraySet')} | ${vsCopy.toFixed(3)} |`);
+  }
+  return rows;
+}
+
+function faultCost() {
+  const mapping = mapPages(2);
+  mapping.protect(pageSize, pageSize, 'none');
+  const dst = Buffer.alloc(64);
+  const good = mapping.address;
+  const bad = mapping.address + BigInt(pageSize);
+  const r = compare({
+    ok: () => safeMemcpy(dst, good, 8),
+    fault: () => safeMemcpy(dst, bad, 8),
+    faultSyscall: () => safeMemcpy(dst, bad, 8, SYSCALL),
+  }, 'ok');
+  mapping.unmap();
+  console.log('\nOne fault, end to end from JavaScript (8 bytes from a PROT_NONE page)\n');
+  console.log(`| non-faulting copy | fault, signal strategy | fault, syscall strategy |`);
+  console.log('|---|---|---|');
+  console.log(`| ${formatNs(r.ok.ns)} | ${formatNs(r.fault.ns)} | ${formatNs(r.faultSyscall.ns)} |`);
+  return r;
+}
+
+/** System calls made by `count` non-faulting 64-byte copies, from strace -c; null without strace. */
+function syscallsFor(count, strategy) {
+  const script = `
+    const m = require(${JSON.stringify(path.join(__dirname, '..'))});
+    const src = Buffer.alloc(64, 1), dst = Buffer.alloc(64), a = m.addressOf(src), o = { strategy: ${JSON.stringify(strategy)} };
+    for (let i = 0; i < ${count}; i++) if (!m.safeMemcpy(dst, a, 64, o).ok) process.exit(3);`;
+  const run = spawnSync('strace', ['-f', '-c', '-o', '/dev/stderr', process.execPath, '-e', script], { encoding: 'utf8' });
+  if (run.error) return null;
+  const total = run.stderr.split('\n').find((line) => /\btotal\s*$/.test(line));
+  return total ? Number(total.trim().split(/\s+/)[2]) : null;
+}
+
+function syscallCount() {
+  try {
+    execFileSync('strace', ['-V'], { stdio: 'ignore' });
+  } catch {
+    console.log('\nstrace is not installed: system calls per copy not measured');
+    return;
+  }
+  console.log('\nSystem calls per non-faulting 64-byte copy (strace -f -c; the difference between two runs removes start-up)\n');
+  console.log('| strategy | 100,000 copies | 1,100,000 copies | per copy |');
+  console.log('|---|---|---|---|');
+  for (const strategy of ['signal', 'syscall']) {
+    const small = syscallsFor(100_000, strategy);
+    const large = syscallsFor(1_100_000, strategy);
+    console.log(`| ${strategy} | ${small} | ${large} | ${((large - small) / 1_000_000).toFixed(4)} |`);
+  }
+}
+
+copyTable();
+faultCost();
+syscallCount();

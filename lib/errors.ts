@@ -1,0 +1,56 @@
+// Errors thrown by memprobe: Node-style argument errors with a `code`, one message shape, and one class for
+// failed system calls (created by the addon too, which receives the class at load time).
+import { inspect } from 'node:util';
+
+type ErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE';
+
+function withCode<E extends Error>(error: E, code: ErrorCode): E & { code: ErrorCode } {
+  Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
+  return error as E & { code: ErrorCode };
+}
+
+/** How a received value is shown in a message: its type for type errors, its value for range errors. */
+export function describeReceived(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    return name ? `an instance of ${name}` : inspect(value, { depth: -1 });
+  }
+  const shown = inspect(value, { colors: false });
+  return typeof value === 'number' ? shown : `type ${typeof value} (${shown.length > 28 ? shown.slice(0, 25) + '...' : shown})`;
+}
+
+/** `The "name" argument must be <expected>. Received <value>` */
+function message(name: string, expected: string, value: unknown): string {
+  return `The "${name}" argument must be ${expected}. Received ${describeReceived(value)}`;
+}
+
+export function invalidArgType(name: string, expected: string, value: unknown): TypeError {
+  return withCode(new TypeError(message(name, expected, value)), 'ERR_INVALID_ARG_TYPE');
+}
+
+export function invalidArgValue(name: string, expected: string, value: unknown): TypeError {
+  return withCode(new TypeError(message(name, expected, value)), 'ERR_INVALID_ARG_VALUE');
+}
+
+export function outOfRange(name: string, expected: string, value: unknown): RangeError {
+  return withCode(new RangeError(message(name, expected, value)), 'ERR_OUT_OF_RANGE');
+}
+
+/** A system call failed for a reason other than a fault: `code` is the errno name (EPERM, ENOMEM…). */
+export class SystemError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall: string;
+
+  constructor(syscall: string, code: string, errno: number, description: string) {
+    super(`${syscall} failed: ${code} (${description})`);
+    this.name = 'SystemError';
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}

@@ -1,0 +1,160 @@
+// safeMemcpy, safeRead and their async variants. A fault comes back as a value; misuse throws before the addon
+// touches any memory. To keep the no-fault path close to a bare N-API call, the checks that need a view's
+// length or an address's range are made natively (N-API reads them anyway) and come back as a status that is
+// turned into the error here.
+import { constants } from 'node:os';
+import { types } from 'node:util';
+
+import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { binding, type NativeMemory } from './native';
+import type { Address, CopyOptions, CopyResult, Fault, Memory, ReadOptions, ReadResult } from './types';
+import { checkLength, checkPid } from './validate';
+
+const INDEX = binding.copierIndex;
+const STATUS = binding.copyStatus;
+const SLOT = binding.faultSlots;
+const FAULT_KINDS = binding.faultKinds;
+const COPIERS = binding.copiers;
+const ADDRESS_MAX = 0xffff_ffff_ffff_ffffn;
+const MEMORY_TYPES = 'of type bigint or number (an address), an ArrayBufferView or an ArrayBuffer';
+
+// Where the synchronous copy leaves a fault's details (one buffer per environment, written by the addon).
+const faultSlots = new Float64Array(binding.faultState);
+const faultAddresses = new BigUint64Array(binding.faultState);
+
+/** The addon's kind of argument: anything that is not an address is tried as JavaScript-owned memory. */
+function kindOf(memory: unknown): number {
+  return typeof memory === 'bigint' ? INDEX.bigint : typeof memory === 'number' ? INDEX.number : INDEX.view;
+}
+
+function strategyIndex(options: CopyOptions | ReadOptions | undefined): number {
+  if (options === undefined) return 0;
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const strategy = options.strategy;
+  if (strategy === undefined || strategy === 'signal') return 0;
+  if (strategy === 'syscall') return INDEX.syscall;
+  throw invalidArgValue('options.strategy', "'signal' or 'syscall'", strategy);
+}
+
+/** The error a status for a refused argument stands for (statuses are a base + 0 for dst, + 1 for src). */
+function argumentError(status: number, dst: unknown, src: unknown, length: number): Error {
+  const name = status & 1 ? 'src' : 'dst';
+  const value = status & 1 ? src : dst;
+  switch (status & ~1) {
+    case STATUS.wrongType:
+      return invalidArgType(name, MEMORY_TYPES, value);
+    case STATUS.badAddress:
+      return typeof value === 'number'
+        ? outOfRange(name, 'a non-negative safe integer address (use a bigint beyond 2^53)', value)
+        : outOfRange(name, `an address from 0 to 0x${ADDRESS_MAX.toString(16)}`, value);
+    case STATUS.wraps:
+      return outOfRange('length', `such that "${name}" + "length" does not pass 2^64 (${name} is 0x${BigInt(value as Address).toString(16)})`, length);
+    case STATUS.tooShort:
+      return outOfRange('length', `at most the ${(value as ArrayBufferView).byteLength} bytes of "${name}"`, length);
+    default:
+      return new Error(`memprobe: unexpected copy status ${status}`);
+  }
+}
+
+/** A SharedArrayBuffer travels as a Uint8Array over it (N-API reads plain ArrayBuffers only). */
+function sharedAsView<M>(memory: M): M | Uint8Array {
+  return types.isSharedArrayBuffer(memory) ? new Uint8Array(memory) : memory;
+}
+
+function faultFrom(slots: Float64Array, addresses: BigUint64Array): Fault {
+  const signo = slots[SLOT.signal];
+  return {
+    code: FAULT_KINDS[slots[SLOT.kind]],
+    signal: signo === 0 ? null : signo === constants.signals.SIGBUS ? 'SIGBUS' : 'SIGSEGV',
+    address: addresses[SLOT.address],
+    access: slots[SLOT.access] === 0 ? 'read' : 'write',
+  };
+}
+
+function faultResult(slots: Float64Array, addresses: BigUint64Array): CopyResult {
+  return { ok: false, bytesCopied: slots[SLOT.bytesCopied], fault: faultFrom(slots, addresses) };
+}
+
+/**
+ * Copies `length` bytes from `src` to `dst` (like memmove) and returns what happened instead of crashing:
+ * on a fault, `bytesCopied` is the exact prefix that was copied and dst bytes after it are untouched.
+ */
+export function safeMemcpy(dst: Memory, src: Memory, length: number, options?: CopyOptions): CopyResult {
+  const strategy = strategyIndex(options);
+  checkLength(length);
+  const status = COPIERS[strategy + kindOf(dst) * INDEX.dst + kindOf(src)](dst as NativeMemory, src as NativeMemory, length);
+  if (status === undefined) return { ok: true, bytesCopied: length, fault: null };
+  if (status === STATUS.fault) return faultResult(faultSlots, faultAddresses);
+  if ((status & ~1) === STATUS.wrongType && (types.isSharedArrayBuffer(dst) || types.isSharedArrayBuffer(src))) {
+    return safeMemcpy(sharedAsView(dst), sharedAsView(src), length, options);
+  }
+  throw argumentError(status, dst, src, length);
+}
+
+interface ReadPlan {
+  index: number;  // into copiers / asyncCopiers
+  pid: number;    // 0: this process
+}
+
+function planRead(src: Address, length: number, options: ReadOptions | undefined): ReadPlan {
+  const strategy = strategyIndex(options);
+  checkLength(length);
+  if (typeof src !== 'bigint' && typeof src !== 'number') throw invalidArgType('src', 'of type bigint or number (an address)', src);
+  const pid = options?.pid;
+  if (pid === undefined) return { index: strategy + INDEX.view * INDEX.dst + kindOf(src), pid: 0 };
+  checkPid(pid);
+  if (options?.strategy === 'signal') throw invalidArgValue('options.strategy', "'syscall' or undefined when options.pid is given", 'signal');
+  return { index: INDEX.syscall + INDEX.view * INDEX.dst + kindOf(src), pid };
+}
+
+/** The copied prefix in `data`; bytes that were never written are zeroed, so no stale memory leaks out. */
+function readResult(copy: CopyResult, buffer: Buffer): ReadResult {
+  if (copy.ok) return { ...copy, data: buffer };
+  buffer.fill(0, copy.bytesCopied);
+  return { ...copy, data: buffer.subarray(0, copy.bytesCopied) };
+}
+
+/** Reads `length` bytes at `src` (in this process, or in `options.pid` through process_vm_readv). */
+export function safeRead(src: Address, length: number, options?: ReadOptions): ReadResult {
+  const plan = planRead(src, length, options);
+  const buffer = Buffer.allocUnsafe(length);
+  const status = plan.pid === 0
+    ? COPIERS[plan.index](buffer, src, length)
+    : binding.processReaders[kindOf(src)](buffer, src, length, plan.pid);
+  if (status === undefined) return { ok: true, bytesCopied: length, fault: null, data: buffer };
+  if (status !== STATUS.fault) throw argumentError(status, buffer, src, length);
+  return readResult(faultResult(faultSlots, faultAddresses), buffer);
+}
+
+/** Runs the copy on the libuv threadpool; memory JavaScript owns stays alive until the promise settles. */
+async function copyOnPool(index: number, dst: unknown, src: unknown, length: number, pid: number): Promise<CopyResult> {
+  const state = new ArrayBuffer(SLOT.count * 8);
+  const pending = binding.asyncCopiers[index](sharedAsView(dst) as NativeMemory, sharedAsView(src) as NativeMemory, length, state, pid);
+  if (typeof pending === 'number') throw argumentError(pending, dst, src, length);
+  const status = await pending;
+  if (status === 0) return { ok: true, bytesCopied: length, fault: null };
+  return faultResult(new Float64Array(state), new BigUint64Array(state));
+}
+
+/** safeMemcpy on the libuv threadpool. Bad arguments reject the promise. */
+export async function safeMemcpyAsync(dst: Memory, src: Memory, length: number, options?: CopyOptions): Promise<CopyResult> {
+  const strategy = strategyIndex(options);
+  checkLength(length);
+  return copyOnPool(strategy + kindOf(dst) * INDEX.dst + kindOf(src), dst, src, length, 0);
+}
+
+/** safeRead on the libuv threadpool. Bad arguments reject the promise. */
+export async function safeReadAsync(src: Address, length: number, options?: ReadOptions): Promise<ReadResult> {
+  const plan = planRead(src, length, options);
+  const buffer = Buffer.allocUnsafe(length);
+  return readResult(await copyOnPool(plan.index, buffer, src, length, plan.pid), buffer);
+}
+
+/** Address of the first byte JavaScript sees in `memory` (its byteOffset included). */
+export function addressOf(memory: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): bigint {
+  if (ArrayBuffer.isView(memory)) return binding.addressOf(memory);
+  if (types.isAnyArrayBuffer(memory)) return binding.addressOf(new Uint8Array(memory));
+  throw invalidArgType('memory', 'an ArrayBufferView or an ArrayBuffer', memory);
+}
+
+export const pageSize: number = binding.pageSize;

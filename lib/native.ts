@@ -1,0 +1,69 @@
+// Loads the addon and declares its typed surface, so nothing above it sees `any`.
+import * as path from 'node:path';
+
+import { SystemError } from './errors';
+import type { FaultCode, Protection } from './types';
+
+/** dst/src as the addon takes them: a view (JavaScript-owned memory) or a raw address. */
+export type NativeMemory = ArrayBufferView | bigint | number;
+
+export interface NativeGuardStatus {
+  installed: boolean;
+  previous: { SIGSEGV: string; SIGBUS: string };
+  reasserted: number;
+}
+
+export interface Binding {
+  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string) => Error): void;
+
+  /**
+   * One copy function per strategy and kind of argument, at index `strategy + dstKind * copierIndex.dst + srcKind`
+   * (see copierIndex). Returns undefined when every byte was copied, else a copyStatus value: a fault (details
+   * in faultState) or an argument refused before any memory was touched (the status says which, + 0 for dst,
+   * + 1 for src).
+   */
+  readonly copiers: ReadonlyArray<(dst: NativeMemory, src: NativeMemory, length: number) => number | undefined>;
+  /** Same indices; a Promise of 0 or a fault status (details in `state`), or a status for a bad argument. */
+  readonly asyncCopiers: ReadonlyArray<(dst: NativeMemory, src: NativeMemory, length: number, state: ArrayBuffer, pid: number) => Promise<number> | number>;
+  /** Indexed by the kind of `src`: process_vm_readv from process `pid` into `dst`. */
+  readonly processReaders: ReadonlyArray<(dst: ArrayBufferView, src: bigint | number, length: number, pid: number) => number | undefined>;
+  readonly copierIndex: { syscall: number; dst: number; view: number; bigint: number; number: number };
+  readonly copyStatus: { fault: number; wrongType: number; badAddress: number; wraps: number; tooShort: number };
+  readonly faultState: ArrayBuffer;
+  readonly faultKinds: readonly FaultCode[];
+  readonly faultSlots: { bytesCopied: number; kind: number; signal: number; access: number; address: number; count: number };
+
+  addressOf(view: ArrayBufferView): bigint;
+  readonly pageSize: number;
+
+  mapAnonymous(length: number, protection: number): bigint;
+  mapFile(path: string, length: number, shared: boolean, writable: boolean): bigint;
+  protect(address: bigint, length: number, protection: number): void;
+  unmap(address: bigint, length: number): void;
+  readonly protections: Record<Protection, number>;
+
+  guardStatus(): NativeGuardStatus;
+  /** Takes SIGSEGV/SIGBUS back where another handler displaced the guard; returns how many. */
+  reassertGuard(): number;
+  /** Test hook: a plain load outside the guard (a real crash on a bad address). */
+  _touchUnguarded(address: bigint): number;
+}
+
+function load(): Binding {
+  const root = path.join(__dirname, '..');
+  const candidates = ['build/Release/memprobe.node', 'build/Debug/memprobe.node'].map((file) => path.join(root, file));
+  const failures: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      return require(candidate) as Binding;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'MODULE_NOT_FOUND') throw error;
+      failures.push(candidate);
+    }
+  }
+  throw new Error(`memprobe: the native addon is not built (looked for ${failures.join(', ')}). Run \`npm install\` or \`npx node-gyp rebuild\`.`);
+}
+
+export const binding: Binding = load();
+binding.setSystemErrorClass(SystemError);

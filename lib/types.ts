@@ -1,0 +1,43 @@
+// Public types shared by several modules (the contract of API.md).
+
+export type Address = bigint | number;
+/** A raw address, or memory JavaScript already owns. */
+export type Memory = Address | ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
+
+export type FaultCode = 'SEGV_MAPERR' | 'SEGV_ACCERR' | 'SEGV_PKUERR' | 'BUS_ADRERR' | 'BUS_OBJERR' | 'NONCANONICAL' | 'EFAULT';
+
+export interface Fault {
+  code: FaultCode;
+  /** null when the syscall strategy found it */
+  signal: 'SIGSEGV' | 'SIGBUS' | null;
+  /** first byte that could not be accessed */
+  address: bigint;
+  access: 'read' | 'write';
+}
+
+export interface CopyResult {
+  /** true when all `length` bytes were copied */
+  ok: boolean;
+  /** exact length of the prefix that was copied; bytes after it in dst are untouched */
+  bytesCopied: number;
+  fault: Fault | null;
+}
+
+export interface ReadResult extends CopyResult {
+  /** the copied prefix */
+  data: Buffer;
+}
+
+export type Strategy = 'signal' | 'syscall';
+
+export interface CopyOptions {
+  strategy?: Strategy;
+}
+
+export interface ReadOptions {
+  strategy?: Strategy;
+  /** read another process through process_vm_readv (implies the syscall strategy) */
+  pid?: number;
+}
+
+export type Protection = 'none' | 'r' | 'rw' | 'rx' | 'rwx';

@@ -1,0 +1,14 @@
+// The binding layer: the only files that know N-API. Each Init* adds one area's exports; addon.cc calls them.
+#pragma once
+
+#include <napi.h>
+
+#include "binding_support.h"
+
+namespace memprobe {
+
+void InitCopy(Napi::Env env, Napi::Object exports, EnvData* data);   // copy_binding.cc
+void InitPages(Napi::Env env, Napi::Object exports, EnvData* data);  // pages_binding.cc
+void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data);  // guard_binding.cc
+
+}  // namespace memprobe

@@ -1,0 +1,78 @@
+// N-API surface of addressOf and the page fixtures (mmap, mprotect, munmap, file mappings).
+#include <sys/mman.h>
+
+#include <string>
+
+#include "bindings.h"
+#include "machine.h"
+#include "pages.h"
+
+namespace memprobe {
+
+namespace {
+
+Napi::Value AddressOf(const Napi::CallbackInfo& info) {
+  void* data = nullptr;
+  napi_get_buffer_info(info.Env(), info[0], &data, nullptr);
+  return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data)));
+}
+
+uintptr_t AddressArgument(const Napi::Value& value) {
+  bool lossless;
+  return static_cast<uintptr_t>(value.As<Napi::BigInt>().Uint64Value(&lossless));
+}
+
+Napi::Value ReturnOrThrow(const Napi::CallbackInfo& info, const SystemCallResult& result) {
+  const EnvData& data = *static_cast<EnvData*>(info.Data());
+  if (result.error != 0) {
+    ThrowSystemError(info.Env(), data, result.error, result.syscall);
+    return info.Env().Undefined();
+  }
+  return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(result.value));
+}
+
+// mapAnonymous(length, prot) -> bigint address
+Napi::Value MapAnonymousBinding(const Napi::CallbackInfo& info) {
+  return ReturnOrThrow(info, MapAnonymous(static_cast<size_t>(info[0].As<Napi::Number>().Int64Value()),
+                                          info[1].As<Napi::Number>().Int32Value()));
+}
+
+// mapFile(path, length, shared, writable) -> bigint address
+Napi::Value MapFileBinding(const Napi::CallbackInfo& info) {
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  return ReturnOrThrow(info, MapFile(path.c_str(), static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()),
+                                     info[2].ToBoolean(), info[3].ToBoolean()));
+}
+
+// protect(address, length, prot)
+Napi::Value ProtectBinding(const Napi::CallbackInfo& info) {
+  ReturnOrThrow(info, Protect(AddressArgument(info[0]), static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()),
+                              info[2].As<Napi::Number>().Int32Value()));
+  return info.Env().Undefined();
+}
+
+// unmap(address, length)
+Napi::Value UnmapBinding(const Napi::CallbackInfo& info) {
+  ReturnOrThrow(info, Unmap(AddressArgument(info[0]), static_cast<size_t>(info[1].As<Napi::Number>().Int64Value())));
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void InitPages(Napi::Env env, Napi::Object exports, EnvData* data) {
+  exports.Set("addressOf", Napi::Function::New(env, AddressOf, "addressOf", data));
+  exports.Set("mapAnonymous", Napi::Function::New(env, MapAnonymousBinding, "mapAnonymous", data));
+  exports.Set("mapFile", Napi::Function::New(env, MapFileBinding, "mapFile", data));
+  exports.Set("protect", Napi::Function::New(env, ProtectBinding, "protect", data));
+  exports.Set("unmap", Napi::Function::New(env, UnmapBinding, "unmap", data));
+  exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(GetMachine().page_size)));
+  Napi::Object protections = Napi::Object::New(env);
+  protections.Set("none", PROT_NONE);
+  protections.Set("r", PROT_READ);
+  protections.Set("rw", PROT_READ | PROT_WRITE);
+  protections.Set("rx", PROT_READ | PROT_EXEC);
+  protections.Set("rwx", PROT_READ | PROT_WRITE | PROT_EXEC);
+  exports.Set("protections", protections);
+}
+
+}  // namespace memprobe
