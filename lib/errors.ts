@@ -9,35 +9,39 @@ function withCode<E extends Error>(error: E, code: ErrorCode): E & { code: Error
   return error as E & { code: ErrorCode };
 }
 
-/** How a received value is shown in a message: its type for type errors, its value for range errors. */
-export function describeReceived(value: unknown): string {
+/** How a received value is shown in a type error: its type, and the value where it is short. */
+function describeType(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
-  if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
   if (typeof value === 'object') {
     const name = (value as object).constructor?.name;
     return name ? `an instance of ${name}` : inspect(value, { depth: -1 });
   }
   const shown = inspect(value, { colors: false });
-  return typeof value === 'number' ? shown : `type ${typeof value} (${shown.length > 28 ? shown.slice(0, 25) + '...' : shown})`;
+  return `type ${typeof value} (${shown.length > 28 ? shown.slice(0, 25) + '...' : shown})`;
+}
+
+/** How a received value is shown in a range error: the value itself. */
+function describeValue(value: unknown): string {
+  return typeof value === 'bigint' ? `${value}n` : inspect(value, { colors: false, depth: 0 });
 }
 
 /** `The "name" argument must be <expected>. Received <value>` */
-function message(name: string, expected: string, value: unknown): string {
-  return `The "${name}" argument must be ${expected}. Received ${describeReceived(value)}`;
+function message(name: string, expected: string, received: string): string {
+  return `The "${name}" argument must be ${expected}. Received ${received}`;
 }
 
 export function invalidArgType(name: string, expected: string, value: unknown): TypeError {
-  return withCode(new TypeError(message(name, expected, value)), 'ERR_INVALID_ARG_TYPE');
+  return withCode(new TypeError(message(name, expected, describeType(value))), 'ERR_INVALID_ARG_TYPE');
 }
 
 export function invalidArgValue(name: string, expected: string, value: unknown): TypeError {
-  return withCode(new TypeError(message(name, expected, value)), 'ERR_INVALID_ARG_VALUE');
+  return withCode(new TypeError(message(name, expected, describeType(value))), 'ERR_INVALID_ARG_VALUE');
 }
 
 export function outOfRange(name: string, expected: string, value: unknown): RangeError {
-  return withCode(new RangeError(message(name, expected, value)), 'ERR_OUT_OF_RANGE');
+  return withCode(new RangeError(message(name, expected, describeValue(value))), 'ERR_OUT_OF_RANGE');
 }
 
 /** A system call failed for a reason other than a fault: `code` is the errno name (EPERM, ENOMEM…). */
