@@ -60,6 +60,7 @@ describe('concurrency', () => {
 
   test('hundreds of async copies in flight on the threadpool, mixed faults and strategies, each exact', async () => {
     const layout = new Layout(['rw', 'none', 'rw', 'r']);
+    const target = new Layout(['rw', 'r', 'rw', 'none']);  // written to, so reads of `layout` keep the pattern
     try {
       const jobs: Array<{ promise: Promise<CopyResult>; expected: number; dst?: Buffer; offset: number }> = [];
       for (let i = 0; i < 600; i++) {
@@ -69,7 +70,7 @@ describe('concurrency', () => {
         if (i % 4 === 3) {
           // A write into the mapping from a buffer: stops at the first page that is not rw.
           const src = Buffer.alloc(length, i & 0xff);
-          jobs.push({ promise: safeMemcpyAsync(layout.address + BigInt(offset), src, length, { strategy }), expected: layout.writablePrefix(offset, length), offset });
+          jobs.push({ promise: safeMemcpyAsync(target.address + BigInt(offset), src, length, { strategy }), expected: target.writablePrefix(offset, length), offset });
         } else {
           const dst = Buffer.alloc(length, 0xee);
           jobs.push({ promise: safeMemcpyAsync(dst, layout.address + BigInt(offset), length, { strategy }), expected: layout.readablePrefix(offset, length), dst, offset });
@@ -92,6 +93,7 @@ describe('concurrency', () => {
       }
     } finally {
       layout.release();
+      target.release();
     }
   });
 
