@@ -81,6 +81,7 @@ describe('concurrency', () => {
         const job = jobs[i];
         expect([i, result.bytesCopied]).toEqual([i, job.expected]);
         if (job.dst) {
+          expect(job.dst.subarray(0, job.expected).equals(expectedPattern(job.offset, job.expected))).toBe(true);
           expect(job.dst.subarray(job.expected).every((b) => b === 0xee)).toBe(true);
         }
       });

@@ -9,58 +9,73 @@ export function patternByte(offset: number): number {
   return (offset * 7 + (offset >> 12) * 13 + 1) & 0xff;
 }
 
+function prefix(kinds: readonly PageKind[], offset: number, length: number, ok: (kind: PageKind) => boolean): number {
+  let position = offset;
+  const end = offset + length;
+  while (position < end) {
+    const page = Math.floor(position / pageSize);
+    if (page >= kinds.length || !ok(kinds[page])) break;
+    position = Math.min(end, (page + 1) * pageSize);
+  }
+  return position - offset;
+}
+
+/** Bytes from `offset` (of at most `length`) that can be read before the first page that cannot. */
+export function readablePrefix(kinds: readonly PageKind[], offset: number, length: number): number {
+  return prefix(kinds, offset, length, (kind) => kind === 'rw' || kind === 'r');
+}
+
+export function writablePrefix(kinds: readonly PageKind[], offset: number, length: number): number {
+  return prefix(kinds, offset, length, (kind) => kind === 'rw');
+}
+
+// The pages sit between two PROT_NONE fence pages that stay mapped: an unmapped page of the layout is then
+// always a hole inside our own mappings. At an edge it would merge with the free space next to it, and the
+// kernel would hand it to the next mmap (seen: the next layout landing half on top of this one).
 export class Layout {
-  readonly mapping: Mapping;
   readonly kinds: readonly PageKind[];
+  private readonly mapping: Mapping;
 
   constructor(kinds: readonly PageKind[]) {
     this.kinds = kinds;
-    this.mapping = mapPages(kinds.length, 'rw');
+    this.mapping = mapPages(kinds.length + 2, 'rw');
     const bytes = Buffer.alloc(kinds.length * pageSize);
     for (let i = 0; i < bytes.length; i++) bytes[i] = patternByte(i);
-    const filled = safeMemcpy(this.mapping.address, bytes, bytes.length);
+    const filled = safeMemcpy(this.address, bytes, bytes.length);
     if (!filled.ok) throw new Error('could not fill the layout');
-    kinds.forEach((kind, page) => {
-      if (kind === 'unmapped') this.mapping.unmap(page * pageSize, pageSize);
-      else if (kind !== 'rw') this.mapping.protect(page * pageSize, pageSize, kind);
+    this.mapping.protect(0, pageSize, 'none');
+    this.mapping.protect((kinds.length + 1) * pageSize, pageSize, 'none');
+    kinds.forEach((kind, index) => {
+      const offset = (index + 1) * pageSize;
+      if (kind === 'unmapped') this.mapping.unmap(offset, pageSize);
+      else if (kind !== 'rw') this.mapping.protect(offset, pageSize, kind);
     });
   }
 
+  /** The first byte of the first page of the layout. */
   get address(): bigint {
-    return this.mapping.address;
+    return this.mapping.address + BigInt(pageSize);
   }
 
   get size(): number {
     return this.kinds.length * pageSize;
   }
 
-  /** Bytes from `offset` (of at most `length`) that can be read before the first page that cannot. */
   readablePrefix(offset: number, length: number): number {
-    return this.prefix(offset, length, (kind) => kind === 'rw' || kind === 'r');
+    return readablePrefix(this.kinds, offset, length);
   }
 
   writablePrefix(offset: number, length: number): number {
-    return this.prefix(offset, length, (kind) => kind === 'rw');
+    return writablePrefix(this.kinds, offset, length);
   }
 
-  /** The fault code the signal strategy reports for a page. */
+  /** The fault code the signal strategy reports for the page at `offset` (a fence page past the end is PROT_NONE). */
   faultCode(offset: number): 'SEGV_MAPERR' | 'SEGV_ACCERR' {
     return this.kinds[Math.floor(offset / pageSize)] === 'unmapped' ? 'SEGV_MAPERR' : 'SEGV_ACCERR';
   }
 
   release(): void {
     this.mapping.unmap();
-  }
-
-  private prefix(offset: number, length: number, ok: (kind: PageKind) => boolean): number {
-    let position = offset;
-    const end = offset + length;
-    while (position < end) {
-      const page = Math.floor(position / pageSize);
-      if (page >= this.kinds.length || !ok(this.kinds[page])) break;
-      position = Math.min(end, (page + 1) * pageSize);
-    }
-    return position - offset;
   }
 }
 
