@@ -1,0 +1,121 @@
+// Faults that are not ours go to whoever had them before: WebAssembly bounds checks still throw, a real crash
+// still ends the process by its signal, and nothing hangs. Each case runs in a child process.
+import { runChild } from './helpers/child';
+
+// (module (memory 1) (func (export "load") (param i32) (result i32) local.get 0 i32.load))
+const WASM_LOAD = `new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
+  0x03, 0x02, 0x01, 0x00,
+  0x05, 0x03, 0x01, 0x00, 0x01,
+  0x07, 0x08, 0x01, 0x04, 0x6c, 0x6f, 0x61, 0x64, 0x00, 0x00,
+  0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x28, 0x02, 0x00, 0x0b])`;
+
+// Loads out of bounds twice around a guarded fault, and prints what each threw.
+const WASM_PROBE = `
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(${WASM_LOAD}));
+  const outcomes = [];
+  const attempt = () => { try { exports.load(1 << 20); outcomes.push('no error'); } catch (e) { outcomes.push(e.constructor.name + ': ' + e.message); } };
+  attempt();
+  outcomes.push(memprobe.safeRead(0n, 8).fault.code);
+  attempt();
+  outcomes.push(String(exports.load(8)));`;
+const WASM_EXPECTED = ['RuntimeError: memory access out of bounds', 'SEGV_MAPERR', 'RuntimeError: memory access out of bounds', '0'];
+
+const UNGUARDED = `require(${JSON.stringify(require.resolve('../dist/native'))}).binding._touchUnguarded`;
+
+describe('crash chain', () => {
+  test('a WebAssembly out-of-bounds access still throws RuntimeError on the main thread', () => {
+    const child = runChild(`${WASM_PROBE}\nconsole.log(JSON.stringify(outcomes));`);
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(JSON.parse(child.stdout)).toEqual(WASM_EXPECTED);
+  });
+
+  test('a WebAssembly out-of-bounds access still throws RuntimeError in a worker', () => {
+    const child = runChild(`
+      const { Worker } = require('node:worker_threads');
+      const code = 'const memprobe = require(' + JSON.stringify(require.resolve(${JSON.stringify(require.resolve('../dist/index'))})) + ');'
+        + ${JSON.stringify(WASM_PROBE)} + '; require("node:worker_threads").parentPort.postMessage(outcomes);';
+      const worker = new Worker(code, { eval: true });
+      worker.on('message', (outcomes) => console.log(JSON.stringify(outcomes)));
+      worker.on('error', (e) => { console.error(e); process.exitCode = 3; });`);
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+    expect(JSON.parse(child.stdout)).toEqual(WASM_EXPECTED);
+  });
+
+  test('guardStatus names what faults that are not ours go to', () => {
+    const child = runChild(`console.log(JSON.stringify(memprobe.guardStatus()));`);
+    expect(JSON.parse(child.stdout)).toEqual({ installed: true, previous: { SIGSEGV: 'node-wasm-trap', SIGBUS: 'default' }, reasserted: 0 });
+  });
+
+  test('a SIGSEGV that is not ours still ends the process by SIGSEGV', () => {
+    const child = runChild(`
+      console.log(memprobe.safeRead(0n, 8).fault.code);
+      ${UNGUARDED}(0x10n);
+      console.log('survived');`);
+    expect(child.signal).toBe('SIGSEGV');
+    expect(child.stdout).toBe('SEGV_MAPERR\n');
+  });
+
+  test('a SIGBUS that is not ours (a truncated file) still ends the process by SIGBUS', () => {
+    const child = runChild(`
+      const fs = require('node:fs'), os = require('node:os'), path = require('node:path');
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-')), 'data');
+      fs.writeFileSync(file, Buffer.alloc(3 * memprobe.pageSize, 1));
+      const mapping = memprobe.mapFile(file, 3 * memprobe.pageSize, { shared: true });
+      fs.truncateSync(file, 0);
+      console.log(memprobe.safeRead(mapping.address, 8).fault.code);
+      fs.rmSync(path.dirname(file), { recursive: true });
+      ${UNGUARDED}(mapping.address);
+      console.log('survived');`);
+    expect(child.signal).toBe('SIGBUS');
+    expect(child.stdout).toBe('BUS_ADRERR\n');
+  });
+
+  test('SIGSEGV sent with kill() is not a fault: the default action still ends the process', () => {
+    const child = runChild(`
+      console.log(memprobe.safeRead(0n, 8).fault.code);
+      process.kill(process.pid, 'SIGSEGV');
+      setTimeout(() => console.log('survived'), 1000);`);
+    expect(child.signal).toBe('SIGSEGV');
+    expect(child.stdout).toBe('SEGV_MAPERR\n');
+  });
+
+  test("process.on('SIGSEGV') added and removed: the guard stays on top and keeps returning faults", () => {
+    const child = runChild(`
+      const listener = () => {};
+      process.on('SIGSEGV', listener);
+      const during = memprobe.safeRead(0n, 8).fault.code;
+      const statusDuring = memprobe.guardStatus();
+      process.off('SIGSEGV', listener);
+      const after = memprobe.safeRead(0n, 8).fault.code;
+      console.log(JSON.stringify({ during, after, statusDuring, statusAfter: memprobe.guardStatus() }));`);
+    expect(child.stderr).toBe('');
+    const report = JSON.parse(child.stdout);
+    expect(report.during).toBe('SEGV_MAPERR');
+    expect(report.after).toBe('SEGV_MAPERR');
+    expect(report.statusDuring.installed).toBe(true);
+    expect(report.statusDuring.previous.SIGSEGV).toMatch(/^handler /);  // libuv's, behind process.on
+    expect(report.statusAfter).toEqual({ installed: true, previous: { SIGSEGV: 'default', SIGBUS: 'default' }, reasserted: 2 });
+  });
+
+  test("a real crash with a process.on('SIGSEGV') listener ends the process instead of spinning", () => {
+    const child = runChild(`
+      process.on('SIGSEGV', () => {});
+      ${UNGUARDED}(0x10n);
+      console.log('survived');`, { timeoutMs: 20_000 });
+    expect(child.signal).toBe('SIGSEGV');
+    expect(child.stdout).toBe('');
+  });
+
+  test('WebAssembly keeps working after the SIGSEGV handler changed hands', () => {
+    const child = runChild(`
+      const listener = () => {};
+      process.on('SIGSEGV', listener);
+      process.off('SIGSEGV', listener);
+      ${WASM_PROBE}
+      console.log(JSON.stringify(outcomes));`);
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual(WASM_EXPECTED);
+  });
+});

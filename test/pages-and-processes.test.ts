@@ -1,0 +1,136 @@
+// The page fixtures (mapPages, mapFile, protect, unmap) and reading another process with { pid }.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { once } from 'node:events';
+
+import { mapFile, mapPages, pageSize, safeMemcpy, safeRead, safeReadAsync, SystemError } from '../lib';
+
+const P = pageSize;
+
+describe('mapPages', () => {
+  test('maps page-sized, page-aligned, zeroed memory with the protection asked for', () => {
+    const mapping = mapPages(3);
+    try {
+      expect(mapping.size).toBe(3 * P);
+      expect(mapping.address % BigInt(P)).toBe(0n);
+      expect(safeRead(mapping.address, 3 * P).data.equals(Buffer.alloc(3 * P))).toBe(true);
+      mapping.protect(P, P, 'none');
+      expect(safeRead(mapping.address, 3 * P).bytesCopied).toBe(P);
+      mapping.protect(P, P, 'r');
+      expect(safeRead(mapping.address, 3 * P).ok).toBe(true);
+    } finally {
+      mapping.unmap();
+    }
+    const readOnly = mapPages(1, 'r');
+    expect(safeRead(readOnly.address, 8).ok).toBe(true);
+    readOnly.unmap();
+  });
+
+  test('unmap by parts, and never twice: released pages are refused', () => {
+    const mapping = mapPages(4);
+    mapping.unmap(P, P);
+    expect(safeRead(mapping.address + BigInt(P), 1).fault?.code).toBe('SEGV_MAPERR');
+    expect(() => mapping.protect(0, 2 * P, 'r')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    mapping.unmap();  // the rest; the released page is not passed to munmap again
+    expect(safeRead(mapping.address, 1).fault?.code).toBe('SEGV_MAPERR');
+    expect(() => mapping.unmap()).not.toThrow();
+  });
+
+  test('bad arguments', () => {
+    expect(() => mapPages(0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => mapPages(1.5)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => mapPages('1' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => mapPages(1, 'wx' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining("'rwx'") }));
+    const mapping = mapPages(2);
+    try {
+      expect(() => mapping.protect(1, P, 'r')).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', message: expect.stringContaining('multiple of the page size') }));
+      expect(() => mapping.protect(0, 3 * P, 'r')).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(() => mapping.unmap(P, 2 * P)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+      expect(() => mapping.protect(0, P, 'toString' as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    } finally {
+      mapping.unmap();
+    }
+  });
+
+  test('a system call that fails throws a SystemError with code and syscall', () => {
+    let error: unknown;
+    try {
+      mapPages(2 ** 40);  // 4 PiB: more than the address space allows
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SystemError);
+    expect(error).toMatchObject({ code: 'ENOMEM', syscall: 'mmap', errno: os.constants.errno.ENOMEM });
+  });
+});
+
+describe('mapFile', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('maps a file read-only and private by default; shared writable mappings write through', () => {
+    const file = path.join(dir, 'data');
+    fs.writeFileSync(file, 'hello, mapped world');
+    const mapping = mapFile(file, 19);
+    try {
+      expect(mapping.size).toBe(P);
+      expect(safeRead(mapping.address, 19).data.toString()).toBe('hello, mapped world');
+      expect(safeRead(mapping.address + 19n, P - 19).data.every((b) => b === 0)).toBe(true);
+      const write = safeMemcpy(mapping.address, Buffer.from('H'), 1);
+      expect(write.fault).toMatchObject({ code: 'SEGV_ACCERR', access: 'write' });
+    } finally {
+      mapping.unmap();
+    }
+    const shared = mapFile(file, 19, { shared: true, writable: true });
+    try {
+      expect(safeMemcpy(shared.address, Buffer.from('H'), 1).ok).toBe(true);
+    } finally {
+      shared.unmap();
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe('Hello, mapped world');
+  });
+
+  test('errors: a missing file, bad options', () => {
+    expect(() => mapFile(path.join(dir, 'missing'), 10)).toThrow(expect.objectContaining({ code: 'ENOENT', syscall: 'open' }));
+    expect(() => mapFile(42 as never, 10)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+    expect(() => mapFile(path.join(dir, 'x'), 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => mapFile(path.join(dir, 'x'), 1, { shared: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+});
+
+describe('reading another process', () => {
+  test('reads a buffer of a child process by its address, and reports a fault past its mapping', async () => {
+    const child = spawn(process.execPath, ['-e', `
+      const { addressOf } = require(${JSON.stringify(path.join(__dirname, '..'))});
+      const secret = Buffer.from('the child says hello');
+      console.log(addressOf(secret).toString());
+      process.stdin.on('data', () => process.exit(0));`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      const [line] = await once(child.stdout, 'data');
+      const address = BigInt(String(line).trim());
+      const read = safeRead(address, 20, { pid: child.pid! });
+      expect(read.ok).toBe(true);
+      expect(read.data.toString()).toBe('the child says hello');
+      const async = await safeReadAsync(address, 20, { pid: child.pid!, strategy: 'syscall' });
+      expect(async.data.toString()).toBe('the child says hello');
+      const faulted = safeRead(0x1000n, 8, { pid: child.pid! });
+      expect(faulted).toMatchObject({ ok: false, bytesCopied: 0, fault: { code: 'EFAULT', signal: null, address: 0x1000n, access: 'read' } });
+    } finally {
+      child.stdin!.end('done');
+      await once(child, 'exit');
+    }
+  });
+
+  test('a process that does not exist: a SystemError ESRCH from process_vm_readv', async () => {
+    const gone = spawn(process.execPath, ['-e', '']);
+    await once(gone, 'exit');
+    const expected = { code: 'ESRCH', syscall: 'process_vm_readv' };
+    expect(() => safeRead(0x1000n, 8, { pid: gone.pid! })).toThrow(expect.objectContaining(expected));
+    await expect(safeReadAsync(0x1000n, 8, { pid: gone.pid! })).rejects.toMatchObject(expected);
+  });
+});
