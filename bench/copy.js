@@ -5,6 +5,8 @@
 // what stays stable). Then the cost of one fault from JavaScript, and the system calls a non-faulting copy
 // makes, counted with strace.
 const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const { addressOf, mapPages, pageSize, safeMemcpy } = require('..');
@@ -106,16 +108,19 @@ function faultCost() {
   return r;
 }
 
-/** System calls made by `count` non-faulting 64-byte copies, from strace -c; null without strace. */
+/** System calls made by a process doing `count` non-faulting 64-byte copies, from strace -c. */
 function syscallsFor(count, strategy) {
   const script = `
     const m = require(${JSON.stringify(path.join(__dirname, '..'))});
     const src = Buffer.alloc(64, 1), dst = Buffer.alloc(64), a = m.addressOf(src), o = { strategy: ${JSON.stringify(strategy)} };
     for (let i = 0; i < ${count}; i++) if (!m.safeMemcpy(dst, a, 64, o).ok) process.exit(3);`;
-  const run = spawnSync('strace', ['-f', '-c', '-o', '/dev/stderr', process.execPath, '-e', script], { encoding: 'utf8' });
-  if (run.error) return null;
-  const total = run.stderr.split('\n').find((line) => /\btotal\s*$/.test(line));
-  return total ? Number(total.trim().split(/\s+/)[2]) : null;
+  const report = path.join(os.tmpdir(), `memprobe-strace-${process.pid}.txt`);
+  const run = spawnSync('strace', ['-f', '-c', '-o', report, process.execPath, '-e', script]);
+  const lines = fs.readFileSync(report, 'utf8').split('\n');
+  fs.rmSync(report);
+  if (run.status !== 0) throw new Error(`the strace run failed (${run.status})`);
+  const total = lines.find((line) => /\btotal\s*$/.test(line));
+  return Number(total.trim().split(/\s+/)[3]);  // % time, seconds, usecs/call, calls, [errors,] total
 }
 
 function syscallCount() {
@@ -126,12 +131,12 @@ function syscallCount() {
     return;
   }
   console.log('\nSystem calls per non-faulting 64-byte copy (strace -f -c; the difference between two runs removes start-up)\n');
-  console.log('| strategy | 100,000 copies | 1,100,000 copies | per copy |');
-  console.log('|---|---|---|---|');
+  console.log('| strategy | calls, 100,000 copies | calls, 1,100,000 copies | difference | per copy |');
+  console.log('|---|---|---|---|---|');
   for (const strategy of ['signal', 'syscall']) {
     const small = syscallsFor(100_000, strategy);
     const large = syscallsFor(1_100_000, strategy);
-    console.log(`| ${strategy} | ${small} | ${large} | ${((large - small) / 1_000_000).toFixed(4)} |`);
+    console.log(`| ${strategy} | ${small} | ${large} | ${large - small} | ${((large - small) / 1_000_000).toFixed(3)} |`);
   }
 }
 

@@ -1,6 +1,7 @@
 #include "syscall_copy.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -13,6 +14,10 @@
 namespace memprobe {
 
 namespace {
+
+// This process's pid, without a getpid() system call per copy; refreshed in the child after a fork.
+pid_t g_self = getpid();
+const int g_self_refresh = pthread_atfork(nullptr, nullptr, [] { g_self = getpid(); });
 
 // The kernel moves at most MAX_RW_COUNT bytes per call.
 constexpr size_t kMaxPerCall = 0x7ffff000;
@@ -60,7 +65,7 @@ Fault EfaultAt(Access access, uintptr_t address) { return Fault{FaultKind::kEfau
 
 bool ReadableHere(uintptr_t address) {
   uint8_t byte;
-  return VmCall(Direction::kRead, getpid(), reinterpret_cast<uintptr_t>(&byte), address, 1) == 1;
+  return VmCall(Direction::kRead, g_self, reinterpret_cast<uintptr_t>(&byte), address, 1) == 1;
 }
 
 bool FromTransfer(const Transfer& transfer, const char* syscall, Fault fault, CopyFailure* failure) {
@@ -85,11 +90,10 @@ struct Scratch {
 bool BouncedCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
   Scratch scratch(length);
   if (scratch.data == nullptr) return Failed(failure, errno, "mmap");
-  const pid_t self = getpid();
   const uintptr_t local = reinterpret_cast<uintptr_t>(scratch.data);
-  const Transfer read = MoveExact(Direction::kRead, self, local, reinterpret_cast<uintptr_t>(src), length);
+  const Transfer read = MoveExact(Direction::kRead, g_self, local, reinterpret_cast<uintptr_t>(src), length);
   if (read.error != 0) return Failed(failure, read.error, "process_vm_readv");
-  const Transfer written = MoveExact(Direction::kWrite, self, local, reinterpret_cast<uintptr_t>(dst), read.copied);
+  const Transfer written = MoveExact(Direction::kWrite, g_self, local, reinterpret_cast<uintptr_t>(dst), read.copied);
   if (written.faulted || written.error != 0) {
     return FromTransfer(written, "process_vm_writev", EfaultAt(Access::kWrite, reinterpret_cast<uintptr_t>(dst) + written.copied),
                         failure);
@@ -104,12 +108,11 @@ bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides s
   const uintptr_t d = reinterpret_cast<uintptr_t>(dst);
   const uintptr_t s = reinterpret_cast<uintptr_t>(src);
   if (d < s + length && s < d + length) return BouncedCopy(dst, src, length, failure);
-  const pid_t self = getpid();
   if (sides.src_owned && !sides.dst_owned) {
-    const Transfer t = MoveExact(Direction::kWrite, self, s, d, length);
+    const Transfer t = MoveExact(Direction::kWrite, g_self, s, d, length);
     return FromTransfer(t, "process_vm_writev", EfaultAt(Access::kWrite, d + t.copied), failure);
   }
-  const Transfer t = MoveExact(Direction::kRead, self, d, s, length);
+  const Transfer t = MoveExact(Direction::kRead, g_self, d, s, length);
   // Both raw: the call cannot say which side it refused; when both would fail, the read is reported.
   const bool read_side = !t.faulted || sides.dst_owned || !ReadableHere(s + t.copied);
   return FromTransfer(t, "process_vm_readv",

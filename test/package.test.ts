@@ -1,0 +1,27 @@
+// The package as users load it: CommonJS and ESM entry points by name, typed.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { PACKAGE_ROOT } from './helpers/child';
+
+function runIn(root: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('package entry points', () => {
+  test('require("memprobe") and import from "memprobe" give the same named exports', () => {
+    const names = "['safeMemcpy','safeRead','safeMemcpyAsync','safeReadAsync','addressOf','pageSize','mapPages','mapFile','guardStatus','SystemError']";
+    const cjs = runIn(PACKAGE_ROOT, ['-e', `const m = require('memprobe'); console.log(${names}.map((n) => typeof m[n]).join())`]);
+    const esm = runIn(PACKAGE_ROOT, ['--input-type=module', '-e', `import * as m from 'memprobe'; import { safeRead } from 'memprobe'; console.log(typeof safeRead, ${names}.map((n) => typeof m[n]).join())`]);
+    expect(cjs).toEqual({ status: 0, stdout: 'function,function,function,function,function,number,function,function,function,function\n', stderr: '' });
+    expect(esm).toEqual({ status: 0, stdout: 'function function,function,function,function,function,number,function,function,function,function\n', stderr: '' });
+  });
+
+  test('main and types point at built files', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8'));
+    expect(fs.existsSync(path.join(PACKAGE_ROOT, manifest.main))).toBe(true);
+    expect(fs.readFileSync(path.join(PACKAGE_ROOT, manifest.types), 'utf8')).toMatch(/safeMemcpy/);
+  });
+});
