@@ -17,17 +17,17 @@ export interface Binding {
   setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string) => Error): void;
 
   /**
-   * One copy function per strategy and kind of argument, at index `strategy + dstKind * copierIndex.dst + srcKind`
-   * (see copierIndex). Returns undefined when every byte was copied, else a copyStatus value: a fault (details
-   * in faultState) or an argument refused before any memory was touched (the status says which, + 0 for dst,
-   * + 1 for src).
+   * One copy function per selector = strategy (0 or selector.syscall) + dst kind * selector.dst + src kind
+   * (kinds: selector.view or selector.address). Returns undefined when every byte was copied, else a copyStatus
+   * value: a fault (details in faultState) or an argument refused before any memory was touched (the status
+   * says which: its base + 0 for dst, + 1 for src).
    */
   readonly copiers: ReadonlyArray<(dst: NativeMemory, src: NativeMemory, length: number) => number | undefined>;
-  /** Same indices; a Promise of 0 or a fault status (details in `state`), or a status for a bad argument. */
-  readonly asyncCopiers: ReadonlyArray<(dst: NativeMemory, src: NativeMemory, length: number, state: ArrayBuffer, pid: number) => Promise<number> | number>;
-  /** Indexed by the kind of `src`: process_vm_readv from process `pid` into `dst`. */
-  readonly processReaders: ReadonlyArray<(dst: ArrayBufferView, src: bigint | number, length: number, pid: number) => number | undefined>;
-  readonly copierIndex: { syscall: number; dst: number; view: number; bigint: number; number: number };
+  /** A Promise of 0 or a fault status (details in `state`), or a status number for a bad argument; pid 0 is this process. */
+  copyAsync(dst: NativeMemory, src: NativeMemory, length: number, selector: number, state: ArrayBuffer, pid: number): Promise<number> | number;
+  /** process_vm_readv from process `pid` into `dst`. */
+  readProcess(dst: ArrayBufferView, src: bigint | number, length: number, selector: number, pid: number): number | undefined;
+  readonly selector: { syscall: number; dst: number; view: number; address: number };
   readonly copyStatus: { fault: number; wrongType: number; badAddress: number; wraps: number; tooShort: number };
   readonly faultState: ArrayBuffer;
   readonly faultKinds: readonly FaultCode[];

@@ -1,8 +1,9 @@
 // N-API surface of the copy: synchronous, on the threadpool, and from another process.
 //
-// The synchronous copy is the hot path, so it is raw N-API, specialised at compile time for each strategy and
-// kind of argument (lib picks the function from `copiers`), and it returns `undefined` when every byte was
-// copied, or a small status: a fault (details in the environment's fault-state buffer; building an object here
+// The synchronous copy is the hot path, so it is raw N-API, one function per strategy and kind of argument
+// (`copiers[selector]`, specialised at compile time; lib/memory.ts calls each strategy from its own call site,
+// since V8 calls a monomorphic API function directly and a polymorphic one through a slower generic path).
+// It returns `undefined` when every byte was copied, or a small status: a fault (details in the environment's fault-state buffer; building an object here
 // would cost more than the copy), or an argument this layer refused before touching any memory. Argument
 // checks that need the view's length live here rather than in lib/memory.ts for the same reason: N-API has
 // to read it anyway.
@@ -30,14 +31,12 @@ enum CopyStatus : int32_t {
   kStatusTooShort = 8,      // + side: length beyond the JavaScript-owned memory
 };
 
-enum ArgumentKind : int { kKindView = 0, kKindBigInt = 1, kKindNumber = 2 };
-constexpr int kKinds = 3;
+// A view (or ArrayBuffer) JavaScript owns, or a raw address (a bigint or a number).
+enum ArgumentKind : uint32_t { kKindView = 0, kKindAddress = 1 };
 
-// Index into `copiers` / `asyncCopiers`.
-constexpr int CopierIndex(Strategy strategy, int dst_kind, int src_kind) {
-  return static_cast<int>(strategy) * kKinds * kKinds + dst_kind * kKinds + src_kind;
-}
-constexpr int kCopiers = 2 * kKinds * kKinds;
+// selector = strategy * kStrategyStep + dst kind * 2 + src kind
+constexpr uint32_t kStrategyStep = 4;
+constexpr uint32_t kSelectors = 2 * kStrategyStep;
 
 // Slots (8 bytes each) of a fault-state buffer.
 enum FaultSlot : int { kSlotBytesCopied = 0, kSlotKind, kSlotSignal, kSlotAccess, kSlotAddress, kSlotCount };
@@ -46,9 +45,8 @@ enum FaultSlot : int { kSlotBytesCopied = 0, kSlotKind, kSlotSignal, kSlotAccess
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;
 
-template <int kKind>
-inline int32_t ReadEndpoint(napi_env env, napi_value value, size_t length, Side side, Endpoint* out) {
-  if (kKind == kKindView) {
+inline int32_t ReadEndpoint(napi_env env, napi_value value, uint32_t kind, size_t length, Side side, Endpoint* out) {
+  if (kind == kKindView) {
     void* data = nullptr;
     size_t byte_length = 0;
     if (napi_get_buffer_info(env, value, &data, &byte_length) != napi_ok &&
@@ -60,9 +58,8 @@ inline int32_t ReadEndpoint(napi_env env, napi_value value, size_t length, Side 
     return 0;
   }
   uint64_t address = 0;
-  if (kKind == kKindBigInt) {
-    bool lossless = false;
-    if (napi_get_value_bigint_uint64(env, value, &address, &lossless) != napi_ok) return kStatusWrongType + side;
+  bool lossless = false;
+  if (napi_get_value_bigint_uint64(env, value, &address, &lossless) == napi_ok) {
     if (!lossless) return kStatusBadAddress + side;
   } else {
     double number = -1;
@@ -75,18 +72,23 @@ inline int32_t ReadEndpoint(napi_env env, napi_value value, size_t length, Side 
   return 0;
 }
 
-// (dst, src, length, ...) -> request; 0 or the status of the first bad argument.
-template <int kIndex>
-inline int32_t DecodeRequest(napi_env env, const napi_value* argv, CopyRequest* request) {
-  constexpr int kDstKind = (kIndex / kKinds) % kKinds;
-  constexpr int kSrcKind = kIndex % kKinds;
+// (dst, src, length) -> request; 0 or the status of the first bad argument. Inlined with a constant selector
+// into each specialised copier.
+inline int32_t DecodeRequest(napi_env env, const napi_value* argv, uint32_t selector, CopyRequest* request) {
   double length = 0;
   napi_get_value_double(env, argv[2], &length);  // lib checked: a non-negative safe integer
   request->length = static_cast<size_t>(length);
-  request->strategy = static_cast<Strategy>(kIndex / (kKinds * kKinds));
-  const int32_t status = ReadEndpoint<kDstKind>(env, argv[0], request->length, kDst, &request->dst);
+  request->strategy = selector >= kStrategyStep ? Strategy::kSyscall : Strategy::kSignal;
+  const int32_t status = ReadEndpoint(env, argv[0], (selector >> 1) & 1, request->length, kDst, &request->dst);
   if (status != 0) return status;
-  return ReadEndpoint<kSrcKind>(env, argv[1], request->length, kSrc, &request->src);
+  return ReadEndpoint(env, argv[1], selector & 1, request->length, kSrc, &request->src);
+}
+
+// The selector passed as an argument to the slower entry points (async, another process).
+uint32_t SelectorArgument(napi_env env, napi_value value) {
+  uint32_t selector = 0;
+  napi_get_value_uint32(env, value, &selector);
+  return selector % kSelectors;
 }
 
 void WriteFault(double* slots, const CopyFailure& failure) {
@@ -115,32 +117,31 @@ napi_value Report(napi_env env, const EnvData& env_data, bool copied, const Copy
   return Int32(env, kStatusFault);
 }
 
-// copiers[i](dst, src, length) -> undefined | status
-template <int kIndex>
+// copiers[selector](dst, src, length) -> undefined | status
+template <uint32_t kSelector>
 napi_value Copy(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   void* data;
   napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
   CopyRequest request;
-  const int32_t status = DecodeRequest<kIndex>(env, argv, &request);
+  const int32_t status = DecodeRequest(env, argv, kSelector, &request);
   if (status != 0) return Int32(env, status);
   CopyFailure failure;
   const bool copied = CopyMemory(request, &failure);
   return Report(env, *static_cast<const EnvData*>(data), copied, failure);
 }
 
-// processReaders[srcKind](dst, src, length, pid) -> undefined | status: process_vm_readv on `pid` into a view.
-template <int kIndex>
+// readProcess(dst, src, length, selector, pid) -> undefined | status: process_vm_readv on `pid` into a view.
 napi_value ReadProcessSync(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   void* data;
   napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
   int32_t pid = 0;
-  napi_get_value_int32(env, argv[3], &pid);
+  napi_get_value_int32(env, argv[4], &pid);
   CopyRequest request;
-  const int32_t status = DecodeRequest<kIndex>(env, argv, &request);
+  const int32_t status = DecodeRequest(env, argv, SelectorArgument(env, argv[3]), &request);
   if (status != 0) return Int32(env, status);
   CopyFailure failure;
   const bool copied =
@@ -200,29 +201,28 @@ napi_ref KeepAlive(napi_env env, napi_value value) {
   return ref;
 }
 
-// asyncCopiers[i](dst, src, length, stateBuffer, pid) -> Promise<status> | status (a bad argument);
+// copyAsync(dst, src, length, selector, stateBuffer, pid) -> Promise<status> | status (a bad argument);
 // pid 0 means this process.
-template <int kIndex>
 napi_value CopyAsync(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   void* data;
   napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
   CopyRequest request;
-  const int32_t status = DecodeRequest<kIndex>(env, argv, &request);
+  const int32_t status = DecodeRequest(env, argv, SelectorArgument(env, argv[3]), &request);
   if (status != 0) return Int32(env, status);
   CopyJob* job = new CopyJob();
   job->env_data = static_cast<EnvData*>(data);
   job->request = request;
   int32_t pid = 0;
-  napi_get_value_int32(env, argv[4], &pid);
+  napi_get_value_int32(env, argv[5], &pid);
   job->pid = pid;
   void* state = nullptr;
-  napi_get_arraybuffer_info(env, argv[3], &state, nullptr);
+  napi_get_arraybuffer_info(env, argv[4], &state, nullptr);
   job->state_slots = static_cast<double*>(state);
   job->keep_alive[0] = KeepAlive(env, argv[0]);
   job->keep_alive[1] = KeepAlive(env, argv[1]);
-  job->keep_alive[2] = KeepAlive(env, argv[3]);
+  job->keep_alive[2] = KeepAlive(env, argv[4]);
   napi_value promise, name;
   napi_create_promise(env, &job->deferred, &promise);
   napi_create_string_utf8(env, "memprobe.copy", NAPI_AUTO_LENGTH, &name);
@@ -233,31 +233,17 @@ napi_value CopyAsync(napi_env env, napi_callback_info info) {
 
 // --- export ---
 
-template <template <int> class Entry, int... kIndices>
-Napi::Array FunctionTable(Napi::Env env, EnvData* data, const char* name, std::integer_sequence<int, kIndices...>) {
-  Napi::Array table = Napi::Array::New(env, sizeof...(kIndices));
-  napi_callback callbacks[] = {Entry<kIndices>::kCallback...};
-  for (uint32_t i = 0; i < sizeof...(kIndices); i++) {
+template <uint32_t... kSelector>
+Napi::Array Copiers(Napi::Env env, EnvData* data, std::integer_sequence<uint32_t, kSelector...>) {
+  const napi_callback callbacks[] = {Copy<kSelector>...};
+  Napi::Array copiers = Napi::Array::New(env, sizeof...(kSelector));
+  for (uint32_t i = 0; i < sizeof...(kSelector); i++) {
     napi_value function;
-    napi_create_function(env, name, NAPI_AUTO_LENGTH, callbacks[i], data, &function);
-    table.Set(i, function);
+    napi_create_function(env, "copy", NAPI_AUTO_LENGTH, callbacks[i], data, &function);
+    copiers.Set(i, function);
   }
-  return table;
+  return copiers;
 }
-
-template <int kIndex>
-struct CopyEntry {
-  static constexpr napi_callback kCallback = Copy<kIndex>;
-};
-template <int kIndex>
-struct CopyAsyncEntry {
-  static constexpr napi_callback kCallback = CopyAsync<kIndex>;
-};
-// Indexed by the source kind: the destination is always a view and the strategy always syscall.
-template <int kSrcKind>
-struct ReadProcessEntry {
-  static constexpr napi_callback kCallback = ReadProcessSync<CopierIndex(Strategy::kSyscall, kKindView, kSrcKind)>;
-};
 
 Napi::Object Constants(Napi::Env env, std::initializer_list<std::pair<const char*, double>> entries) {
   Napi::Object object = Napi::Object::New(env);
@@ -273,11 +259,13 @@ void InitCopy(Napi::Env env, Napi::Object exports, EnvData* data) {
   data->fault_slots = static_cast<double*>(state.Data());
   exports.Set("faultState", state);
 
-  exports.Set("copiers", FunctionTable<CopyEntry>(env, data, "copy", std::make_integer_sequence<int, kCopiers>()));
-  exports.Set("asyncCopiers",
-              FunctionTable<CopyAsyncEntry>(env, data, "copyAsync", std::make_integer_sequence<int, kCopiers>()));
-  exports.Set("processReaders",
-              FunctionTable<ReadProcessEntry>(env, data, "readProcess", std::make_integer_sequence<int, kKinds>()));
+  auto raw = [&](const char* name, napi_callback callback) {
+    napi_value function;
+    napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function);
+    exports.Set(name, function);
+  };
+  raw("copyAsync", CopyAsync);
+  raw("readProcess", ReadProcessSync);
 
   Napi::Array kinds = Napi::Array::New(env);
   for (uint32_t i = 0; i < sizeof kFaultKindNames / sizeof kFaultKindNames[0]; i++) {
@@ -295,11 +283,8 @@ void InitCopy(Napi::Env env, Napi::Object exports, EnvData* data) {
                                             {"badAddress", kStatusBadAddress},
                                             {"wraps", kStatusWraps},
                                             {"tooShort", kStatusTooShort}}));
-  exports.Set("copierIndex", Constants(env, {{"syscall", CopierIndex(Strategy::kSyscall, 0, 0)},
-                                             {"dst", kKinds},
-                                             {"view", kKindView},
-                                             {"bigint", kKindBigInt},
-                                             {"number", kKindNumber}}));
+  exports.Set("copiers", Copiers(env, data, std::make_integer_sequence<uint32_t, kSelectors>()));
+  exports.Set("selector", Constants(env, {{"syscall", kStrategyStep}, {"dst", 2}, {"view", kKindView}, {"address", kKindAddress}}));
 }
 
 }  // namespace memprobe
