@@ -95,8 +95,7 @@ describe('property: both strategies agree with the model of the layout', () => {
     fc.assert(
       fc.property(pair, ([srcKinds, dstKinds, { offset, length }, shift]) => {
         const dstOffset = Math.min(Math.max(0, offset + shift), dstKinds.length * P - length);
-        const src = new Layout(srcKinds);
-        const dsts = STRATEGIES.map(() => new Layout(dstKinds));
+        const [src, ...dsts] = Layout.many(srcKinds, ...STRATEGIES.map(() => dstKinds));
         try {
           const readable = src.readablePrefix(offset, length);
           const writable = dsts[0].writablePrefix(dstOffset, length);

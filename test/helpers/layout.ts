@@ -31,12 +31,14 @@ export function writablePrefix(kinds: readonly PageKind[], offset: number, lengt
 
 // The pages sit between two PROT_NONE fence pages that stay mapped: an unmapped page of the layout is then
 // always a hole inside our own mappings. At an edge it would merge with the free space next to it, and the
-// kernel would hand it to the next mmap (seen: the next layout landing half on top of this one).
+// kernel would hand it to the next mmap (seen: the next layout landing half on top of this one). A hole is
+// still free address space, so layouts used together are made together (Layout.many): all mapped first,
+// holes punched last.
 export class Layout {
   readonly kinds: readonly PageKind[];
   private readonly mapping: Mapping;
 
-  constructor(kinds: readonly PageKind[]) {
+  constructor(kinds: readonly PageKind[], holesLater = false) {
     this.kinds = kinds;
     this.mapping = mapPages(kinds.length + 2, 'rw');
     const bytes = Buffer.alloc(kinds.length * pageSize);
@@ -45,7 +47,18 @@ export class Layout {
     if (!filled.ok) throw new Error('could not fill the layout');
     this.mapping.protect(0, pageSize, 'none');
     this.mapping.protect((kinds.length + 1) * pageSize, pageSize, 'none');
-    kinds.forEach((kind, index) => {
+    if (!holesLater) this.applyKinds();
+  }
+
+  /** Several layouts, every one mapped before any page of them is unmapped. */
+  static many(...lists: ReadonlyArray<readonly PageKind[]>): Layout[] {
+    const layouts = lists.map((kinds) => new Layout(kinds, true));
+    layouts.forEach((layout) => layout.applyKinds());
+    return layouts;
+  }
+
+  private applyKinds(): void {
+    this.kinds.forEach((kind, index) => {
       const offset = (index + 1) * pageSize;
       if (kind === 'unmapped') this.mapping.unmap(offset, pageSize);
       else if (kind !== 'rw') this.mapping.protect(offset, pageSize, kind);
