@@ -11,6 +11,10 @@ namespace memprobe {
 bool CopyMemory(const CopyRequest& request, CopyFailure* failure) {
   const size_t length = request.length;
   if (length == 0) return true;
+  if (request.pid != 0) {
+    return ReadProcess(request.pid, reinterpret_cast<uint8_t*>(request.dst.address), request.src.address, length,
+                       failure);
+  }
 
   // Stop before the first page that would grow the stack; a read there wins over a write at the same offset.
   size_t limit = length;

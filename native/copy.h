@@ -23,6 +23,7 @@ struct CopyRequest {
   Endpoint src;
   size_t length;
   Strategy strategy;
+  pid_t pid;  // 0: this process; otherwise src is an address in process `pid`, read with process_vm_readv
 };
 
 // True when all `length` bytes were copied; otherwise `failure` says how far it got and why.

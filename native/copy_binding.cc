@@ -12,7 +12,6 @@
 
 #include "bindings.h"
 #include "copy.h"
-#include "syscall_copy.h"
 
 namespace memprobe {
 
@@ -79,6 +78,7 @@ inline int32_t DecodeRequest(napi_env env, const napi_value* argv, uint32_t sele
   napi_get_value_double(env, argv[2], &length);  // lib checked: a non-negative safe integer
   request->length = static_cast<size_t>(length);
   request->strategy = selector >= kStrategyStep ? Strategy::kSyscall : Strategy::kSignal;
+  request->pid = 0;
   const int32_t status = ReadEndpoint(env, argv[0], (selector >> 1) & 1, request->length, kDst, &request->dst);
   if (status != 0) return status;
   return ReadEndpoint(env, argv[1], selector & 1, request->length, kSrc, &request->src);
@@ -138,14 +138,12 @@ napi_value ReadProcessSync(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   void* data;
   napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
-  int32_t pid = 0;
-  napi_get_value_int32(env, argv[4], &pid);
   CopyRequest request;
   const int32_t status = DecodeRequest(env, argv, SelectorArgument(env, argv[3]), &request);
   if (status != 0) return Int32(env, status);
+  napi_get_value_int32(env, argv[4], &request.pid);
   CopyFailure failure;
-  const bool copied =
-      ReadProcess(pid, reinterpret_cast<uint8_t*>(request.dst.address), request.src.address, request.length, &failure);
+  const bool copied = CopyMemory(request, &failure);
   return Report(env, *static_cast<const EnvData*>(data), copied, failure);
 }
 
@@ -159,7 +157,6 @@ struct CopyJob {
   napi_deferred deferred = nullptr;
   EnvData* env_data = nullptr;
   CopyRequest request{};
-  pid_t pid = 0;  // 0: CopyMemory; otherwise ReadProcess on this pid
   bool copied = false;
   CopyFailure failure{};
   napi_ref keep_alive[3] = {nullptr, nullptr, nullptr};  // dst, src (when objects), state buffer
@@ -168,9 +165,7 @@ struct CopyJob {
 
 void ExecuteCopyJob(napi_env, void* data) {
   CopyJob& job = *static_cast<CopyJob*>(data);
-  job.copied = job.pid != 0 ? ReadProcess(job.pid, reinterpret_cast<uint8_t*>(job.request.dst.address),
-                                          job.request.src.address, job.request.length, &job.failure)
-                            : CopyMemory(job.request, &job.failure);
+  job.copied = CopyMemory(job.request, &job.failure);
 }
 
 void CompleteCopyJob(napi_env env, napi_status, void* data) {
@@ -214,9 +209,7 @@ napi_value CopyAsync(napi_env env, napi_callback_info info) {
   CopyJob* job = new CopyJob();
   job->env_data = static_cast<EnvData*>(data);
   job->request = request;
-  int32_t pid = 0;
-  napi_get_value_int32(env, argv[5], &pid);
-  job->pid = pid;
+  napi_get_value_int32(env, argv[5], &job->request.pid);
   void* state = nullptr;
   napi_get_arraybuffer_info(env, argv[4], &state, nullptr);
   job->state_slots = static_cast<double*>(state);

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { addressOf, mapFile, pageSize, safeMemcpy, safeRead, type CopyResult, type FaultCode, type Strategy } from '../lib';
+import { addressOf, mapFile, mapPages, pageSize, safeMemcpy, safeRead, type CopyResult, type FaultCode, type Strategy } from '../lib';
 import { Layout, expectedPattern, patternByte } from './helpers/layout';
 
 const STRATEGIES: Strategy[] = ['signal', 'syscall'];
@@ -225,6 +225,23 @@ describe.each(STRATEGIES)('%s strategy', (strategy) => {
     const l = layout('rw', 'rw', 'none');
     const result = safeMemcpy(l.address + BigInt(P - 50), l.address + BigInt(P - 100), P + 200, options);
     expectFault(result, strategy, { bytesCopied: P + 50, code: 'SEGV_ACCERR', address: l.address + BigInt(2 * P), access: 'write' });
+  });
+
+  test('more than 0x7ffff000 bytes (the most one system call moves) are copied whole, and exact at a fault past that', () => {
+    const pages = 0x80000 + 2;  // 2 GiB + 8 KiB; untouched source pages cost no memory
+    const src = mapPages(pages);
+    const dst = mapPages(pages);
+    try {
+      const marks = [0, 0x7ffff000 - 3, 0x7ffff000 + 5, (pages - 1) * P - 1];
+      for (const [i, offset] of marks.entries()) safeMemcpy(src.address + BigInt(offset), Buffer.from([0x40 + i]), 1);
+      src.protect((pages - 1) * P, P, 'none');
+      const result = safeMemcpy(dst.address, src.address, pages * P, options);
+      expectFault(result, strategy, { bytesCopied: (pages - 1) * P, code: 'SEGV_ACCERR', address: src.address + BigInt((pages - 1) * P) });
+      for (const [i, offset] of marks.entries()) expect(safeRead(dst.address + BigInt(offset), 1).data[0]).toBe(0x40 + i);
+    } finally {
+      src.unmap();
+      dst.unmap();
+    }
   });
 
   test('a copy of many pages stops exactly at the first bad one', () => {
