@@ -112,6 +112,23 @@ describe('concurrency', () => {
     }
   });
 
+  test('a worker terminated with async copies still in flight goes away cleanly', () => {
+    const child = runChild(`
+      const { Worker } = require('node:worker_threads');
+      const code = 'const m = require(' + JSON.stringify(${JSON.stringify(PACKAGE_ROOT)}) + ');'
+        + 'const src = Buffer.alloc(16 << 20, 1);'
+        + 'for (let i = 0; i < 64; i++) { m.safeMemcpyAsync(Buffer.alloc(16 << 20), m.addressOf(src), 16 << 20); m.safeReadAsync(0n, 64); }'
+        + 'require("node:worker_threads").parentPort.postMessage("queued");';
+      const worker = new Worker(code, { eval: true });
+      worker.on('message', async () => {
+        await worker.terminate();
+        const after = await memprobe.safeReadAsync(0n, 8);
+        console.log('terminated', after.fault.code);
+      });`);
+    expect({ status: child.status, signal: child.signal, stderr: child.stderr, stdout: child.stdout })
+      .toEqual({ status: 0, signal: null, stderr: '', stdout: 'terminated SEGV_MAPERR\n' });
+  });
+
   test('memory JavaScript owns stays alive until the promise settles', () => {
     const child = runChild(`
       let finalized = false;
