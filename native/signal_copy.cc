@@ -74,8 +74,9 @@ bool ExactCopy(uint8_t* dst, const uint8_t* src, size_t length, size_t from, siz
 }
 
 // Overlapping ranges need memmove, which may copy backwards: learn the prefix first by touching every piece
-// (a read of the source, a no-op write of the destination), then move exactly that prefix.
-bool OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
+// (a read of the source, a no-op write of the destination), then move exactly that prefix. Kept out of line,
+// like the fault path below, so the no-fault path carries no large frame.
+__attribute__((noinline, cold)) bool OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
   GuardFrame probe(src, dst, length);
   Progress progress{0, kReadingSource};
   const bool all_accessible = GuardRun(probe, [&] {
@@ -103,7 +104,7 @@ bool OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailur
 // page's first byte at the latest; the pass moved forward in blocks far smaller than `margin`, so everything
 // well before the fault is already copied. The exact pass only has to cover the bytes in between (on both
 // sides: the other side may hold a bad page there), and usually ends without a second fault.
-bool FinishAfterFastFault(uint8_t* dst, const uint8_t* src, size_t length, const ForwardCopyResult& fast,
+__attribute__((noinline, cold)) bool FinishAfterFastFault(uint8_t* dst, const uint8_t* src, size_t length, const ForwardCopyResult& fast,
                           CopyFailure* failure) {
   const uintptr_t address = fast.address;
   const bool reading = address - reinterpret_cast<uintptr_t>(src) < length;

@@ -19,7 +19,7 @@ struct SyscallSides {
 
 // Copies within this process like memmove. Same prefix as SignalCopy; faults are reported as EFAULT.
 // Returns true when all of it was copied; otherwise fills `failure`.
-bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides sides, CopyFailure* failure);
+__attribute__((noinline)) bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides sides, CopyFailure* failure);
 
 // Reads `length` bytes at `remote` in process `pid` into `local` (memory of ours that is always writable).
 // A refused range is a fault (EFAULT); EPERM, ESRCH and the like come back in CopyFailure::error.
