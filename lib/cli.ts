@@ -41,6 +41,11 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
 }
 
 if (require.main === module) {
+  // A reader that stops early (`| head`) is not an error of ours.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
   main(process.argv.slice(2)).then((status) => {
     process.exitCode = status;
   });
