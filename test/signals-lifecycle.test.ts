@@ -79,6 +79,20 @@ setTimeout(() => {
   expect(JSON.parse(result.stdout)).toEqual({ pendingWhileWatched: ['SIGUSR2'], received: 0, pendingAfter: [], blockedAfter: [] });
 });
 
+test('a pending instance on a thread that keeps the signal blocked after close is discarded, not fatal later', () => {
+  const result = runChild(`${MAIN_THREAD}
+memprobe.blockSignals(['SIGUSR2']);  // this thread's own choice: it stays blocked after close
+const watcher = memprobe.watchSignals(['SIGUSR2']);
+memprobe.signalThread(process.pid, 'SIGUSR2');
+const pendingWhileWatched = mainThread().pending;
+watcher.close();
+const pendingAfterClose = mainThread().pending;
+memprobe.unblockSignals(['SIGUSR2']);  // SIG_DFL again: a pending instance would kill the process here
+console.log(JSON.stringify({ pendingWhileWatched, pendingAfterClose, blocked: memprobe.blockedSignals() }));`);
+  expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({ pendingWhileWatched: ['SIGUSR2'], pendingAfterClose: [], blocked: [] });
+});
+
 test('SIGUSR1 is watched only when asked for, and Node\'s inspector handler comes back at close', () => {
   const result = runChild(`${UNTIL}${MAIN_THREAD}
 const handler = () => memprobe.threadSignalMasks().find((thread) => thread.tid === process.pid).caught.includes('SIGUSR1');
