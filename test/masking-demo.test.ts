@@ -1,5 +1,8 @@
 // The masking demonstration's invariants: what the kernel did, read back, and everything restored after.
-import { runChild } from './helpers/child';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+import { PACKAGE_ROOT, runChild } from './helpers/child';
 
 test('the kernel delivers a process-directed signal to a thread that does not block it; a thread-directed one waits on its blocking target', () => {
   const result = runChild(`
@@ -28,4 +31,11 @@ console.log(JSON.stringify({ demo, after }));`);
     if (!thread.blocked.includes('SIGHUP')) expect(thread.blocked).not.toContain(demo.signal);  // except the inspector's (blocks all)
     expect([...thread.pending, ...thread.sharedPending, ...thread.caught]).not.toContain(demo.signal);
   }
+});
+
+test('examples/masking-demo.js runs with require(\'memprobe\') and explains the result', () => {
+  const run = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'examples', 'masking-demo.js')], { encoding: 'utf8', cwd: '/', timeout: 30_000 });
+  expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+  expect(run.stdout).toMatch(/delivered it to \d+\n\s+\(demo-open\), one of the 1 thread\(s\) that do not block it/);
+  expect(run.stdout).toMatch(/it is pending on that thread/);
 });
