@@ -83,7 +83,7 @@ export interface Binding {
   unwatchSignals(signos: number[]): void;
   /** Whether this environment's watch keeps its event loop alive. */
   referenceSignals(referenced: boolean): void;
-  /** A watched signal reset to SIG_DFL (libuv, when the last process listener goes): take it back. */
+  /** A watched signal whose disposition libuv changed (process listeners came or went): take it back. */
   reclaimSignal(signo: number): boolean;
   signalThreadId(): number;
   sendSignal(pid: number, signo: number, value: number | undefined): void;

@@ -69,6 +69,15 @@ export function toSignalNumbers(values: unknown, argument: string): number[] {
   return values.map((value, index) => toSignalNumber(value, `${argument}[${index}]`));
 }
 
+/** The number of a known name (any spelling signalNumber accepts), or undefined. */
+export function lookupSignal(name: string): number | undefined {
+  try {
+    return numberOfName(name, 'name');
+  } catch {
+    return undefined;
+  }
+}
+
 export function signalNumber(name: SignalName): number {
   if (typeof name !== 'string') throw invalidArgType('name', NAME_EXAMPLES, name);
   return numberOfName(name, 'name');

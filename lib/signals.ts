@@ -7,7 +7,7 @@
 // that signal in this environment.
 import { invalidArgType, outOfRange } from './errors';
 import { binding, type NativeThreadStatus } from './native';
-import { maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './signal-names';
+import { lookupSignal, maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './signal-names';
 import { checkPid } from './validate';
 
 export interface SignalInfo {
@@ -101,6 +101,7 @@ const watchers = new Set<Watcher>();
 let referenced = 0;
 
 function dispatch(events: Int32Array): void {
+  const current = [...watchers];  // a listener may open or close watchers meanwhile
   for (let i = 0; i + FIELDS <= events.length; i += FIELDS) {
     const signo = events[i];
     const info: SignalInfo = {
@@ -111,21 +112,18 @@ function dispatch(events: Int32Array): void {
       uid: events[i + 3],
       value: events[i + 5] ? events[i + 4] : null,
     };
-    for (const watcher of watchers) watcher.deliver(info);
+    for (const watcher of current) watcher.deliver(info);
   }
 }
 
-// libuv resets a signal to SIG_DFL when its last process listener goes, after Node's own 'removeListener'
-// hook (which runs before this one). While a watcher holds the signal, take it back.
+// A process listener for a watched signal changes its disposition through libuv, inside Node's own
+// 'newListener'/'removeListener' hooks (which run before these): the first listener installs libuv's handler,
+// the last one's removal resets the signal to SIG_DFL. While a watcher holds the signal, take it back; what
+// libuv left becomes the disposition restored when the last watcher closes.
 function reclaimAfterProcessListener(event: string | symbol): void {
   if (typeof event !== 'string' || !event.startsWith('SIG')) return;
-  for (const watcher of watchers) {
-    const signo = watcher.signos.find((watched) => signalName(watched) === event);
-    if (signo !== undefined) {
-      binding.reclaimSignal(signo);
-      return;
-    }
-  }
+  const signo = lookupSignal(event);
+  if (signo !== undefined && [...watchers].some((watcher) => watcher.signos.includes(signo))) binding.reclaimSignal(signo);
 }
 
 class Watcher implements SignalWatcher {
@@ -147,12 +145,15 @@ class Watcher implements SignalWatcher {
     this.#listener = listener;
     this.#buffering = listener === undefined;
     this.threadId = binding.watchSignals(signos, dispatch);
-    if (watchers.size === 0) process.on('removeListener', reclaimAfterProcessListener);
+    if (watchers.size === 0) {
+      process.on('newListener', reclaimAfterProcessListener);
+      process.on('removeListener', reclaimAfterProcessListener);
+    }
     watchers.add(this);
   }
 
   deliver(info: SignalInfo): void {
-    if (!this.signos.includes(info.signo)) return;
+    if (!this.#open || !this.signos.includes(info.signo)) return;
     if (this.#listener !== undefined) {
       try {
         this.#listener(info);
@@ -176,7 +177,10 @@ class Watcher implements SignalWatcher {
     this.#open = false;
     this.unref();
     watchers.delete(this);
-    if (watchers.size === 0) process.removeListener('removeListener', reclaimAfterProcessListener);
+    if (watchers.size === 0) {
+      process.removeListener('newListener', reclaimAfterProcessListener);
+      process.removeListener('removeListener', reclaimAfterProcessListener);
+    }
     binding.unwatchSignals(this.signos);
     for (const resolve of this.#waiting.splice(0)) resolve({ value: undefined, done: true });
   }

@@ -342,10 +342,10 @@ bool HubReclaim(int signo) {
   if (signo < 1 || signo > 64 || g_counts[signo] == 0) return false;
   struct sigaction current;
   if (sigaction(signo, nullptr, &current) != 0) abort();
-  if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) return false;
+  if (IsForwardingAction(current)) return false;
   const struct sigaction forwarding = ForwardingAction();
   if (sigaction(signo, &forwarding, nullptr) != 0) abort();
-  g_saved[signo] = current;  // what whoever reset it wants once memprobe lets go
+  g_saved[signo] = current;  // what the displacer wants once memprobe lets go
   return true;
 }
 

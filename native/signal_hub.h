@@ -53,8 +53,9 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
 void HubUnwatch(SignalSubscriber* subscriber, const std::vector<int>& signals);
 // Every watch of the subscriber; afterwards the dedicated thread never touches it.
 void HubRemove(SignalSubscriber* subscriber);
-// A watched signal whose disposition was reset to SIG_DFL (libuv does that when the last process.on
-// listener goes): puts the forwarding handler back, with SIG_DFL as the disposition to restore at the end.
+// A watched signal whose disposition someone replaced (libuv installs its handler for the first process.on
+// listener and resets SIG_DFL after the last): puts the forwarding handler back, and makes the replacement
+// the disposition restored after the last watch. Returns whether it took the signal back.
 bool HubReclaim(int signo);
 int HubThreadId();  // the dedicated thread's tid, 0 when it is not running
 

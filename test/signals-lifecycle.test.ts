@@ -119,22 +119,29 @@ const worker = new Worker(\`
   parentPort.postMessage('ready');
   setInterval(() => {}, 1000);\`, { eval: true });
 const received = [];
+let listened = 0;
 worker.once('message', async () => {
   const workerTid = memprobe.threadSignalMasks().find((t) => t.blocked.join() === 'SIGRTMAX').tid;
-  const watcher = memprobe.watchSignals(['SIGUSR2'], (info) => received.push(info.code));
+  const watcher = memprobe.watchSignals(['SIGUSR2', 'SIGWINCH'], (info) => received.push(info.signal + ' ' + info.code));
   const blockedBefore = memprobe.threadSignalMasks().find((t) => t.tid === workerTid).blocked;
-  memprobe.signalThread(workerTid, 'SIGUSR2');
+  // A process listener added while watching (libuv installs its handler) does not take the stray instance.
+  const listener = () => listened++;
+  process.on('SIGWINCH', listener);
+  memprobe.signalThread(workerTid, 'SIGWINCH');
   await until(() => received.length === 1);
   const blockedAfter = memprobe.threadSignalMasks().find((t) => t.tid === workerTid).blocked;
+  process.removeListener('SIGWINCH', listener);
   watcher.close();
   await worker.terminate();
-  console.log(JSON.stringify({ received, blockedBefore, blockedAfter, stats: binding._signalStats() }));
+  console.log(JSON.stringify({ received, listened, blockedBefore, blockedAfter, stats: binding._signalStats() }));
 });`);
   expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
   expect(JSON.parse(result.stdout)).toEqual({
-    received: ['SI_TKILL'],
+    received: ['SIGWINCH SI_TKILL'],
+    listened: 0,
     blockedBefore: ['SIGRTMAX'],
-    blockedAfter: ['SIGUSR2', 'SIGRTMAX'],  // the handler blocked it there, so the next one goes to the sigwait thread
+    // the handler blocked the watched set there, so the next one goes to the sigwait thread
+    blockedAfter: ['SIGUSR2', 'SIGWINCH', 'SIGRTMAX'],
     stats: { forwarded: 1, dropped: 0 },
   });
 });
