@@ -243,17 +243,16 @@ Napi::Object Constants(Napi::Env env) {
 }  // namespace
 
 void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data) {
-  exports.Set("watchSignals", Napi::Function::New(env, Watch, "watchSignals", data));
-  exports.Set("unwatchSignals", Napi::Function::New(env, Unwatch, "unwatchSignals", data));
-  exports.Set("referenceSignals", Napi::Function::New(env, Reference, "referenceSignals", data));
-  exports.Set("reclaimSignal", Napi::Function::New(env, Reclaim, "reclaimSignal", data));
-  exports.Set("signalThreadId", Napi::Function::New(env, ThreadId, "signalThreadId", data));
-  exports.Set("sendSignal", Napi::Function::New(env, Send, "sendSignal", data));
-  exports.Set("signalThread", Napi::Function::New(env, SendToThread, "signalThread", data));
-  exports.Set("changeSignalMask", Napi::Function::New(env, ChangeMask, "changeSignalMask", data));
-  exports.Set("threadStatuses", Napi::Function::New(env, ThreadStatuses, "threadStatuses", data));
-  exports.Set("maskingDemo", Napi::Function::New(env, MaskingDemo, "maskingDemo", data));
-  exports.Set("_signalStats", Napi::Function::New(env, Stats, "_signalStats", data));
+  static const struct {
+    const char* name;
+    Napi::Value (*function)(const Napi::CallbackInfo&);
+  } kFunctions[] = {
+      {"watchSignals", Watch},           {"unwatchSignals", Unwatch},     {"referenceSignals", Reference},
+      {"reclaimSignal", Reclaim},        {"signalThreadId", ThreadId},    {"sendSignal", Send},
+      {"signalThread", SendToThread},    {"changeSignalMask", ChangeMask}, {"threadStatuses", ThreadStatuses},
+      {"maskingDemo", MaskingDemo},      {"_signalStats", Stats},
+  };
+  for (const auto& entry : kFunctions) exports.Set(entry.name, Napi::Function::New(env, entry.function, entry.name, data));
   exports.Set("signalConstants", Constants(env));
 }
 
