@@ -288,7 +288,7 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
       for (int later = signo + 1; later <= 64; later++) fresh &= ~SignalBit(later);
     }
   }
-  if (error == 0) {
+  if (error == 0 && fresh != 0) {  // nothing to do for signals already watched elsewhere
     UpdateSignalfd();
     error = HoldSignals(fresh, g_thread_tid.load());
     if (error != 0) *syscall = "opendir";
