@@ -218,8 +218,8 @@ class Watcher implements SignalWatcher {
   }
 }
 
-export function watchSignals(signals: Array<SignalName | number>, listener?: (info: SignalInfo) => void, options: WatchOptions = {}): SignalWatcher {
-  if (listener !== undefined && typeof listener !== 'function') throw invalidArgType('listener', 'of type function', listener);
+export function watchSignals(signals: Array<SignalName | number>, listener?: ((info: SignalInfo) => void) | null, options: WatchOptions = {}): SignalWatcher {
+  if (listener !== undefined && listener !== null && typeof listener !== 'function') throw invalidArgType('listener', 'of type function', listener);
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   if (options.allowInspectorSignal !== undefined && typeof options.allowInspectorSignal !== 'boolean') {
     throw invalidArgType('options.allowInspectorSignal', 'of type boolean', options.allowInspectorSignal);
@@ -227,7 +227,7 @@ export function watchSignals(signals: Array<SignalName | number>, listener?: (in
   const signos = toSignalNumbers(signals, 'signals');
   if (signos.length === 0) throw outOfRange('signals', 'a non-empty array of signals', signals);
   signos.forEach((signo, index) => checkWatchable(signo, `signals[${index}]`, signals[index], options));
-  return new Watcher([...new Set(signos)], listener);
+  return new Watcher([...new Set(signos)], listener ?? undefined);
 }
 
 /** kill(2), or sigqueue(3) with `value`. Signal 0 only checks that the process exists and may be signalled. */

@@ -59,7 +59,7 @@ test('watchSignals refuses what cannot or must not be watched, saying why', () =
   expect(() => memprobe.watchSignals('SIGUSR2' as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   expect(() => memprobe.watchSignals([{} as unknown as string])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"signals[0]"') }));
   expect(() => memprobe.watchSignals(['SIGUSR2'], 'listener' as unknown as () => void)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-  expect(() => memprobe.watchSignals(['SIGUSR1'], undefined, { allowInspectorSignal: 1 as unknown as boolean })).toThrow(TypeError);
+  expect(() => memprobe.watchSignals(['SIGUSR1'], null, { allowInspectorSignal: 1 as unknown as boolean })).toThrow(TypeError);
   // Nothing was watched along the way.
   expect(memprobe.threadSignalMasks().some((thread) => thread.name === 'memprobe-signal')).toBe(false);
 });
