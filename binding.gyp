@@ -18,11 +18,18 @@
         "native/guard.cc",
         "native/guard_binding.cc",
         "native/machine.cc",
+        "native/masking_demo.cc",
         "native/pages.cc",
         "native/pages_binding.cc",
+        "native/proc_status.cc",
         "native/signal_copy.cc",
+        "native/signal_forward.cc",
+        "native/signal_hub.cc",
+        "native/signal_send.cc",
+        "native/signals_binding.cc",
         "native/stack_gap.cc",
-        "native/syscall_copy.cc"
+        "native/syscall_copy.cc",
+        "native/thread_masks.cc"
       ]
     },
     {

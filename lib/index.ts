@@ -6,5 +6,20 @@ export { SystemError } from './errors';
 export { addressOf, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from './memory';
 export { mapFile, mapPages, type MapFileOptions, type Mapping } from './pages';
 export { guardStatus, type GuardStatus } from './guard';
+export { signalName, signalNumber, type SignalName } from './signal-names';
+export {
+  blockedSignals,
+  blockSignals,
+  sendSignal,
+  signalThread,
+  threadSignalMasks,
+  unblockSignals,
+  watchSignals,
+  type SignalInfo,
+  type SignalWatcher,
+  type ThreadMask,
+  type WatchOptions,
+} from './signals';
+export { maskingDemo, type MaskingDemoResult, type MaskingDemoThread, type ThreadDirectedOutcome } from './masking-demo';
 
 keepGuardOnTop();

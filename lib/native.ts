@@ -13,6 +13,32 @@ export interface NativeGuardStatus {
   reasserted: number;
 }
 
+/** A thread's signal state as /proc/<pid>/task/<tid>/status gives it: bit n-1 stands for signal n. */
+export interface NativeThreadStatus {
+  tid: number;
+  name: string;
+  pending: bigint;
+  sharedPending: bigint;
+  blocked: bigint;
+  ignored: bigint;
+  caught: bigint;
+}
+
+export interface NativeMaskingDemo {
+  signo: number;
+  demoThreads: Array<{ tid: number; name: string; blocks: boolean }>;
+  /** every thread, just before the process-directed send */
+  before: NativeThreadStatus[];
+  processDirectedTo: number;
+  blockedTarget: number;
+  blockedTargetAfter: NativeThreadStatus;
+  /** 0: nobody ran the handler */
+  blockedTargetHandledBy: number;
+  openTarget: number;
+  openTargetHandledBy: number;
+  openTargetAfter: NativeThreadStatus;
+}
+
 export interface Binding {
   setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string) => Error): void;
 
@@ -47,6 +73,29 @@ export interface Binding {
   reassertGuard(): number;
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */
   _touchUnguarded(address: bigint): number;
+
+  /**
+   * One more watch of each signal by this environment; returns the dedicated thread's tid. `dispatch` (kept from
+   * the environment's first call) receives batches as an Int32Array of `signalConstants.eventFields` fields per
+   * signal: signo, si_code, pid, uid, value, hasValue.
+   */
+  watchSignals(signos: number[], dispatch: (events: Int32Array) => void): number;
+  unwatchSignals(signos: number[]): void;
+  /** Whether this environment's watch keeps its event loop alive. */
+  referenceSignals(referenced: boolean): void;
+  /** A watched signal whose disposition libuv changed (process listeners came or went): take it back. */
+  reclaimSignal(signo: number): boolean;
+  signalThreadId(): number;
+  sendSignal(pid: number, signo: number, value: number | undefined): void;
+  signalThread(tid: number, signo: number): void;
+  /** how: 0 read, 1 block, 2 unblock; returns the calling thread's mask before. */
+  changeSignalMask(how: 0 | 1 | 2, signals: bigint): bigint;
+  /** pid 0: this process. */
+  threadStatuses(pid: number): NativeThreadStatus[];
+  maskingDemo(): NativeMaskingDemo;
+  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, and lost ones. */
+  _signalStats(): { forwarded: number; dropped: number };
+  readonly signalConstants: { rtmin: number; rtmax: number; maskHelper: number; eventFields: number };
 }
 
 function load(): Binding {

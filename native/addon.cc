@@ -34,6 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitCopy(env, exports, data);
   InitPages(env, exports, data);
   InitGuard(env, exports, data);
+  InitSignals(env, exports, data);
   return exports;
 }
 

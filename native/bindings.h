@@ -10,5 +10,6 @@ namespace memprobe {
 void InitCopy(Napi::Env env, Napi::Object exports, EnvData* data);   // copy_binding.cc
 void InitPages(Napi::Env env, Napi::Object exports, EnvData* data);  // pages_binding.cc
 void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data);  // guard_binding.cc
+void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data);  // signals_binding.cc
 
 }  // namespace memprobe

@@ -1,0 +1,103 @@
+// Signal names and numbers. Standard names are Node's (os.constants.signals, first name per number); real-time
+// signals are named from the C library's SIGRTMIN and SIGRTMAX read at run time, as `kill -l` does:
+// SIGRTMIN, SIGRTMIN+1 … SIGRTMIN+15, SIGRTMAX-14 … SIGRTMAX-1, SIGRTMAX (glibc: 34 to 64). Signals 32 and 33
+// (reserved by glibc) are SIG32 and SIG33.
+import { constants } from 'node:os';
+
+import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { binding } from './native';
+
+/** 'SIGUSR2', 'SIGHUP', 'SIGRTMIN', 'SIGRTMIN+3', 'SIGRTMAX-1', … */
+export type SignalName = string;
+
+export const SIGRTMIN = binding.signalConstants.rtmin;
+export const SIGRTMAX = binding.signalConstants.rtmax;
+
+const NAMES: SignalName[] = [];
+const NUMBERS = new Map<string, number>();
+
+for (const [name, signo] of Object.entries(constants.signals) as Array<[string, number]>) {
+  NAMES[signo] ??= name;
+  NUMBERS.set(name, signo);
+}
+for (let signo = 1; signo < SIGRTMIN; signo++) {
+  if (NAMES[signo] !== undefined) continue;
+  NAMES[signo] = `SIG${signo}`;
+  NUMBERS.set(NAMES[signo], signo);
+}
+const RT_MIDDLE = SIGRTMIN + ((SIGRTMAX - SIGRTMIN) >> 1);
+for (let signo = SIGRTMIN; signo <= SIGRTMAX; signo++) {
+  const name =
+    signo === SIGRTMIN ? 'SIGRTMIN' : signo === SIGRTMAX ? 'SIGRTMAX' : signo <= RT_MIDDLE ? `SIGRTMIN+${signo - SIGRTMIN}` : `SIGRTMAX-${SIGRTMAX - signo}`;
+  NAMES[signo] = name;
+  NUMBERS.set(name, signo);
+}
+
+const RT_FORM = /^SIGRT(MIN|MAX)([+-])(\d{1,2})$/;
+const NAME_EXAMPLES = "a signal name such as 'SIGUSR2', 'SIGRTMIN+1' or 'SIGRTMAX-2'";
+
+function numberOfName(name: string, argument: string): number {
+  const known = NUMBERS.get(name);
+  if (known !== undefined) return known;
+  const rt = RT_FORM.exec(name);
+  // Any SIGRTMIN+n / SIGRTMAX-n that stays in range, not only the canonical spelling.
+  if (rt !== null && (rt[1] === 'MIN') === (rt[2] === '+')) {
+    const signo = rt[1] === 'MIN' ? SIGRTMIN + Number(rt[3]) : SIGRTMAX - Number(rt[3]);
+    if (signo >= SIGRTMIN && signo <= SIGRTMAX) return signo;
+    throw outOfRange(argument, `a real-time signal from SIGRTMIN to SIGRTMAX (${SIGRTMIN} to ${SIGRTMAX} here)`, name);
+  }
+  throw invalidArgValue(argument, NAME_EXAMPLES, name);
+}
+
+/**
+ * A signal argument as a number: a name, or an integer from 1 (0 with `allowZero`, the existence check of
+ * kill) to SIGRTMAX. TypeError for other types and unknown names, RangeError for numbers out of range.
+ */
+export function toSignalNumber(value: unknown, argument: string, allowZero = false): number {
+  if (typeof value === 'string') return numberOfName(value, argument);
+  if (typeof value !== 'number') throw invalidArgType(argument, `${NAME_EXAMPLES}, or a signal number`, value);
+  const lowest = allowZero ? 0 : 1;
+  if (!Number.isInteger(value) || value < lowest || value > SIGRTMAX) {
+    throw outOfRange(argument, `a signal number from ${lowest} to ${SIGRTMAX}`, value);
+  }
+  return value;
+}
+
+/** Signal arguments given as an array, each checked as `<argument>[i]`. */
+export function toSignalNumbers(values: unknown, argument: string): number[] {
+  if (!Array.isArray(values)) throw invalidArgType(argument, 'an array of signal names or numbers', values);
+  return values.map((value, index) => toSignalNumber(value, `${argument}[${index}]`));
+}
+
+/** The number of a known name (any spelling signalNumber accepts), or undefined. */
+export function lookupSignal(name: string): number | undefined {
+  try {
+    return numberOfName(name, 'name');
+  } catch {
+    return undefined;
+  }
+}
+
+export function signalNumber(name: SignalName): number {
+  if (typeof name !== 'string') throw invalidArgType('name', NAME_EXAMPLES, name);
+  return numberOfName(name, 'name');
+}
+
+export function signalName(signo: number): SignalName {
+  return NAMES[toSignalNumber(signo, 'signo')];
+}
+
+/** A kernel signal set (bit n-1 for signal n) as names, lowest number first. */
+export function maskToNames(mask: bigint): SignalName[] {
+  const names: SignalName[] = [];
+  for (let signo = 1; signo <= SIGRTMAX; signo++) {
+    if ((mask >> BigInt(signo - 1)) & 1n) names.push(NAMES[signo]);
+  }
+  return names;
+}
+
+export function numbersToMask(signos: readonly number[]): bigint {
+  let mask = 0n;
+  for (const signo of signos) mask |= 1n << BigInt(signo - 1);
+  return mask;
+}

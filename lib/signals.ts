@@ -1,0 +1,312 @@
+// Signals with their full siginfo: watchers fed by memprobe's dedicated thread (native/signal_hub.h), sending,
+// the calling thread's mask and every thread's signal state.
+//
+// How a watched signal reaches a listener: every thread blocks it, the dedicated thread dequeues it from a
+// signalfd, appends it to each watching environment's queue and wakes that environment through a thread-safe
+// function; `dispatch` below turns the batch into SignalInfo objects and hands each to every open watcher of
+// that signal in this environment.
+import { invalidArgType, outOfRange } from './errors';
+import { binding, type NativeThreadStatus } from './native';
+import { lookupSignal, maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './signal-names';
+import { checkPid } from './validate';
+
+export interface SignalInfo {
+  signal: SignalName;
+  signo: number;
+  /** 'SI_USER' | 'SI_QUEUE' | 'SI_TKILL' | 'SI_KERNEL' | …; a code with no SI_ name comes as 'SI_CODE(<n>)' */
+  code: string;
+  /** sender, where the kernel says (0 otherwise) */
+  pid: number;
+  uid: number;
+  /** the sigqueue value as a signed 32-bit integer (also for SI_TIMER, SI_MESGQ); null when none was sent */
+  value: number | null;
+}
+
+export interface WatchOptions {
+  /** SIGUSR1 starts Node's inspector; watching it takes that away, so it must be asked for. */
+  allowInspectorSignal?: boolean;
+}
+
+export interface SignalWatcher extends AsyncIterable<SignalInfo> {
+  readonly signals: SignalName[];
+  /** tid of the dedicated thread that dequeues the signals (a target for signalThread that never blocks them) */
+  readonly threadId: number;
+  /** Stops watching; the last watcher of a signal restores what was there before. Ends pending iterations. */
+  close(): void;
+  /** Keep the event loop alive while this watcher is open (watchers are unref'd by default). */
+  ref(): this;
+  unref(): this;
+}
+
+export interface ThreadMask {
+  tid: number;
+  name: string;
+  blocked: SignalName[];
+  /** directed at this thread */
+  pending: SignalName[];
+  /** directed at the whole process */
+  sharedPending: SignalName[];
+  ignored: SignalName[];
+  caught: SignalName[];
+}
+
+const FIELDS = binding.signalConstants.eventFields;
+const CODES = new Map<number, string>([
+  [0, 'SI_USER'],
+  [0x80, 'SI_KERNEL'],
+  [-1, 'SI_QUEUE'],
+  [-2, 'SI_TIMER'],
+  [-3, 'SI_MESGQ'],
+  [-4, 'SI_ASYNCIO'],
+  [-5, 'SI_SIGIO'],
+  [-6, 'SI_TKILL'],
+  [-7, 'SI_DETHREAD'],
+  [-60, 'SI_ASYNCNL'],
+]);
+const SIGCHLD = 17;
+const CHILD_CODES = ['CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
+
+function codeName(signo: number, code: number): string {
+  if (signo === SIGCHLD && code >= 1 && code <= CHILD_CODES.length) return CHILD_CODES[code - 1];
+  return CODES.get(code) ?? `SI_CODE(${code})`;
+}
+
+const SYNCHRONOUS = 'a synchronous fault signal: the kernel sends it to the thread that faults, which cannot wait for another thread to take it';
+const REFUSED = new Map<number, string>([
+  [9, 'SIGKILL cannot be caught, blocked or ignored'],
+  [19, 'SIGSTOP cannot be caught, blocked or ignored'],
+  [11, `${SYNCHRONOUS} (memprobe's fault guard owns SIGSEGV)`],
+  [7, `${SYNCHRONOUS} (memprobe's fault guard owns SIGBUS)`],
+  [8, SYNCHRONOUS],
+  [4, SYNCHRONOUS],
+  [5, `${SYNCHRONOUS} (and debuggers use it)`],
+  [31, `${SYNCHRONOUS} (seccomp)`],
+  [27, "V8's CPU profiler uses SIGPROF"],
+  [32, 'the C library reserves signal 32 for itself (thread cancellation)'],
+  [33, 'the C library reserves signal 33 for itself (setuid and friends across threads)'],
+  [binding.signalConstants.maskHelper, 'memprobe itself uses it to change the signal masks of other threads'],
+]);
+const SIGUSR1 = 10;
+
+/** A signal that may be watched; RangeError saying why not otherwise. */
+function checkWatchable(signo: number, argument: string, value: unknown, options: WatchOptions): void {
+  const reason = signo === SIGUSR1 && !options.allowInspectorSignal
+    ? 'Node starts the inspector on SIGUSR1; pass { allowInspectorSignal: true } to watch it anyway'
+    : REFUSED.get(signo);
+  if (reason !== undefined) throw outOfRange(argument, `a signal that can be watched (${reason})`, value);
+}
+
+/** The open watchers of this environment (each worker has its own copy of this module). */
+const watchers = new Set<Watcher>();
+let referenced = 0;
+
+function dispatch(events: Int32Array): void {
+  const current = [...watchers];  // a listener may open or close watchers meanwhile
+  for (let i = 0; i + FIELDS <= events.length; i += FIELDS) {
+    const signo = events[i];
+    const info: SignalInfo = {
+      signal: signalName(signo),
+      signo,
+      code: codeName(signo, events[i + 1]),
+      pid: events[i + 2],
+      uid: events[i + 3],
+      value: events[i + 5] ? events[i + 4] : null,
+    };
+    for (const watcher of current) watcher.deliver(info);
+  }
+}
+
+// A process listener for a watched signal changes its disposition through libuv, inside Node's own
+// 'newListener'/'removeListener' hooks (which run before these): the first listener installs libuv's handler,
+// the last one's removal resets the signal to SIG_DFL. While a watcher holds the signal, take it back; what
+// libuv left becomes the disposition restored when the last watcher closes.
+function reclaimAfterProcessListener(event: string | symbol): void {
+  if (typeof event !== 'string' || !event.startsWith('SIG')) return;
+  const signo = lookupSignal(event);
+  if (signo !== undefined && [...watchers].some((watcher) => watcher.signos.includes(signo))) binding.reclaimSignal(signo);
+}
+
+class Watcher implements SignalWatcher {
+  readonly signals: SignalName[];
+  readonly threadId: number;
+  readonly signos: number[];
+  readonly #listener: ((info: SignalInfo) => void) | undefined;
+  #open = true;
+  #referenced = false;
+  // Iteration: infos not yet taken, and iterations waiting for one. Buffered only when someone can take them
+  // (no listener, or an iterator was asked for), so a listener-only watcher holds nothing.
+  #buffering: boolean;
+  readonly #buffer: SignalInfo[] = [];
+  readonly #waiting: Array<(result: IteratorResult<SignalInfo>) => void> = [];
+
+  constructor(signos: number[], listener: ((info: SignalInfo) => void) | undefined) {
+    this.signos = signos;
+    this.signals = signos.map(signalName);
+    this.#listener = listener;
+    this.#buffering = listener === undefined;
+    this.threadId = binding.watchSignals(signos, dispatch);
+    if (watchers.size === 0) {
+      process.on('newListener', reclaimAfterProcessListener);
+      process.on('removeListener', reclaimAfterProcessListener);
+    }
+    watchers.add(this);
+  }
+
+  deliver(info: SignalInfo): void {
+    if (!this.#open || !this.signos.includes(info.signo)) return;
+    if (this.#listener !== undefined) {
+      try {
+        this.#listener(info);
+      } catch (error) {
+        // Thrown where it would be for any event: after this batch, as an uncaught exception.
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+    }
+    const waiting = this.#waiting.shift();
+    if (waiting !== undefined) {
+      waiting({ value: info, done: false });
+    } else if (this.#buffering && this.#open) {
+      this.#buffer.push(info);
+    }
+  }
+
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.unref();
+    watchers.delete(this);
+    if (watchers.size === 0) {
+      process.removeListener('newListener', reclaimAfterProcessListener);
+      process.removeListener('removeListener', reclaimAfterProcessListener);
+    }
+    binding.unwatchSignals(this.signos);
+    for (const resolve of this.#waiting.splice(0)) resolve({ value: undefined, done: true });
+  }
+
+  ref(): this {
+    if (this.#open && !this.#referenced) {
+      this.#referenced = true;
+      if (referenced++ === 0) binding.referenceSignals(true);
+    }
+    return this;
+  }
+
+  unref(): this {
+    if (this.#referenced) {
+      this.#referenced = false;
+      if (--referenced === 0) binding.referenceSignals(false);
+    }
+    return this;
+  }
+
+  /** Each info goes to one waiting iteration. Leaving a `for await` loop (break, return, throw) closes the watcher. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<SignalInfo> {
+    this.#buffering = true;
+    const next = (): Promise<IteratorResult<SignalInfo>> => {
+      const info = this.#buffer.shift();
+      if (info !== undefined) return Promise.resolve({ value: info, done: false });
+      if (!this.#open) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => this.#waiting.push(resolve));
+    };
+    const end = (): Promise<IteratorResult<SignalInfo>> => {
+      this.close();
+      return Promise.resolve({ value: undefined, done: true });
+    };
+    return { next, return: end, [Symbol.asyncIterator]() { return this; } };
+  }
+}
+
+export function watchSignals(signals: Array<SignalName | number>, listener?: ((info: SignalInfo) => void) | null, options: WatchOptions = {}): SignalWatcher {
+  if (listener !== undefined && listener !== null && typeof listener !== 'function') throw invalidArgType('listener', 'of type function', listener);
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  if (options.allowInspectorSignal !== undefined && typeof options.allowInspectorSignal !== 'boolean') {
+    throw invalidArgType('options.allowInspectorSignal', 'of type boolean', options.allowInspectorSignal);
+  }
+  const signos = toSignalNumbers(signals, 'signals');
+  if (signos.length === 0) throw outOfRange('signals', 'a non-empty array of signals', signals);
+  signos.forEach((signo, index) => checkWatchable(signo, `signals[${index}]`, signals[index], options));
+  return new Watcher([...new Set(signos)], listener ?? undefined);
+}
+
+/** kill(2), or sigqueue(3) with `value`. Signal 0 only checks that the process exists and may be signalled. */
+export function sendSignal(pid: number, signal: SignalName | number, options: { value?: number } = {}): void {
+  checkPid(pid, 'pid');
+  const signo = toSignalNumber(signal, 'signal', true);
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const value = options.value;
+  if (value !== undefined) {
+    if (typeof value !== 'number') throw invalidArgType('options.value', 'of type number', value);
+    if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff) {
+      throw outOfRange('options.value', 'a signed 32-bit integer', value);
+    }
+  }
+  binding.sendSignal(pid, signo, value);
+}
+
+/** tgkill(2): one thread of this process. */
+export function signalThread(tid: number, signal: SignalName | number): void {
+  checkPid(tid, 'tid');
+  binding.signalThread(tid, toSignalNumber(signal, 'signal', true));
+}
+
+const UNBLOCKABLE = new Map<number, string>([
+  [9, 'the kernel never blocks SIGKILL'],
+  [19, 'the kernel never blocks SIGSTOP'],
+  [11, "a thread that blocks SIGSEGV dies on any fault, memprobe's guarded copies included"],
+  [7, "a thread that blocks SIGBUS dies on any fault, memprobe's guarded copies included"],
+  [32, 'the C library reserves signal 32 and never lets it be blocked'],
+  [33, 'the C library reserves signal 33 and never lets it be blocked'],
+]);
+
+function changeMask(how: 1 | 2, signals: Array<SignalName | number>): SignalName[] {
+  const signos = toSignalNumbers(signals, 'signals');
+  if (how === 1) {
+    signos.forEach((signo, index) => {
+      const reason = UNBLOCKABLE.get(signo);
+      if (reason !== undefined) throw outOfRange(`signals[${index}]`, `a signal that can be blocked (${reason})`, signals[index]);
+    });
+  }
+  return maskToNames(binding.changeSignalMask(how, numbersToMask(signos)));
+}
+
+/**
+ * Blocks signals on the calling thread; returns its mask before. A watched signal is blocked on every thread
+ * anyway (that is how the dedicated thread gets it): blocking it here only keeps it blocked after the last
+ * watcher closes.
+ */
+export function blockSignals(signals: Array<SignalName | number>): SignalName[] {
+  return changeMask(1, signals);
+}
+
+/**
+ * Unblocks signals on the calling thread; returns its mask before. A watched signal stays blocked until its
+ * last watcher closes (so the dedicated thread stays the only one that takes it, in order); then it is unblocked.
+ */
+export function unblockSignals(signals: Array<SignalName | number>): SignalName[] {
+  return changeMask(2, signals);
+}
+
+/** The calling thread's mask. */
+export function blockedSignals(): SignalName[] {
+  return maskToNames(binding.changeSignalMask(0, 0n));
+}
+
+export function toThreadMask(status: NativeThreadStatus): ThreadMask {
+  return {
+    tid: status.tid,
+    name: status.name,
+    blocked: maskToNames(status.blocked),
+    pending: maskToNames(status.pending),
+    sharedPending: maskToNames(status.sharedPending),
+    ignored: maskToNames(status.ignored),
+    caught: maskToNames(status.caught),
+  };
+}
+
+/** Every thread of a process (this one by default), from /proc/<pid>/task/<tid>/status. */
+export function threadSignalMasks(pid?: number): ThreadMask[] {
+  if (pid !== undefined) checkPid(pid, 'pid');
+  return binding.threadStatuses(pid ?? 0).map(toThreadMask);
+}

@@ -1,0 +1,354 @@
+#include "signal_hub.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "proc_status.h"
+#include "signal_forward.h"
+#include "thread_masks.h"
+
+namespace memprobe {
+
+class SignalHubAccess {
+ public:
+  static int& Count(SignalSubscriber* s, int signo) { return s->counts_[signo]; }
+  static uint64_t& Wanted(SignalSubscriber* s) { return s->wanted_; }
+  static bool& Dead(SignalSubscriber* s) { return s->dead_; }
+  // Appends the events `s` wants; true when it must be notified.
+  static bool Enqueue(SignalSubscriber* s, const SignalEvent* events, size_t count) {
+    bool notify = false;
+    pthread_mutex_lock(&s->queue_lock_);
+    for (size_t i = 0; i < count; i++) {
+      if (s->wanted_ & SignalBit(events[i].signo)) s->queue_.push_back(events[i]);
+    }
+    if (!s->queue_.empty() && !s->notify_pending_) {
+      s->notify_pending_ = true;
+      notify = true;
+    }
+    pthread_mutex_unlock(&s->queue_lock_);
+    return notify;
+  }
+};
+
+namespace {
+
+using Access = SignalHubAccess;
+
+constexpr size_t kBatch = 128;
+
+// All process-wide, never destroyed (the thread may outlive every environment during exit()).
+pthread_mutex_t g_dispatch = PTHREAD_MUTEX_INITIALIZER;
+std::vector<SignalSubscriber*>* g_subscribers = nullptr;  // dispatch lock
+int g_counts[65] = {};                                    // subscribers watching each signal (control lock)
+struct sigaction g_saved[65];                             // disposition before the first watch (control lock)
+int g_signalfd = -1;
+int g_wake = -1;  // eventfd: stop, or look at the signalfd again
+pthread_t g_thread;
+bool g_running = false;  // control lock
+std::atomic<int> g_thread_tid{0};
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_exiting{false};  // exit() has begun: notify nobody
+
+sigset_t ToSigset(uint64_t bits) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signo = 1; signo <= 64; signo++) {
+    if (bits & SignalBit(signo)) sigaddset(&set, signo);
+  }
+  return set;
+}
+
+void Wake() {
+  const uint64_t one = 1;
+  while (write(g_wake, &one, sizeof one) < 0 && errno == EINTR) {
+  }
+}
+
+void Dispatch(const SignalEvent* events, size_t count) {
+  if (count == 0 || g_exiting.load(std::memory_order_relaxed)) return;
+  pthread_mutex_lock(&g_dispatch);
+  for (SignalSubscriber* subscriber : *g_subscribers) {
+    if (Access::Dead(subscriber)) continue;
+    if (Access::Enqueue(subscriber, events, count) && !subscriber->Notify()) Access::Dead(subscriber) = true;
+  }
+  pthread_mutex_unlock(&g_dispatch);
+}
+
+void* ThreadMain(void*) {
+  pthread_setname_np(pthread_self(), "memprobe-signal");
+  g_thread_tid.store(static_cast<int>(syscall(SYS_gettid)), std::memory_order_release);
+  struct pollfd fds[3] = {{g_wake, POLLIN, 0}, {ForwardReadFd(), POLLIN, 0}, {g_signalfd, POLLIN, 0}};
+  SignalEvent events[2 * kBatch];
+  signalfd_siginfo infos[kBatch];
+  for (;;) {
+    if (poll(fds, 3, -1) < 0) {
+      if (errno == EINTR) continue;
+      abort();  // EFAULT/EINVAL: impossible with these arguments
+    }
+    if (fds[0].revents & POLLIN) {
+      uint64_t count;
+      while (read(g_wake, &count, sizeof count) < 0 && errno == EINTR) {
+      }
+    }
+    if (g_stop.load(std::memory_order_acquire)) break;
+    // Forwarded ones first: the kernel handed them out before whatever is still queued for the signalfd.
+    size_t count = ReadForwarded(events, kBatch);
+    ssize_t n;
+    do {
+      n = read(g_signalfd, infos, sizeof infos);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+      for (size_t i = 0; i < static_cast<size_t>(n) / sizeof(signalfd_siginfo); i++) {
+        events[count++] = EventFromSignalfd(infos[i]);
+      }
+    }
+    Dispatch(events, count);
+  }
+  return nullptr;
+}
+
+void OnExit() { g_exiting.store(true, std::memory_order_relaxed); }
+
+// Control lock held.
+int EnsureResources(const char** syscall) {
+  if (g_signalfd >= 0) return 0;
+  int error = InstallMaskHelper();
+  if (error != 0) {
+    *syscall = "sigaction";
+    return error;
+  }
+  error = ForwardInit();
+  if (error != 0) {
+    *syscall = "pipe2";
+    return error;
+  }
+  const int wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake < 0) {
+    *syscall = "eventfd";
+    return errno;
+  }
+  const sigset_t none = ToSigset(0);
+  const int fd = signalfd(-1, &none, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (fd < 0) {
+    *syscall = "signalfd";
+    error = errno;
+    close(wake);
+    return error;
+  }
+  g_subscribers = new std::vector<SignalSubscriber*>();
+  g_wake = wake;
+  g_signalfd = fd;
+  atexit(OnExit);
+  return 0;
+}
+
+// Control lock held.
+int StartThread(const char** syscall) {
+  if (g_running) return 0;
+  DiscardForwarded();  // left over from signals released before
+  g_stop.store(false);
+  g_thread_tid.store(0);
+  // It blocks everything but the synchronous fault signals (a thread that blocks SIGSEGV dies on a fault),
+  // from its first instruction: created from a thread that blocks all that.
+  const sigset_t all = AllButFaultSignals();
+  sigset_t saved;
+  pthread_sigmask(SIG_BLOCK, &all, &saved);
+  const int error = pthread_create(&g_thread, nullptr, ThreadMain, nullptr);
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  if (error != 0) {
+    *syscall = "pthread_create";
+    return error;
+  }
+  while (g_thread_tid.load(std::memory_order_acquire) == 0) sched_yield();
+  g_running = true;
+  return 0;
+}
+
+// Control lock held.
+void StopThread() {
+  if (!g_running) return;
+  g_stop.store(true, std::memory_order_release);
+  Wake();
+  if (pthread_join(g_thread, nullptr) != 0) abort();
+  g_running = false;
+  g_thread_tid.store(0);
+}
+
+uint64_t WatchedBits() {
+  uint64_t bits = 0;
+  for (int signo = 1; signo <= 64; signo++) {
+    if (g_counts[signo] > 0) bits |= SignalBit(signo);
+  }
+  return bits;
+}
+
+// Control lock held. The signalfd reads exactly the watched signals.
+void UpdateSignalfd() {
+  const sigset_t set = ToSigset(WatchedBits());
+  if (signalfd(g_signalfd, &set, 0) < 0) abort();  // only fails for a bad fd or mask
+  Wake();
+}
+
+void SetWanted(SignalSubscriber* subscriber) {
+  uint64_t wanted = 0;
+  for (int signo = 1; signo <= 64; signo++) {
+    if (Access::Count(subscriber, signo) > 0) wanted |= SignalBit(signo);
+  }
+  pthread_mutex_lock(&g_dispatch);
+  Access::Wanted(subscriber) = wanted;
+  pthread_mutex_unlock(&g_dispatch);
+}
+
+// Control lock held: the last watch of each of `signals` has gone.
+void ReleaseSignalSet(uint64_t signals) {
+  if (signals == 0) return;
+  struct sigaction final_action[65];
+  struct sigaction ignore;
+  memset(&ignore, 0, sizeof ignore);
+  ignore.sa_handler = SIG_IGN;
+  for (int signo = 1; signo <= 64; signo++) {
+    if (!(signals & SignalBit(signo))) continue;
+    struct sigaction current;
+    if (sigaction(signo, nullptr, &current) != 0) abort();
+    final_action[signo] = IsForwardingAction(current) ? g_saved[signo] : current;
+    // SIG_IGN discards every pending instance, on every thread. Not for SIGCHLD: ignoring it makes the
+    // kernel reap children libuv is waiting for. Our handler stays for it and swallows what is pending.
+    if (signo != SIGCHLD && sigaction(signo, &ignore, nullptr) != 0) abort();
+  }
+  UpdateSignalfd();
+  ReleaseSignals(signals, g_thread_tid.load());
+  for (int signo = 1; signo <= 64; signo++) {
+    if (!(signals & SignalBit(signo))) continue;
+    if (sigaction(signo, &final_action[signo], nullptr) != 0) abort();
+    const struct sigaction& restored = final_action[signo];
+    const bool handler = (restored.sa_flags & SA_SIGINFO) || (restored.sa_handler != SIG_DFL && restored.sa_handler != SIG_IGN);
+    // Children that exited while memprobe held SIGCHLD: one SIGCHLD lets libuv (or whoever) reap them.
+    if (signo == SIGCHLD && handler) kill(getpid(), SIGCHLD);
+  }
+  if (WatchedBits() == 0) StopThread();
+}
+
+}  // namespace
+
+SignalSubscriber::SignalSubscriber() { pthread_mutex_init(&queue_lock_, nullptr); }
+SignalSubscriber::~SignalSubscriber() { pthread_mutex_destroy(&queue_lock_); }
+
+void SignalSubscriber::TakeQueued(std::vector<SignalEvent>* out) {
+  out->clear();
+  pthread_mutex_lock(&queue_lock_);
+  out->swap(queue_);
+  notify_pending_ = false;
+  pthread_mutex_unlock(&queue_lock_);
+}
+
+int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, const char** syscall) {
+  SignalControlLock lock;
+  int error = EnsureResources(syscall);
+  if (error != 0) return error;
+  uint64_t fresh = 0;
+  for (int signo : signals) {
+    if (signo < 1 || signo > 64 || signo == MaskHelperSignal()) {
+      *syscall = "sigaction";
+      return EINVAL;
+    }
+    if (g_counts[signo] == 0) fresh |= SignalBit(signo);
+  }
+  error = StartThread(syscall);
+  if (error != 0) return error;
+
+  // Subscribed first, so that an instance the forwarding handler catches from here on is handed on.
+  for (int signo : signals) {
+    if (Access::Count(subscriber, signo)++ == 0) g_counts[signo]++;
+  }
+  pthread_mutex_lock(&g_dispatch);
+  bool listed = false;
+  for (SignalSubscriber* s : *g_subscribers) listed = listed || s == subscriber;
+  if (!listed) g_subscribers->push_back(subscriber);
+  Access::Dead(subscriber) = false;
+  pthread_mutex_unlock(&g_dispatch);
+  SetWanted(subscriber);
+
+  const struct sigaction forwarding = ForwardingAction();
+  for (int signo = 1; signo <= 64 && error == 0; signo++) {
+    if (!(fresh & SignalBit(signo))) continue;
+    if (sigaction(signo, &forwarding, &g_saved[signo]) != 0) {
+      error = errno;
+      *syscall = "sigaction";
+      fresh &= ~SignalBit(signo);  // its disposition was not changed
+      for (int later = signo + 1; later <= 64; later++) fresh &= ~SignalBit(later);
+    }
+  }
+  if (error == 0 && fresh != 0) {  // nothing to do for signals already watched elsewhere
+    UpdateSignalfd();
+    error = HoldSignals(fresh, g_thread_tid.load());
+    if (error != 0) *syscall = "opendir";
+  }
+  if (error != 0) {
+    // Undo: the counts, then whatever was taken (ReleaseSignalSet restores the dispositions).
+    for (int signo : signals) {
+      if (--Access::Count(subscriber, signo) == 0) g_counts[signo]--;
+    }
+    SetWanted(subscriber);
+    ReleaseSignalSet(fresh);
+    if (WatchedBits() == 0) StopThread();
+  }
+  return error;
+}
+
+void HubUnwatch(SignalSubscriber* subscriber, const std::vector<int>& signals) {
+  SignalControlLock lock;
+  uint64_t released = 0;
+  for (int signo : signals) {
+    if (signo < 1 || signo > 64 || Access::Count(subscriber, signo) == 0) continue;
+    if (--Access::Count(subscriber, signo) == 0 && --g_counts[signo] == 0) released |= SignalBit(signo);
+  }
+  SetWanted(subscriber);
+  ReleaseSignalSet(released);
+}
+
+void HubRemove(SignalSubscriber* subscriber) {
+  SignalControlLock lock;
+  if (g_subscribers == nullptr) return;
+  uint64_t released = 0;
+  for (int signo = 1; signo <= 64; signo++) {
+    if (Access::Count(subscriber, signo) == 0) continue;
+    Access::Count(subscriber, signo) = 0;
+    if (--g_counts[signo] == 0) released |= SignalBit(signo);
+  }
+  pthread_mutex_lock(&g_dispatch);
+  std::vector<SignalSubscriber*>& list = *g_subscribers;
+  for (size_t i = 0; i < list.size(); i++) {
+    if (list[i] == subscriber) {
+      list.erase(list.begin() + static_cast<long>(i));
+      break;
+    }
+  }
+  pthread_mutex_unlock(&g_dispatch);
+  ReleaseSignalSet(released);
+}
+
+bool HubReclaim(int signo) {
+  SignalControlLock lock;
+  if (signo < 1 || signo > 64 || g_counts[signo] == 0) return false;
+  struct sigaction current;
+  if (sigaction(signo, nullptr, &current) != 0) abort();
+  if (IsForwardingAction(current)) return false;
+  const struct sigaction forwarding = ForwardingAction();
+  if (sigaction(signo, &forwarding, nullptr) != 0) abort();
+  g_saved[signo] = current;  // what the displacer wants once memprobe lets go
+  return true;
+}
+
+int HubThreadId() { return g_thread_tid.load(std::memory_order_acquire); }
+
+}  // namespace memprobe

@@ -1,0 +1,62 @@
+// The dedicated thread that dequeues every watched signal, and the environments it hands them to.
+//
+// While any signal is watched, one thread ("memprobe-signal") blocks everything and waits on a signalfd over
+// the held set plus the forwarding pipe (signal_forward.h); every other thread blocks the held set
+// (thread_masks.h), so it is the only thread that dequeues a watched signal and real-time signals come out in
+// the kernel's order. Each batch is appended to the queue of every subscriber that watches those signals, and
+// the subscriber is notified once per batch.
+//
+// Owns: the per-signal watch counts across subscribers, the disposition each signal had before its first
+// watch (restored at its last unwatch), the dedicated thread (started with the first watched signal, joined
+// after the last). Lock order: the control lock (thread_masks.h), then the dispatch lock; the dedicated thread
+// takes only the dispatch lock and never waits on a subscriber.
+// Must never: have static destructors (the thread may run during exit()); call a subscriber after Remove.
+#pragma once
+
+#include <pthread.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "signal_event.h"
+
+namespace memprobe {
+
+// One environment's end. Notify runs on the dedicated thread with the dispatch lock held: it must not block.
+class SignalSubscriber {
+ public:
+  SignalSubscriber();
+  virtual ~SignalSubscriber();
+  // Called once per batch that added events to an empty queue; false means it can no longer be notified
+  // (its environment is closing): it gets nothing more.
+  virtual bool Notify() = 0;
+  // Everything queued so far, in order; the next event queued notifies again.
+  void TakeQueued(std::vector<SignalEvent>* out);
+
+ private:
+  friend class SignalHubAccess;
+  int counts_[65] = {};    // watches per signal (control lock)
+  uint64_t wanted_ = 0;    // signals with a count (dispatch lock)
+  bool dead_ = false;      // Notify failed (dispatch lock)
+  pthread_mutex_t queue_lock_;
+  std::vector<SignalEvent> queue_;
+  bool notify_pending_ = false;
+};
+
+// Adds one watch of each signal. On the first watch of a signal in the process: installs the forwarding
+// handler (saving the disposition), makes every thread block it, starts the dedicated thread if needed.
+// Returns 0 or an errno (nothing changed then); *syscall names what failed.
+int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, const char** syscall);
+// Removes one watch of each. After the last watch of a signal in the process: SIG_IGN (discarding every
+// pending instance, the thread-directed ones included), every thread's mask as memprobe found it, then the
+// old disposition back (unless someone installed another handler meanwhile: that one stays).
+void HubUnwatch(SignalSubscriber* subscriber, const std::vector<int>& signals);
+// Every watch of the subscriber; afterwards the dedicated thread never touches it.
+void HubRemove(SignalSubscriber* subscriber);
+// A watched signal whose disposition someone replaced (libuv installs its handler for the first process.on
+// listener and resets SIG_DFL after the last): puts the forwarding handler back, and makes the replacement
+// the disposition restored after the last watch. Returns whether it took the signal back.
+bool HubReclaim(int signo);
+int HubThreadId();  // the dedicated thread's tid, 0 when it is not running
+
+}  // namespace memprobe

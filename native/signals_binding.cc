@@ -1,0 +1,259 @@
+// N-API surface of the signals: watching (one subscriber per environment, fed by the dedicated thread through
+// an unref'd thread-safe function), sending, the calling thread's mask, every thread's state, the demo.
+//
+// Lifecycle of an environment's subscriber: created with its thread-safe function at the environment's first
+// watch and kept until the environment goes. Its cleanup hook (registered after the thread-safe function, so
+// it runs before Node closes that function) removes it from the hub, after which the dedicated thread never
+// calls it, then releases the function; the function's finalizer deletes it.
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include <vector>
+
+#include "bindings.h"
+#include "masking_demo.h"
+#include "proc_status.h"
+#include "signal_forward.h"
+#include "signal_hub.h"
+#include "signal_send.h"
+#include "thread_masks.h"
+
+namespace memprobe {
+
+class EnvSignals : public SignalSubscriber {
+ public:
+  explicit EnvSignals(EnvData* data) : data_(data) {}
+
+  static EnvSignals* Create(napi_env env, EnvData* data, napi_value dispatch) {
+    EnvSignals* self = new EnvSignals(data);
+    napi_value name;
+    napi_create_string_utf8(env, "memprobe:signals", NAPI_AUTO_LENGTH, &name);
+    if (napi_create_threadsafe_function(env, dispatch, nullptr, name, 0, 1, self, Finalize, self, CallJs,
+                                        &self->tsfn_) != napi_ok) {
+      delete self;
+      return nullptr;
+    }
+    napi_unref_threadsafe_function(env, self->tsfn_);
+    napi_add_env_cleanup_hook(env, Cleanup, self);
+    data->signals = self;
+    return self;
+  }
+
+  bool Notify() override { return napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking) == napi_ok; }
+
+  void SetReferenced(napi_env env, bool referenced) {
+    if (referenced) {
+      napi_ref_threadsafe_function(env, tsfn_);
+    } else {
+      napi_unref_threadsafe_function(env, tsfn_);
+    }
+  }
+
+ private:
+  // The environment is going (a worker ends, or the process): after HubRemove nothing calls tsfn_ again.
+  static void Cleanup(void* raw) {
+    EnvSignals* self = static_cast<EnvSignals*>(raw);
+    self->cleaned_ = true;
+    self->data_->signals = nullptr;
+    HubRemove(self);
+    napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
+  }
+
+  static void Finalize(napi_env env, void* raw, void*) {
+    EnvSignals* self = static_cast<EnvSignals*>(raw);
+    if (!self->cleaned_) {  // only if Node ever closed the function before our hook ran
+      napi_remove_env_cleanup_hook(env, Cleanup, self);
+      HubRemove(self);
+    }
+    delete self;
+  }
+
+  // On the environment's thread: everything queued, as one Int32Array of SignalEvent fields.
+  static void CallJs(napi_env env, napi_value dispatch, void* raw, void*) {
+    if (env == nullptr) return;  // closing
+    EnvSignals* self = static_cast<EnvSignals*>(raw);
+    self->TakeQueued(&self->scratch_);
+    if (self->scratch_.empty()) return;
+    const size_t bytes = self->scratch_.size() * sizeof(SignalEvent);
+    void* data = nullptr;
+    napi_value buffer, events, undefined;
+    if (napi_create_arraybuffer(env, bytes, &data, &buffer) != napi_ok) return;
+    memcpy(data, self->scratch_.data(), bytes);
+    napi_create_typedarray(env, napi_int32_array, self->scratch_.size() * kSignalEventFields, buffer, 0, &events);
+    napi_get_undefined(env, &undefined);
+    napi_call_function(env, undefined, dispatch, 1, &events, nullptr);
+  }
+
+  EnvData* data_;
+  napi_threadsafe_function tsfn_ = nullptr;
+  bool cleaned_ = false;
+  std::vector<SignalEvent> scratch_;  // environment's thread only
+};
+
+namespace {
+
+EnvData& Data(const Napi::CallbackInfo& info) { return *static_cast<EnvData*>(info.Data()); }
+
+std::vector<int> SignalList(const Napi::Value& value) {
+  const Napi::Array array = value.As<Napi::Array>();
+  std::vector<int> signals;
+  for (uint32_t i = 0; i < array.Length(); i++) signals.push_back(array.Get(i).As<Napi::Number>().Int32Value());
+  return signals;
+}
+
+Napi::Value Fail(const Napi::CallbackInfo& info, int error, const char* syscall_name) {
+  ThrowSystemError(info.Env(), Data(info), error, syscall_name);
+  return info.Env().Undefined();
+}
+
+Napi::Value Outcome(const Napi::CallbackInfo& info, const SystemCallResult& result) {
+  if (result.error != 0) return Fail(info, result.error, result.syscall);
+  return info.Env().Undefined();
+}
+
+// watchSignals(signos, dispatch) -> tid of the dedicated thread
+Napi::Value Watch(const Napi::CallbackInfo& info) {
+  EnvData& data = Data(info);
+  EnvSignals* signals = static_cast<EnvSignals*>(data.signals);
+  if (signals == nullptr) {
+    signals = EnvSignals::Create(info.Env(), &data, info[1]);
+    if (signals == nullptr) return Fail(info, ENOMEM, "napi_create_threadsafe_function");
+  }
+  const char* syscall_name = "sigaction";
+  const int error = HubWatch(signals, SignalList(info[0]), &syscall_name);
+  if (error != 0) return Fail(info, error, syscall_name);
+  return Napi::Number::New(info.Env(), HubThreadId());
+}
+
+// unwatchSignals(signos)
+Napi::Value Unwatch(const Napi::CallbackInfo& info) {
+  if (Data(info).signals != nullptr) HubUnwatch(static_cast<EnvSignals*>(Data(info).signals), SignalList(info[0]));
+  return info.Env().Undefined();
+}
+
+// referenceSignals(boolean): whether this environment's pending signals keep its event loop alive
+Napi::Value Reference(const Napi::CallbackInfo& info) {
+  if (Data(info).signals != nullptr) {
+    static_cast<EnvSignals*>(Data(info).signals)->SetReferenced(info.Env(), info[0].ToBoolean());
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Reclaim(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), HubReclaim(info[0].As<Napi::Number>().Int32Value()));
+}
+
+// sendSignal(pid, signo, value | undefined)
+Napi::Value Send(const Napi::CallbackInfo& info) {
+  const bool with_value = !info[2].IsUndefined();
+  return Outcome(info, SendSignal(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(),
+                                  with_value, with_value ? info[2].As<Napi::Number>().Int32Value() : 0));
+}
+
+// signalThread(tid, signo)
+Napi::Value SendToThread(const Napi::CallbackInfo& info) {
+  return Outcome(info, SignalThread(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()));
+}
+
+// changeSignalMask(how: 0 read | 1 block | 2 unblock, signals: bigint) -> bigint, the mask before
+Napi::Value ChangeMask(const Napi::CallbackInfo& info) {
+  static const int kHow[] = {0, SIG_BLOCK, SIG_UNBLOCK};
+  bool lossless;
+  const uint64_t signals = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+  uint64_t previous = 0;
+  const int error = ChangeThisThreadMask(kHow[info[0].As<Napi::Number>().Int32Value()], signals, &previous);
+  if (error != 0) return Fail(info, error, "pthread_sigmask");
+  return Napi::BigInt::New(info.Env(), previous);
+}
+
+Napi::Object StatusObject(Napi::Env env, const ThreadStatus& status) {
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("tid", status.tid);
+  object.Set("name", status.name);
+  object.Set("pending", Napi::BigInt::New(env, status.pending));
+  object.Set("sharedPending", Napi::BigInt::New(env, status.shared_pending));
+  object.Set("blocked", Napi::BigInt::New(env, status.blocked));
+  object.Set("ignored", Napi::BigInt::New(env, status.ignored));
+  object.Set("caught", Napi::BigInt::New(env, status.caught));
+  return object;
+}
+
+Napi::Array StatusArray(Napi::Env env, const std::vector<ThreadStatus>& statuses) {
+  Napi::Array array = Napi::Array::New(env, statuses.size());
+  for (size_t i = 0; i < statuses.size(); i++) array.Set(static_cast<uint32_t>(i), StatusObject(env, statuses[i]));
+  return array;
+}
+
+// threadStatuses(pid, 0 for this process) -> [{tid, name, pending, sharedPending, blocked, ignored, caught}]
+Napi::Value ThreadStatuses(const Napi::CallbackInfo& info) {
+  std::vector<ThreadStatus> statuses;
+  const int error = ReadAllThreadStatuses(info[0].As<Napi::Number>().Int32Value(), &statuses);
+  if (error != 0) return Fail(info, error == ENOENT ? ESRCH : error, "opendir");  // no /proc/<pid>: no such process
+  return StatusArray(info.Env(), statuses);
+}
+
+Napi::Value MaskingDemo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  MaskingDemoResult result{};
+  const char* syscall_name = "sigaction";
+  const int error = RunMaskingDemo(&result, &syscall_name);
+  if (error != 0) return Fail(info, error, syscall_name);
+  Napi::Object object = Napi::Object::New(env);
+  object.Set("signo", result.signo);
+  Napi::Array demo_threads = Napi::Array::New(env, result.demo_threads.size());
+  for (size_t i = 0; i < result.demo_threads.size(); i++) {
+    Napi::Object thread = Napi::Object::New(env);
+    thread.Set("tid", result.demo_threads[i].tid);
+    thread.Set("name", result.demo_threads[i].name);
+    thread.Set("blocks", result.demo_threads[i].blocks);
+    demo_threads.Set(static_cast<uint32_t>(i), thread);
+  }
+  object.Set("demoThreads", demo_threads);
+  object.Set("before", StatusArray(env, result.before));
+  object.Set("processDirectedTo", result.process_directed_to);
+  object.Set("blockedTarget", result.blocked_target);
+  object.Set("blockedTargetAfter", StatusObject(env, result.blocked_target_after));
+  object.Set("blockedTargetHandledBy", result.blocked_target_handled_by);
+  object.Set("openTarget", result.open_target);
+  object.Set("openTargetHandledBy", result.open_target_handled_by);
+  object.Set("openTargetAfter", StatusObject(env, result.open_target_after));
+  return object;
+}
+
+Napi::Value ThreadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), HubThreadId()); }
+
+// Test hook: how many signals took the forwarding handler's path, and how many of those were lost.
+Napi::Value Stats(const Napi::CallbackInfo& info) {
+  Napi::Object object = Napi::Object::New(info.Env());
+  object.Set("forwarded", static_cast<double>(ForwardedCount()));
+  object.Set("dropped", static_cast<double>(ForwardDropped()));
+  return object;
+}
+
+Napi::Object Constants(Napi::Env env) {
+  Napi::Object constants = Napi::Object::New(env);
+  constants.Set("rtmin", SIGRTMIN);
+  constants.Set("rtmax", SIGRTMAX);
+  constants.Set("maskHelper", MaskHelperSignal());
+  constants.Set("eventFields", kSignalEventFields);
+  return constants;
+}
+
+}  // namespace
+
+void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data) {
+  static const struct {
+    const char* name;
+    Napi::Value (*function)(const Napi::CallbackInfo&);
+  } kFunctions[] = {
+      {"watchSignals", Watch},           {"unwatchSignals", Unwatch},     {"referenceSignals", Reference},
+      {"reclaimSignal", Reclaim},        {"signalThreadId", ThreadId},    {"sendSignal", Send},
+      {"signalThread", SendToThread},    {"changeSignalMask", ChangeMask}, {"threadStatuses", ThreadStatuses},
+      {"maskingDemo", MaskingDemo},      {"_signalStats", Stats},
+  };
+  for (const auto& entry : kFunctions) exports.Set(entry.name, Napi::Function::New(env, entry.function, entry.name, data));
+  exports.Set("signalConstants", Constants(env));
+}
+
+}  // namespace memprobe

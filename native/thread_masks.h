@@ -1,0 +1,60 @@
+// Signal masks of every thread of this process. A thread's mask can only be changed by that thread, so to make
+// every thread block a set memprobe sends each one a helper signal (SIGRTMAX) with tgkill; the helper's handler
+// edits the mask that sigreturn restores (uc_sigmask). Threads created later inherit their creator's mask.
+// Which blocked bits memprobe added is kept per thread (initial-exec TLS), so what a thread blocked on its own
+// stays blocked when memprobe lets go.
+//
+// Owns: the helper signal's handler (installed once, never removed: an instance may still be pending on a
+// thread that blocks it), the held set (signals every thread must block), the control lock that serialises
+// every change of dispositions and masks made by memprobe (the hub and the demo).
+// Must never: block SIGSEGV/SIGBUS or the helper; touch dynamic TLS, allocate or lock in the handler or in
+// ApplyHeldSet (both run inside signal handlers: async-signal-safe only).
+#pragma once
+
+#include <signal.h>
+
+#include <cstdint>
+
+namespace memprobe {
+
+int MaskHelperSignal();  // SIGRTMAX of the C library, read at run time
+
+// Every signal but the synchronous fault signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS): the most
+// a thread of memprobe's may block (a thread that blocks SIGSEGV dies on a fault, guarded or not).
+sigset_t AllButFaultSignals();
+
+// The control lock: HoldSignals/ReleaseSignals and every sigaction memprobe makes for a watched or demo signal
+// happen under it. Never taken inside a signal handler.
+void LockSignalControl();
+void UnlockSignalControl();
+struct SignalControlLock {
+  SignalControlLock() { LockSignalControl(); }
+  ~SignalControlLock() { UnlockSignalControl(); }
+  SignalControlLock(const SignalControlLock&) = delete;
+  SignalControlLock& operator=(const SignalControlLock&) = delete;
+};
+
+// Installs the helper's handler once. 0, an errno, or EBUSY when another handler already owns the helper signal.
+int InstallMaskHelper();
+
+// The signals every thread must block now (bit n-1 for signal n). Safe anywhere, a signal handler included.
+uint64_t HeldSignals();
+
+// With the control lock held: adds `signals` to the held set (or removes them) and returns once every thread
+// that can run the helper has its mask converged: held signals blocked, released ones unblocked where memprobe
+// had blocked them. `exempt_tid` (0 for none) is a thread that manages its own mask (the dedicated thread).
+// Threads that block the helper themselves (Node's inspector thread blocks everything) keep their mask.
+// HoldSignals returns 0, or an errno (EMFILE…) after undoing its change when /proc/self/task cannot be listed.
+int HoldSignals(uint64_t signals, int exempt_tid);
+void ReleaseSignals(uint64_t signals, int exempt_tid);
+
+// Edits `mask` (the calling thread's, or a handler's uc_sigmask) to block the held set and unblock what
+// memprobe blocked there and no longer holds. Async-signal-safe.
+void ApplyHeldSet(sigset_t* mask);
+
+// The calling thread's mask as the user asks for it. how: SIG_BLOCK, SIG_UNBLOCK, or 0 to only read it.
+// A held signal stays blocked while held (so the dedicated thread stays the only one that dequeues it); the
+// request is remembered and applied when it is released. Returns 0 or an errno; *previous = the mask before.
+int ChangeThisThreadMask(int how, uint64_t signals, uint64_t* previous);
+
+}  // namespace memprobe

@@ -1,0 +1,102 @@
+// Signal masks: every thread's state read from /proc, the calling thread's mask changed, and what watching
+// does to every thread's mask and undoes at close. In children: masks of the test runner stay untouched.
+import { spawn } from 'node:child_process';
+
+import * as memprobe from '../lib';
+import { runChild } from './helpers/child';
+
+test('threadSignalMasks lists every thread of this process with its sets as names', () => {
+  const result = runChild(`
+const fs = require('node:fs');
+const masks = memprobe.threadSignalMasks();
+const tasks = fs.readdirSync('/proc/self/task').map(Number).sort((a, b) => a - b);
+const main = masks.find((thread) => thread.tid === process.pid);
+console.log(JSON.stringify({ tids: masks.map((thread) => thread.tid), tasks, main, keys: Object.keys(masks[0]).sort() }));`);
+  expect(result).toMatchObject({ status: 0, stderr: '' });
+  const { tids, tasks, main, keys } = JSON.parse(result.stdout);
+  expect(tids).toEqual(tasks);
+  expect(keys).toEqual(['blocked', 'caught', 'ignored', 'name', 'pending', 'sharedPending', 'tid']);
+  // Node ignores SIGPIPE and handles SIGINT/SIGTERM (terminal reset); the guard handles SIGSEGV/SIGBUS.
+  expect(main).toMatchObject({ name: 'node', blocked: [], pending: [], sharedPending: [] });
+  expect(main.ignored).toContain('SIGPIPE');
+  expect(main.caught).toEqual(expect.arrayContaining(['SIGINT', 'SIGTERM', 'SIGSEGV', 'SIGBUS']));
+});
+
+test('threadSignalMasks(pid) reads another process; a missing one is ESRCH', async () => {
+  const child = spawn('sleep', ['10']);
+  try {
+    await new Promise((resolve) => child.once('spawn', resolve));
+    const masks = memprobe.threadSignalMasks(child.pid);
+    expect(masks).toEqual([{ tid: child.pid, name: 'sleep', blocked: [], pending: [], sharedPending: [], ignored: expect.any(Array), caught: [] }]);
+  } finally {
+    child.kill();
+  }
+  expect(() => memprobe.threadSignalMasks(0x7ffffffe)).toThrow(expect.objectContaining({ name: 'SystemError', code: 'ESRCH', syscall: 'opendir' }));
+  expect(() => memprobe.threadSignalMasks(-1)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+});
+
+test('blockSignals / unblockSignals change the calling thread only and return the mask before', () => {
+  const result = runChild(`
+const others = () => memprobe.threadSignalMasks().filter((t) => t.tid !== process.pid).map((t) => t.blocked.join());
+const othersBefore = others();
+const steps = {
+  block: memprobe.blockSignals(['SIGHUP', 'SIGRTMIN+3', 10]),
+  blocked: memprobe.blockedSignals(),
+  fromProc: memprobe.threadSignalMasks().find((t) => t.tid === process.pid).blocked,
+  unblock: memprobe.unblockSignals(['SIGHUP', 'SIGUSR1']),
+  after: memprobe.blockedSignals(),
+};
+memprobe.unblockSignals(['SIGRTMIN+3']);
+console.log(JSON.stringify({ ...steps, end: memprobe.blockedSignals(), othersUnchanged: others().join('|') === othersBefore.join('|') }));`);
+  expect(result).toMatchObject({ status: 0, stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({
+    block: [],
+    blocked: ['SIGHUP', 'SIGUSR1', 'SIGRTMIN+3'],
+    fromProc: ['SIGHUP', 'SIGUSR1', 'SIGRTMIN+3'],
+    unblock: ['SIGHUP', 'SIGUSR1', 'SIGRTMIN+3'],
+    after: ['SIGRTMIN+3'],
+    end: [],
+    othersUnchanged: true,
+  });
+});
+
+test('a watched signal is blocked on every thread while watched and unblocked everywhere after close', () => {
+  const result = runChild(`
+const { Worker } = require('node:worker_threads');
+const blocking = () => memprobe.threadSignalMasks().filter((t) => t.blocked.includes('SIGWINCH')).map((t) => t.tid);
+const everything = memprobe.threadSignalMasks().filter((t) => t.blocked.includes('SIGHUP')).map((t) => t.tid);  // Node's inspector thread
+require('node:fs').readFile(__filename, () => {});  // starts the libuv threadpool before the watch
+const watcher = memprobe.watchSignals(['SIGWINCH']);
+const worker = new Worker('setTimeout(() => {}, 200)', { eval: true });  // created while watching: inherits the mask
+worker.once('online', () => {
+  const all = memprobe.threadSignalMasks().map((t) => t.tid);
+  const whileWatched = blocking();
+  watcher.close();
+  console.log(JSON.stringify({ all, whileWatched, after: blocking(), everything }));
+  worker.terminate();
+});`);
+  expect(result).toMatchObject({ status: 0, stderr: '' });
+  const { all, whileWatched, after, everything } = JSON.parse(result.stdout);
+  expect(all.length).toBeGreaterThanOrEqual(13);
+  expect(whileWatched).toEqual(all);
+  expect(after).toEqual(everything);
+});
+
+test('what a thread blocked itself survives a watch; what it unblocked while watched is unblocked at close', () => {
+  const result = runChild(`
+const watcher = memprobe.watchSignals(['SIGHUP', 'SIGWINCH', 'SIGRTMIN+2']);
+memprobe.blockSignals(['SIGHUP']);      // already blocked (watched): stays blocked after close
+memprobe.unblockSignals(['SIGWINCH']);  // stays blocked while watched (one dequeuer), unblocked at close
+const whileWatched = memprobe.blockedSignals();
+watcher.close();
+console.log(JSON.stringify({ whileWatched, after: memprobe.blockedSignals() }));`);
+  expect(result).toMatchObject({ status: 0, stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({ whileWatched: ['SIGHUP', 'SIGWINCH', 'SIGRTMIN+2'], after: ['SIGHUP'] });
+});
+
+test('signals that must never be blocked are refused with a reason', () => {
+  for (const signal of ['SIGSEGV', 'SIGBUS', 'SIGKILL', 'SIGSTOP', 32, 33]) {
+    expect(() => memprobe.blockSignals([signal])).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/can be blocked \(.+\)/) }));
+  }
+  expect(() => memprobe.blockSignals('SIGHUP' as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+});

@@ -1,0 +1,77 @@
+// Signal names and numbers, and the arguments watchSignals refuses (refusals throw before anything changes,
+// so they run in the test process).
+import { spawnSync } from 'node:child_process';
+
+import * as memprobe from '../lib';
+
+test('standard names are Node\'s; real-time names follow the C library\'s SIGRTMIN/SIGRTMAX like kill -l', () => {
+  expect(memprobe.signalNumber('SIGUSR2')).toBe(12);
+  expect(memprobe.signalNumber('SIGIOT')).toBe(6);  // aliases are accepted…
+  expect(memprobe.signalName(6)).toBe('SIGABRT');   // …one name comes back
+  expect(memprobe.signalName(29)).toBe('SIGIO');
+  expect(memprobe.signalName(32)).toBe('SIG32');
+  expect(memprobe.signalNumber('SIG33')).toBe(33);
+  // bash's `kill -l N` names real-time signals from glibc's values the same way.
+  const rt = Array.from({ length: 31 }, (_, i) => 34 + i);
+  const bash = spawnSync('bash', ['-c', `for n in ${rt.join(' ')}; do kill -l $n; done`], { encoding: 'utf8' });
+  expect(bash.status).toBe(0);
+  expect(rt.map((signo) => memprobe.signalName(signo))).toEqual(bash.stdout.trim().split('\n').map((name) => `SIG${name}`));
+  for (const signo of rt) expect(memprobe.signalNumber(memprobe.signalName(signo))).toBe(signo);
+  expect(memprobe.signalNumber('SIGRTMIN+20')).toBe(54);  // non-canonical spellings in range are fine
+  expect(memprobe.signalNumber('SIGRTMAX-30')).toBe(34);
+});
+
+test('bad names and numbers are TypeErrors and RangeErrors in the usual shape', () => {
+  expect(() => memprobe.signalNumber('SIGFOO')).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }));
+  expect(() => memprobe.signalNumber('SIGRTMIN-1')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+  expect(() => memprobe.signalNumber('SIGRTMIN+31')).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
+  expect(() => memprobe.signalNumber(12 as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  expect(() => memprobe.signalName(0)).toThrow(expect.objectContaining({ name: 'RangeError', message: 'The "signo" argument must be a signal number from 1 to 64. Received 0' }));
+  expect(() => memprobe.signalName(65)).toThrow(RangeError);
+  expect(() => memprobe.signalName(1.5)).toThrow(RangeError);
+});
+
+test('watchSignals refuses what cannot or must not be watched, saying why', () => {
+  const reasons: Array<[string | number, RegExp]> = [
+    ['SIGKILL', /cannot be caught, blocked or ignored/],
+    ['SIGSTOP', /cannot be caught, blocked or ignored/],
+    ['SIGSEGV', /synchronous fault signal/],
+    ['SIGBUS', /synchronous fault signal/],
+    ['SIGFPE', /synchronous fault signal/],
+    ['SIGILL', /synchronous fault signal/],
+    ['SIGTRAP', /synchronous fault signal/],
+    ['SIGSYS', /synchronous fault signal/],
+    ['SIGPROF', /profiler/],
+    [32, /C library reserves/],
+    [33, /C library reserves/],
+    ['SIGUSR1', /inspector.*allowInspectorSignal/],
+    ['SIGRTMAX', /memprobe itself uses it/],
+  ];
+  for (const [signal, reason] of reasons) {
+    expect(() => memprobe.watchSignals(['SIGUSR2', signal])).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(reason) }),
+    );
+  }
+  expect(() => memprobe.watchSignals([0])).toThrow(RangeError);
+  expect(() => memprobe.watchSignals([65])).toThrow(RangeError);
+  expect(() => memprobe.watchSignals([])).toThrow(RangeError);
+  expect(() => memprobe.watchSignals(['SIGNOPE'])).toThrow(TypeError);
+  expect(() => memprobe.watchSignals('SIGUSR2' as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  expect(() => memprobe.watchSignals([{} as unknown as string])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"signals[0]"') }));
+  expect(() => memprobe.watchSignals(['SIGUSR2'], 'listener' as unknown as () => void)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  expect(() => memprobe.watchSignals(['SIGUSR1'], null, { allowInspectorSignal: 1 as unknown as boolean })).toThrow(TypeError);
+  // Nothing was watched along the way.
+  expect(memprobe.threadSignalMasks().some((thread) => thread.name === 'memprobe-signal')).toBe(false);
+});
+
+test('sendSignal and signalThread check their arguments and report system errors', () => {
+  expect(() => memprobe.sendSignal(0, 'SIGUSR2')).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  expect(() => memprobe.sendSignal(process.pid, 'SIGUSR2', { value: 2 ** 31 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  expect(() => memprobe.sendSignal(process.pid, 'SIGUSR2', { value: '1' as unknown as number })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  expect(() => memprobe.sendSignal(process.pid, 65)).toThrow(RangeError);
+  memprobe.sendSignal(process.pid, 0);  // the existence check kill(pid, 0) allows
+  expect(() => memprobe.sendSignal(0x7ffffffe, 0)).toThrow(expect.objectContaining({ name: 'SystemError', code: 'ESRCH', syscall: 'kill' }));
+  expect(() => memprobe.sendSignal(0x7ffffffe, 0, { value: 1 })).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'sigqueue' }));
+  expect(() => memprobe.signalThread(0x7ffffffe, 0)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'tgkill' }));
+  memprobe.signalThread(process.pid, 0);
+});

@@ -1,0 +1,144 @@
+// Watched signals reach the listener with their siginfo, whoever sends them and whichever thread the kernel
+// would have picked. Every case runs in a child process: a mistake here kills the process.
+import * as path from 'node:path';
+
+import { runChild } from './helpers/child';
+import { queueSignals, runSender, UNTIL } from './helpers/signals';
+
+function expectClean(result: ReturnType<typeof runChild>): void {
+  expect({ status: result.status, signal: result.signal, stderr: result.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+}
+
+test('kill() from another process arrives as SI_USER with the sender pid and uid, and the process survives', () => {
+  const result = runChild(`${UNTIL}
+const received = [];
+const watcher = memprobe.watchSignals(['SIGUSR2'], (info) => received.push(info));
+${runSender(`process.kill(target, 'SIGUSR2');`)}
+until(() => received.length === 1).then(() => {
+  watcher.close();
+  console.log(JSON.stringify({ info: received[0], senderPid, uid: process.getuid() }));
+});`);
+  expectClean(result);
+  const { info, senderPid, uid } = JSON.parse(result.stdout);
+  expect(info).toEqual({ signal: 'SIGUSR2', signo: 12, code: 'SI_USER', pid: senderPid, uid, value: null });
+});
+
+test('thousands of real-time signals sigqueued by another process all arrive once, in order, with their values', () => {
+  const count = 5000;
+  const result = runChild(`${UNTIL}
+const values = [];
+const pids = new Set();
+const codes = new Set();
+const watcher = memprobe.watchSignals(['SIGRTMIN+4'], (info) => { values.push(info.value); pids.add(info.pid); codes.add(info.code); });
+${runSender(queueSignals('SIGRTMIN+4', count))}
+until(() => values.length >= ${count}).then(() => setTimeout(() => {
+  watcher.close();
+  const outOfOrder = values.filter((value, index) => value !== index).length;
+  console.log(JSON.stringify({ received: values.length, outOfOrder, pids: [...pids], senderPid, codes: [...codes] }));
+}, 50));`);
+  expectClean(result);
+  const summary = JSON.parse(result.stdout);
+  expect(summary).toEqual({ received: count, outOfOrder: 0, pids: [summary.senderPid], senderPid: summary.senderPid, codes: ['SI_QUEUE'] });
+});
+
+test('sendSignal to itself with a value arrives as SI_QUEUE, signalThread to the sigwait thread as SI_TKILL', () => {
+  const result = runChild(`${UNTIL}
+const received = [];
+const watcher = memprobe.watchSignals(['SIGRTMIN', 'SIGHUP'], (info) => received.push(info));
+memprobe.sendSignal(process.pid, 'SIGRTMIN', { value: -123456 });
+memprobe.sendSignal(process.pid, 'SIGRTMIN', { value: 2147483647 });
+memprobe.signalThread(watcher.threadId, 'SIGHUP');
+until(() => received.length === 3).then(() => {
+  watcher.close();
+  console.log(JSON.stringify({ received, pid: process.pid, uid: process.getuid() }));
+});`);
+  expectClean(result);
+  const { received, pid, uid } = JSON.parse(result.stdout);
+  // The tgkill may be dequeued before or after the two (the sigwait thread may already have taken them); the
+  // real-time ones keep their order.
+  const bySignal = (signal: string) => received.filter((info: { signal: string }) => info.signal === signal);
+  expect(bySignal('SIGHUP')).toEqual([{ signal: 'SIGHUP', signo: 1, code: 'SI_TKILL', pid, uid, value: null }]);
+  expect(bySignal('SIGRTMIN')).toEqual([
+    { signal: 'SIGRTMIN', signo: 34, code: 'SI_QUEUE', pid, uid, value: -123456 },
+    { signal: 'SIGRTMIN', signo: 34, code: 'SI_QUEUE', pid, uid, value: 2147483647 },
+  ]);
+});
+
+test('signals sent while the libuv threadpool was busy before the package loaded all arrive, and the pool blocks them', () => {
+  const count = 3000;
+  const result = runChild(`${UNTIL}
+const values = [];
+const poolThreads = memprobe.threadSignalMasks().length;
+const watcher = memprobe.watchSignals(['SIGRTMIN+5', 'SIGTERM'], (info) => { if (info.signal === 'SIGRTMIN+5') values.push(info.value); });
+const unblocking = memprobe.threadSignalMasks().filter((thread) => !thread.blocked.includes('SIGRTMIN+5') || !thread.blocked.includes('SIGTERM'));
+${runSender(`${queueSignals('SIGRTMIN+5', count)}\nfor (let i = 0; i < 200; i++) process.kill(target, 'SIGTERM');`)}
+until(() => values.length >= ${count}).then(() => {
+  const stillBusy = globalThis.busyThreadpool.finished < globalThis.busyThreadpool.started;
+  watcher.close();
+  console.log(JSON.stringify({ poolThreads, unblocking, received: values.length, outOfOrder: values.filter((v, i) => v !== i).length, stillBusy }));
+});`, { nodeArgs: ['--require', path.join(__dirname, 'fixtures', 'busy-threadpool.js')] });
+  expectClean(result);
+  const summary = JSON.parse(result.stdout);
+  // main + 4 V8 workers + V8's delayed-task thread + the inspector's signal thread + 4 libuv pool threads
+  expect(summary.poolThreads).toBeGreaterThanOrEqual(11);
+  expect(summary).toMatchObject({ unblocking: [], received: count, outOfOrder: 0, stillBusy: true });
+});
+
+test('a watcher in a worker_thread that is terminated while the main thread watches the same signal', () => {
+  const result = runChild(`${UNTIL}
+const { Worker } = require('node:worker_threads');
+let mainReceived = 0;
+const watcher = memprobe.watchSignals(['SIGUSR2'], () => mainReceived++);
+const worker = new Worker(\`
+  const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});
+  const { parentPort } = require('node:worker_threads');
+  memprobe.watchSignals(['SIGUSR2'], (info) => parentPort.postMessage(info.code)).ref();
+  parentPort.postMessage('watching');\`, { eval: true });
+const messages = [];
+worker.on('message', (message) => {
+  messages.push(message);
+  if (message === 'watching') process.kill(process.pid, 'SIGUSR2');
+});
+until(() => messages.length === 2 && mainReceived === 1).then(async () => {
+  await worker.terminate();
+  const threadsAfterWorker = memprobe.threadSignalMasks().length;
+  process.kill(process.pid, 'SIGUSR2');
+  await until(() => mainReceived === 2);
+  watcher.close();
+  const stillBlocking = memprobe.threadSignalMasks().filter((t) => t.blocked.includes('SIGUSR2') && !t.blocked.includes('SIGHUP'));
+  console.log(JSON.stringify({ messages, mainReceived, stillBlocking, threadsAfterWorker }));
+});`);
+  expectClean(result);
+  const summary = JSON.parse(result.stdout);
+  expect(summary).toMatchObject({ messages: ['watching', 'SI_USER'], mainReceived: 2, stillBlocking: [] });
+});
+
+test('for await yields the signals a watcher receives; leaving the loop closes the watcher', () => {
+  const result = runChild(`
+(async () => {
+  const watcher = memprobe.watchSignals(['SIGRTMIN+1']).ref();
+  for (let i = 0; i < 3; i++) memprobe.sendSignal(process.pid, 'SIGRTMIN+1', { value: i });
+  const values = [];
+  for await (const info of watcher) {
+    values.push(info.value);
+    if (values.length === 3) break;
+  }
+  const closedThread = memprobe.threadSignalMasks().some((thread) => thread.tid === watcher.threadId);
+  const afterClose = await watcher[Symbol.asyncIterator]().next();
+  console.log(JSON.stringify({ values, closedThread, afterClose }));
+})();`);
+  expectClean(result);
+  expect(JSON.parse(result.stdout)).toEqual({ values: [0, 1, 2], closedThread: false, afterClose: { done: true } });
+});
+
+test('a listener that throws surfaces as an uncaught exception after the others ran', () => {
+  const result = runChild(`
+const seen = [];
+memprobe.watchSignals(['SIGUSR2'], () => { throw new Error('listener failed'); }).ref();
+memprobe.watchSignals(['SIGUSR2'], () => seen.push('second'));
+process.on('exit', () => console.log(JSON.stringify(seen)));
+process.kill(process.pid, 'SIGUSR2');`);
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain('listener failed');
+  expect(JSON.parse(result.stdout)).toEqual(['second']);
+});

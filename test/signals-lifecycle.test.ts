@@ -1,0 +1,147 @@
+// What a watcher leaves behind: the process's lifetime (unref'd by default), the dispositions and masks it
+// restores, and how it lives with process.on listeners. Each case runs in a child: getting it wrong kills it.
+import { runChild } from './helpers/child';
+import { UNTIL } from './helpers/signals';
+
+const MAIN_THREAD = `const mainThread = () => memprobe.threadSignalMasks().find((thread) => thread.tid === process.pid);\n`;
+
+test('an unref\'d watcher lets the process exit; close() joins the sigwait thread', () => {
+  const result = runChild(`
+const watcher = memprobe.watchSignals(['SIGUSR2', 'SIGRTMIN+2'], () => console.log('unexpected signal'));
+const alive = () => memprobe.threadSignalMasks().some((thread) => thread.tid === watcher.threadId);
+const before = alive();
+watcher.close();
+const second = memprobe.watchSignals(['SIGHUP']);
+console.log(JSON.stringify({ before, after: alive(), threadId: watcher.threadId > 0 }));`);
+  expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({ before: true, after: false, threadId: true });
+});
+
+test('a ref\'d watcher keeps the process alive until its listener closes it', () => {
+  const result = runChild(`
+const watcher = memprobe.watchSignals(['SIGUSR2'], (info) => { console.log(info.code); watcher.close(); }).ref();
+setImmediate(() => memprobe.sendSignal(process.pid, 'SIGUSR2'));`);
+  expect(result).toMatchObject({ status: 0, signal: null, stdout: 'SI_USER\n' });
+});
+
+test('a watched SIGTERM does not kill; after close() SIGTERM kills again', () => {
+  const result = runChild(`${UNTIL}
+let received = 0;
+const watcher = memprobe.watchSignals(['SIGTERM'], () => received++);
+process.kill(process.pid, 'SIGTERM');
+until(() => received === 1).then(() => {
+  watcher.close();
+  console.log('closed');
+  process.kill(process.pid, 'SIGTERM');
+  setTimeout(() => console.log('survived'), 1000).ref();
+});`);
+  expect(result).toMatchObject({ status: null, signal: 'SIGTERM', stdout: 'closed\n' });
+});
+
+test('a process.on listener added and removed while watching leaves the signal harmless, and is not left broken', () => {
+  const result = runChild(`${UNTIL}${MAIN_THREAD}
+let watched = 0;
+let listened = 0;
+const listener = () => listened++;
+const watcher = memprobe.watchSignals(['SIGUSR2'], () => watched++);
+process.on('SIGUSR2', listener);
+process.removeListener('SIGUSR2', listener);  // libuv resets SIGUSR2 to SIG_DFL here
+const caughtAfterRemove = mainThread().caught.includes('SIGUSR2');
+process.kill(process.pid, 'SIGUSR2');
+memprobe.signalThread(watcher.threadId, 'SIGUSR2');
+until(() => watched === 2).then(async () => {
+  // A listener added while watching takes over once the watcher closes.
+  process.on('SIGUSR2', listener);
+  watcher.close();
+  process.kill(process.pid, 'SIGUSR2');
+  await until(() => listened === 1);
+  process.removeListener('SIGUSR2', listener);
+  console.log(JSON.stringify({ caughtAfterRemove, watched, listened, caughtAtEnd: mainThread().caught.includes('SIGUSR2') }));
+  process.kill(process.pid, 'SIGUSR2');  // default action again: ends the process
+  setTimeout(() => console.log('survived'), 1000).ref();
+});`);
+  expect(result).toMatchObject({ status: null, signal: 'SIGUSR2', stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({ caughtAfterRemove: true, watched: 2, listened: 1, caughtAtEnd: false });
+});
+
+test('a thread-directed signal to a thread that blocks it stays pending there and is discarded at close', () => {
+  const result = runChild(`${MAIN_THREAD}
+let received = 0;
+const watcher = memprobe.watchSignals(['SIGUSR2'], () => received++);
+memprobe.signalThread(process.pid, 'SIGUSR2');  // the main thread blocks it while watched
+const pendingWhileWatched = mainThread().pending;
+setTimeout(() => {
+  watcher.close();
+  const after = mainThread();
+  console.log(JSON.stringify({ pendingWhileWatched, received, pendingAfter: after.pending, blockedAfter: after.blocked }));
+}, 100);`);
+  expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({ pendingWhileWatched: ['SIGUSR2'], received: 0, pendingAfter: [], blockedAfter: [] });
+});
+
+test('a pending instance on a thread that keeps the signal blocked after close is discarded, not fatal later', () => {
+  const result = runChild(`${MAIN_THREAD}
+memprobe.blockSignals(['SIGUSR2']);  // this thread's own choice: it stays blocked after close
+const watcher = memprobe.watchSignals(['SIGUSR2']);
+memprobe.signalThread(process.pid, 'SIGUSR2');
+const pendingWhileWatched = mainThread().pending;
+watcher.close();
+const pendingAfterClose = mainThread().pending;
+memprobe.unblockSignals(['SIGUSR2']);  // SIG_DFL again: a pending instance would kill the process here
+console.log(JSON.stringify({ pendingWhileWatched, pendingAfterClose, blocked: memprobe.blockedSignals() }));`);
+  expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({ pendingWhileWatched: ['SIGUSR2'], pendingAfterClose: [], blocked: [] });
+});
+
+test('SIGUSR1 is watched only when asked for, and Node\'s inspector handler comes back at close', () => {
+  const result = runChild(`${UNTIL}${MAIN_THREAD}
+const handler = () => memprobe.threadSignalMasks().find((thread) => thread.tid === process.pid).caught.includes('SIGUSR1');
+const before = handler();
+let received = null;
+const watcher = memprobe.watchSignals(['SIGUSR1'], (info) => { received = info.code; }, { allowInspectorSignal: true });
+memprobe.sendSignal(process.pid, 'SIGUSR1', { value: 1 });
+until(() => received !== null).then(() => {
+  watcher.close();
+  console.log(JSON.stringify({ before, received, after: handler() }));
+});`);
+  expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({ before: true, received: 'SI_QUEUE', after: true });
+});
+
+test('a thread that blocks the mask helper still cannot be killed by a watched signal: the forwarding handler takes it', () => {
+  const result = runChild(`${UNTIL}
+const { Worker } = require('node:worker_threads');
+const binding = require(require('node:path').join(require.resolve('memprobe'), '..', '..', 'build', 'Release', 'memprobe.node'));
+const worker = new Worker(\`
+  const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});
+  const { parentPort } = require('node:worker_threads');
+  memprobe.blockSignals(['SIGRTMAX']);  // the helper cannot reach this thread
+  parentPort.postMessage('ready');
+  setInterval(() => {}, 1000);\`, { eval: true });
+const received = [];
+let listened = 0;
+worker.once('message', async () => {
+  const workerTid = memprobe.threadSignalMasks().find((t) => t.blocked.join() === 'SIGRTMAX').tid;
+  const watcher = memprobe.watchSignals(['SIGUSR2', 'SIGWINCH'], (info) => received.push(info.signal + ' ' + info.code));
+  const blockedBefore = memprobe.threadSignalMasks().find((t) => t.tid === workerTid).blocked;
+  // A process listener added while watching (libuv installs its handler) does not take the stray instance.
+  const listener = () => listened++;
+  process.on('SIGWINCH', listener);
+  memprobe.signalThread(workerTid, 'SIGWINCH');
+  await until(() => received.length === 1);
+  const blockedAfter = memprobe.threadSignalMasks().find((t) => t.tid === workerTid).blocked;
+  process.removeListener('SIGWINCH', listener);
+  watcher.close();
+  await worker.terminate();
+  console.log(JSON.stringify({ received, listened, blockedBefore, blockedAfter, stats: binding._signalStats() }));
+});`);
+  expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({
+    received: ['SIGWINCH SI_TKILL'],
+    listened: 0,
+    blockedBefore: ['SIGRTMAX'],
+    // the handler blocked the watched set there, so the next one goes to the sigwait thread
+    blockedAfter: ['SIGUSR2', 'SIGWINCH', 'SIGRTMAX'],
+    stats: { forwarded: 1, dropped: 0 },
+  });
+});
