@@ -84,11 +84,14 @@ inline int32_t DecodeRequest(napi_env env, const napi_value* argv, uint32_t sele
   return ReadEndpoint(env, argv[1], selector & 1, request->length, kSrc, &request->src);
 }
 
-// The selector passed as an argument to the slower entry points (async, another process).
-uint32_t SelectorArgument(napi_env env, napi_value value) {
+// The slower entry points (async, another process) take (dst, src, length, selector, ..., pid): the selector
+// as an argument, and the pid at `pid_index`.
+int32_t DecodeRequestWithPid(napi_env env, const napi_value* argv, size_t pid_index, CopyRequest* request) {
   uint32_t selector = 0;
-  napi_get_value_uint32(env, value, &selector);
-  return selector % kSelectors;
+  napi_get_value_uint32(env, argv[3], &selector);
+  const int32_t status = DecodeRequest(env, argv, selector % kSelectors, request);
+  if (status == 0) napi_get_value_int32(env, argv[pid_index], &request->pid);
+  return status;
 }
 
 void WriteFault(double* slots, const CopyFailure& failure) {
@@ -105,10 +108,11 @@ napi_value Int32(napi_env env, int32_t value) {
   return result;
 }
 
-// What a finished synchronous copy returns: undefined, a fault status (details in the fault-state buffer),
-// or a thrown SystemError.
-napi_value Report(napi_env env, const EnvData& env_data, bool copied, const CopyFailure& failure) {
-  if (copied) return nullptr;
+// Runs a synchronous copy and returns undefined, a fault status (details in the fault-state buffer), or
+// throws a SystemError.
+napi_value CopyAndReport(napi_env env, const EnvData& env_data, const CopyRequest& request) {
+  CopyFailure failure;
+  if (CopyMemory(request, &failure)) return nullptr;
   if (failure.error != 0) {
     ThrowSystemError(env, env_data, failure.error, failure.syscall);
     return nullptr;
@@ -127,9 +131,7 @@ napi_value Copy(napi_env env, napi_callback_info info) {
   CopyRequest request;
   const int32_t status = DecodeRequest(env, argv, kSelector, &request);
   if (status != 0) return Int32(env, status);
-  CopyFailure failure;
-  const bool copied = CopyMemory(request, &failure);
-  return Report(env, *static_cast<const EnvData*>(data), copied, failure);
+  return CopyAndReport(env, *static_cast<const EnvData*>(data), request);
 }
 
 // readProcess(dst, src, length, selector, pid) -> undefined | status: process_vm_readv on `pid` into a view.
@@ -139,12 +141,9 @@ napi_value ReadProcessSync(napi_env env, napi_callback_info info) {
   void* data;
   napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
   CopyRequest request;
-  const int32_t status = DecodeRequest(env, argv, SelectorArgument(env, argv[3]), &request);
+  const int32_t status = DecodeRequestWithPid(env, argv, 4, &request);
   if (status != 0) return Int32(env, status);
-  napi_get_value_int32(env, argv[4], &request.pid);
-  CopyFailure failure;
-  const bool copied = CopyMemory(request, &failure);
-  return Report(env, *static_cast<const EnvData*>(data), copied, failure);
+  return CopyAndReport(env, *static_cast<const EnvData*>(data), request);
 }
 
 // --- the copy on the libuv threadpool ---
@@ -204,12 +203,11 @@ napi_value CopyAsync(napi_env env, napi_callback_info info) {
   void* data;
   napi_get_cb_info(env, info, &argc, argv, nullptr, &data);
   CopyRequest request;
-  const int32_t status = DecodeRequest(env, argv, SelectorArgument(env, argv[3]), &request);
+  const int32_t status = DecodeRequestWithPid(env, argv, 5, &request);
   if (status != 0) return Int32(env, status);
   CopyJob* job = new CopyJob();
   job->env_data = static_cast<EnvData*>(data);
   job->request = request;
-  napi_get_value_int32(env, argv[5], &job->request.pid);
   void* state = nullptr;
   napi_get_arraybuffer_info(env, argv[4], &state, nullptr);
   job->state_slots = static_cast<double*>(state);
