@@ -5,6 +5,8 @@
 // signalfd, appends it to each watching environment's queue and wakes that environment through a thread-safe
 // function; `dispatch` below turns the batch into SignalInfo objects and hands each to every open watcher of
 // that signal in this environment.
+import { constants } from 'node:os';
+
 import { invalidArgType, outOfRange } from './errors';
 import { binding, type NativeThreadStatus } from './native';
 import { lookupSignal, maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './signal-names';
@@ -63,34 +65,33 @@ const CODES = new Map<number, string>([
   [-7, 'SI_DETHREAD'],
   [-60, 'SI_ASYNCNL'],
 ]);
-const SIGCHLD = 17;
+const S = constants.signals;
 const CHILD_CODES = ['CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
 
 function codeName(signo: number, code: number): string {
-  if (signo === SIGCHLD && code >= 1 && code <= CHILD_CODES.length) return CHILD_CODES[code - 1];
+  if (signo === S.SIGCHLD && code >= 1 && code <= CHILD_CODES.length) return CHILD_CODES[code - 1];
   return CODES.get(code) ?? `SI_CODE(${code})`;
 }
 
 const SYNCHRONOUS = 'a synchronous fault signal: the kernel sends it to the thread that faults, which cannot wait for another thread to take it';
 const REFUSED = new Map<number, string>([
-  [9, 'SIGKILL cannot be caught, blocked or ignored'],
-  [19, 'SIGSTOP cannot be caught, blocked or ignored'],
-  [11, `${SYNCHRONOUS} (memprobe's fault guard owns SIGSEGV)`],
-  [7, `${SYNCHRONOUS} (memprobe's fault guard owns SIGBUS)`],
-  [8, SYNCHRONOUS],
-  [4, SYNCHRONOUS],
-  [5, `${SYNCHRONOUS} (and debuggers use it)`],
-  [31, `${SYNCHRONOUS} (seccomp)`],
-  [27, "V8's CPU profiler uses SIGPROF"],
+  [S.SIGKILL, 'SIGKILL cannot be caught, blocked or ignored'],
+  [S.SIGSTOP, 'SIGSTOP cannot be caught, blocked or ignored'],
+  [S.SIGSEGV, `${SYNCHRONOUS} (memprobe's fault guard owns SIGSEGV)`],
+  [S.SIGBUS, `${SYNCHRONOUS} (memprobe's fault guard owns SIGBUS)`],
+  [S.SIGFPE, SYNCHRONOUS],
+  [S.SIGILL, SYNCHRONOUS],
+  [S.SIGTRAP, `${SYNCHRONOUS} (and debuggers use it)`],
+  [S.SIGSYS, `${SYNCHRONOUS} (seccomp)`],
+  [S.SIGPROF, "V8's CPU profiler uses SIGPROF"],
   [32, 'the C library reserves signal 32 for itself (thread cancellation)'],
   [33, 'the C library reserves signal 33 for itself (setuid and friends across threads)'],
   [binding.signalConstants.maskHelper, 'memprobe itself uses it to change the signal masks of other threads'],
 ]);
-const SIGUSR1 = 10;
 
 /** A signal that may be watched; RangeError saying why not otherwise. */
 function checkWatchable(signo: number, argument: string, value: unknown, options: WatchOptions): void {
-  const reason = signo === SIGUSR1 && !options.allowInspectorSignal
+  const reason = signo === S.SIGUSR1 && !options.allowInspectorSignal
     ? 'Node starts the inspector on SIGUSR1; pass { allowInspectorSignal: true } to watch it anyway'
     : REFUSED.get(signo);
   if (reason !== undefined) throw outOfRange(argument, `a signal that can be watched (${reason})`, value);
@@ -252,10 +253,10 @@ export function signalThread(tid: number, signal: SignalName | number): void {
 }
 
 const UNBLOCKABLE = new Map<number, string>([
-  [9, 'the kernel never blocks SIGKILL'],
-  [19, 'the kernel never blocks SIGSTOP'],
-  [11, "a thread that blocks SIGSEGV dies on any fault, memprobe's guarded copies included"],
-  [7, "a thread that blocks SIGBUS dies on any fault, memprobe's guarded copies included"],
+  [S.SIGKILL, 'the kernel never blocks SIGKILL'],
+  [S.SIGSTOP, 'the kernel never blocks SIGSTOP'],
+  [S.SIGSEGV, "a thread that blocks SIGSEGV dies on any fault, memprobe's guarded copies included"],
+  [S.SIGBUS, "a thread that blocks SIGBUS dies on any fault, memprobe's guarded copies included"],
   [32, 'the C library reserves signal 32 and never lets it be blocked'],
   [33, 'the C library reserves signal 33 and never lets it be blocked'],
 ]);
