@@ -12,6 +12,12 @@ Napi::Value MakeSystemError(Napi::Env env, const EnvData& data, int error, const
                                       Napi::String::New(env, description ? description : "unknown error")});
 }
 
+bool ThrowIfFailed(Napi::Env env, const EnvData& data, const SystemCallResult& result) {
+  if (result.error == 0) return false;
+  ThrowSystemError(env, data, result.error, result.syscall);
+  return true;
+}
+
 void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall) {
   const Napi::Value exception = MakeSystemError(env, data, error, syscall);
   if (!exception.IsEmpty()) napi_throw(env, exception);

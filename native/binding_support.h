@@ -4,6 +4,8 @@
 
 #include <napi.h>
 
+#include "system_call.h"
+
 namespace memprobe {
 
 // One per Node environment (the main thread and each worker), owned by the environment.
@@ -16,6 +18,8 @@ struct EnvData {
 
 // Throws `new SystemError(syscall, code, errno, description)` in the environment.
 void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall);
+// Throws the SystemError a failed wrapper call stands for; returns whether it failed.
+bool ThrowIfFailed(Napi::Env env, const EnvData& data, const SystemCallResult& result);
 Napi::Value MakeSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall);
 
 }  // namespace memprobe

@@ -1,16 +1,10 @@
 #include "pages.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 namespace memprobe {
-
-namespace {
-SystemCallResult Succeeded(uintptr_t value = 0) { return SystemCallResult{value, 0, nullptr}; }
-SystemCallResult Failed(const char* syscall) { return SystemCallResult{0, errno, syscall}; }
-}  // namespace
 
 SystemCallResult MapAnonymous(size_t length, int protection) {
   void* p = mmap(nullptr, length, protection, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -29,11 +23,11 @@ SystemCallResult MapFile(const char* path, size_t length, bool shared, bool writ
 }
 
 SystemCallResult Protect(uintptr_t address, size_t length, int protection) {
-  return mprotect(reinterpret_cast<void*>(address), length, protection) == 0 ? Succeeded() : Failed("mprotect");
+  return FromReturnCode(mprotect(reinterpret_cast<void*>(address), length, protection), "mprotect");
 }
 
 SystemCallResult Unmap(uintptr_t address, size_t length) {
-  return munmap(reinterpret_cast<void*>(address), length) == 0 ? Succeeded() : Failed("munmap");
+  return FromReturnCode(munmap(reinterpret_cast<void*>(address), length), "munmap");
 }
 
 }  // namespace memprobe

@@ -5,13 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace memprobe {
+#include "system_call.h"
 
-struct SystemCallResult {
-  uintptr_t value;      // the mapping's address, when it returns one
-  int error;            // errno, 0 on success
-  const char* syscall;  // the call that failed
-};
+namespace memprobe {
 
 // `protection` is a PROT_* combination.
 SystemCallResult MapAnonymous(size_t length, int protection);

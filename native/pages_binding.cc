@@ -23,11 +23,7 @@ uintptr_t AddressArgument(const Napi::Value& value) {
 }
 
 Napi::Value ReturnOrThrow(const Napi::CallbackInfo& info, const SystemCallResult& result) {
-  const EnvData& data = *static_cast<EnvData*>(info.Data());
-  if (result.error != 0) {
-    ThrowSystemError(info.Env(), data, result.error, result.syscall);
-    return info.Env().Undefined();
-  }
+  if (ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), result)) return info.Env().Undefined();
   return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(result.value));
 }
 

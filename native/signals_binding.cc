@@ -108,7 +108,7 @@ Napi::Value Fail(const Napi::CallbackInfo& info, int error, const char* syscall_
 }
 
 Napi::Value Outcome(const Napi::CallbackInfo& info, const SystemCallResult& result) {
-  if (result.error != 0) return Fail(info, result.error, result.syscall);
+  ThrowIfFailed(info.Env(), Data(info), result);
   return info.Env().Undefined();
 }
 
