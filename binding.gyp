@@ -1,6 +1,6 @@
 {
   "target_defaults": {
-    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/binding", "native/memory", "native/signals", "native/common"],
     "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
     "cflags": ["-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-flto=auto"],
     "ldflags": ["-flto=auto"]
@@ -9,27 +9,27 @@
     {
       "target_name": "memprobe",
       "sources": [
-        "native/addon.cc",
-        "native/binding_support.cc",
-        "native/copy.cc",
-        "native/copy_binding.cc",
-        "native/fault.cc",
-        "native/forward_copy.cc",
-        "native/guard.cc",
-        "native/guard_binding.cc",
-        "native/machine.cc",
-        "native/masking_demo.cc",
-        "native/pages.cc",
-        "native/pages_binding.cc",
-        "native/proc_status.cc",
-        "native/signal_copy.cc",
-        "native/signal_forward.cc",
-        "native/signal_hub.cc",
-        "native/signal_send.cc",
-        "native/signals_binding.cc",
-        "native/stack_gap.cc",
-        "native/syscall_copy.cc",
-        "native/thread_masks.cc"
+        "native/binding/addon.cc",
+        "native/binding/binding_support.cc",
+        "native/memory/copy.cc",
+        "native/binding/copy_binding.cc",
+        "native/memory/fault.cc",
+        "native/memory/forward_copy.cc",
+        "native/memory/guard.cc",
+        "native/binding/guard_binding.cc",
+        "native/common/machine.cc",
+        "native/signals/masking_demo.cc",
+        "native/memory/pages.cc",
+        "native/binding/pages_binding.cc",
+        "native/signals/proc_status.cc",
+        "native/memory/signal_copy.cc",
+        "native/signals/signal_forward.cc",
+        "native/signals/signal_hub.cc",
+        "native/signals/signal_send.cc",
+        "native/binding/signals_binding.cc",
+        "native/memory/stack_gap.cc",
+        "native/memory/syscall_copy.cc",
+        "native/signals/thread_masks.cc"
       ]
     },
     {
