@@ -1,6 +1,6 @@
 {
   "target_defaults": {
-    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/binding", "native/memory", "native/signals", "native/common"],
+    "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
     "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "_GNU_SOURCE"],
     "cflags": ["-Wall", "-Wextra", "-Werror", "-fvisibility=hidden", "-flto=auto"],
     "ldflags": ["-flto=auto"]

@@ -1,4 +1,4 @@
-// The masking demonstration (native/masking_demo.h): what the kernel does with a signal depending on masks.
+// The masking demonstration (native/signals/masking_demo.h): what the kernel does with a signal depending on masks.
 import { binding } from './native';
 import { signalName, type SignalName } from './signal-names';
 import { type ThreadMask, toThreadMask } from './signals';

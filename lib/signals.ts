@@ -1,4 +1,4 @@
-// Signals with their full siginfo: watchers fed by memprobe's dedicated thread (native/signal_hub.h), sending,
+// Signals with their full siginfo: watchers fed by memprobe's dedicated thread (native/signals/signal_hub.h), sending,
 // the calling thread's mask and every thread's signal state.
 //
 // How a watched signal reaches a listener: every thread blocks it, the dedicated thread dequeues it from a

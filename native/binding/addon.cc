@@ -6,9 +6,9 @@
 #include <mutex>
 #include <string>
 
-#include "guard.h"
-#include "bindings.h"
-#include "stack_gap.h"
+#include "memory/guard.h"
+#include "binding/bindings.h"
+#include "memory/stack_gap.h"
 
 namespace memprobe {
 

@@ -1,4 +1,4 @@
-#include "binding_support.h"
+#include "binding/binding_support.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
 
 #include <napi.h>
 
-#include "system_call.h"
+#include "common/system_call.h"
 
 namespace memprobe {
 

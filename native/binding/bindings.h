@@ -3,7 +3,7 @@
 
 #include <napi.h>
 
-#include "binding_support.h"
+#include "binding/binding_support.h"
 
 namespace memprobe {
 

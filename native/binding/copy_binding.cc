@@ -10,8 +10,8 @@
 #include <cmath>
 #include <utility>
 
-#include "bindings.h"
-#include "copy.h"
+#include "binding/bindings.h"
+#include "memory/copy.h"
 
 namespace memprobe {
 

@@ -1,7 +1,7 @@
 // N-API surface of the guard: its status, taking it back, and a test-only unguarded access.
-#include "bindings.h"
+#include "binding/bindings.h"
 
-#include "guard.h"
+#include "memory/guard.h"
 
 namespace memprobe {
 

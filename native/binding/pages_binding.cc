@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "bindings.h"
-#include "machine.h"
-#include "pages.h"
+#include "binding/bindings.h"
+#include "common/machine.h"
+#include "memory/pages.h"
 
 namespace memprobe {
 

@@ -11,13 +11,13 @@
 
 #include <vector>
 
-#include "bindings.h"
-#include "masking_demo.h"
-#include "proc_status.h"
-#include "signal_forward.h"
-#include "signal_hub.h"
-#include "signal_send.h"
-#include "thread_masks.h"
+#include "binding/bindings.h"
+#include "signals/masking_demo.h"
+#include "signals/proc_status.h"
+#include "signals/signal_forward.h"
+#include "signals/signal_hub.h"
+#include "signals/signal_send.h"
+#include "signals/thread_masks.h"
 
 namespace memprobe {
 

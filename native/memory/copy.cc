@@ -1,10 +1,10 @@
-#include "copy.h"
+#include "memory/copy.h"
 
 #include <signal.h>
 
-#include "signal_copy.h"
-#include "stack_gap.h"
-#include "syscall_copy.h"
+#include "memory/signal_copy.h"
+#include "memory/stack_gap.h"
+#include "memory/syscall_copy.h"
 
 namespace memprobe {
 

@@ -1,4 +1,4 @@
-#include "fault.h"
+#include "memory/fault.h"
 
 #include <signal.h>
 

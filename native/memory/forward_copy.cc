@@ -1,7 +1,7 @@
 // memprobe_forward_copy: see forward_copy.h. A leaf routine that never touches the stack, so its recovery
 // label can simply return, whatever instruction faulted.
 //   rdi = dst, rsi = src, rdx = length, ecx = use_rep_movsb   ->   rax = 0 (rdx unused)
-#include "forward_copy.h"
+#include "memory/forward_copy.h"
 
 #define MEMPROBE_STR(x) #x
 #define MEMPROBE_XSTR(x) MEMPROBE_STR(x)

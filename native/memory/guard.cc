@@ -1,4 +1,4 @@
-#include "guard.h"
+#include "memory/guard.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "forward_copy.h"
+#include "memory/forward_copy.h"
 
 namespace memprobe {
 

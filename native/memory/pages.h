@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "system_call.h"
+#include "common/system_call.h"
 
 namespace memprobe {
 

@@ -1,12 +1,12 @@
-#include "signal_copy.h"
+#include "memory/signal_copy.h"
 
 #include <string.h>
 
 #include <algorithm>
 
-#include "forward_copy.h"
-#include "guard.h"
-#include "machine.h"
+#include "memory/forward_copy.h"
+#include "memory/guard.h"
+#include "common/machine.h"
 
 namespace memprobe {
 

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "fault.h"
+#include "memory/fault.h"
 
 namespace memprobe {
 

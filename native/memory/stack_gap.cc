@@ -1,4 +1,4 @@
-#include "stack_gap.h"
+#include "memory/stack_gap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-#include "machine.h"
+#include "common/machine.h"
 
 namespace memprobe {
 

@@ -1,4 +1,4 @@
-#include "syscall_copy.h"
+#include "memory/syscall_copy.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -9,7 +9,7 @@
 
 #include <algorithm>
 
-#include "machine.h"
+#include "common/machine.h"
 
 namespace memprobe {
 

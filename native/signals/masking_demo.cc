@@ -1,4 +1,4 @@
-#include "masking_demo.h"
+#include "signals/masking_demo.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +11,8 @@
 
 #include <atomic>
 
-#include "signal_hub.h"
-#include "thread_masks.h"
+#include "signals/signal_hub.h"
+#include "signals/thread_masks.h"
 
 namespace memprobe {
 

@@ -11,7 +11,7 @@
 
 #include <vector>
 
-#include "proc_status.h"
+#include "signals/proc_status.h"
 
 namespace memprobe {
 

@@ -1,4 +1,4 @@
-#include "proc_status.h"
+#include "signals/proc_status.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,4 @@
-#include "signal_forward.h"
+#include "signals/signal_forward.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 
 #include <atomic>
 
-#include "thread_masks.h"
+#include "signals/thread_masks.h"
 
 namespace memprobe {
 

@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "signal_event.h"
+#include "signals/signal_event.h"
 
 namespace memprobe {
 

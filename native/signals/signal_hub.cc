@@ -1,4 +1,4 @@
-#include "signal_hub.h"
+#include "signals/signal_hub.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -13,9 +13,9 @@
 
 #include <atomic>
 
-#include "proc_status.h"
-#include "signal_forward.h"
-#include "thread_masks.h"
+#include "signals/proc_status.h"
+#include "signals/signal_forward.h"
+#include "signals/thread_masks.h"
 
 namespace memprobe {
 

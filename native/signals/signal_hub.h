@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "signal_event.h"
+#include "signals/signal_event.h"
 
 namespace memprobe {
 

@@ -1,4 +1,4 @@
-#include "signal_send.h"
+#include "signals/signal_send.h"
 
 #include <signal.h>
 #include <sys/syscall.h>

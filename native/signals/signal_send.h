@@ -2,7 +2,7 @@
 // Thin wrappers that report errno instead of throwing. Never called from a signal handler.
 #pragma once
 
-#include "system_call.h"
+#include "common/system_call.h"
 
 namespace memprobe {
 

@@ -1,4 +1,4 @@
-#include "thread_masks.h"
+#include "signals/thread_masks.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,7 +12,7 @@
 #include <atomic>
 #include <vector>
 
-#include "proc_status.h"
+#include "signals/proc_status.h"
 
 namespace memprobe {
 
