@@ -19,16 +19,17 @@ namespace {
 
 // --- the contract with lib/native.ts, exported as constants so both sides read one definition ---
 
-enum Side : int32_t { kDst = 0, kSrc = 1 };
+// A status is a base plus the side it concerns. Plain integers, not enums: C++20 (Node 24's headers) deprecates
+// arithmetic between two enumeration types.
+using Side = int32_t;
+constexpr Side kDst = 0;
+constexpr Side kSrc = 1;
 
-// A status is a base plus the side it concerns.
-enum CopyStatus : int32_t {
-  kStatusFault = 1,
-  kStatusWrongType = 2,     // + side: not an ArrayBufferView or ArrayBuffer (for kind "view")
-  kStatusBadAddress = 4,    // + side: a bigint beyond 2^64 - 1 or negative, or a number that is not a safe integer
-  kStatusWraps = 6,         // + side: address + length past 2^64
-  kStatusTooShort = 8,      // + side: length beyond the JavaScript-owned memory
-};
+constexpr int32_t kStatusFault = 1;
+constexpr int32_t kStatusWrongType = 2;   // + side: not an ArrayBufferView or ArrayBuffer (for kind "view")
+constexpr int32_t kStatusBadAddress = 4;  // + side: a bigint beyond 2^64 - 1 or negative, or a number that is not a safe integer
+constexpr int32_t kStatusWraps = 6;       // + side: address + length past 2^64
+constexpr int32_t kStatusTooShort = 8;    // + side: length beyond the JavaScript-owned memory
 
 // A view (or ArrayBuffer) JavaScript owns, or a raw address (a bigint or a number).
 enum ArgumentKind : uint32_t { kKindView = 0, kKindAddress = 1 };

