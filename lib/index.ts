@@ -3,6 +3,7 @@ import { keepGuardOnTop } from './guard';
 
 export type { Address, CopyOptions, CopyResult, Fault, FaultCode, Memory, Protection, ReadOptions, ReadResult, Strategy } from './types';
 export { SystemError } from './errors';
+export { formatAddress } from './format';
 export { addressOf, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from './memory';
 export { mapFile, mapPages, type MapFileOptions, type Mapping } from './pages';
 export { guardStatus, type GuardStatus } from './guard';
