@@ -1,4 +1,5 @@
-// N-API surface of the guard: its status, taking it back, and a test-only unguarded access.
+// N-API surface of the guard: its status, taking it back, and test-only hooks (an unguarded access, the
+// handler's exit, V8's trap handler).
 #include "binding/bindings.h"
 
 #include "memory/guard.h"
@@ -23,6 +24,17 @@ Napi::Value ReassertGuard(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), GuardReassert());
 }
 
+// Test and benchmark hooks (guard.h).
+Napi::Value SetGuardFastExit(const Napi::CallbackInfo& info) {
+  GuardSetFastExit(info[0].ToBoolean());
+  return info.Env().Undefined();
+}
+
+Napi::Value UseV8TrapHandler(const Napi::CallbackInfo& info) {
+  GuardUseV8TrapHandler(info[0].ToBoolean());
+  return info.Env().Undefined();
+}
+
 // Test hook: a plain load outside any guard, to show that a fault that is not ours still crashes.
 Napi::Value TouchUnguarded(const Napi::CallbackInfo& info) {
   bool lossless;
@@ -35,6 +47,8 @@ Napi::Value TouchUnguarded(const Napi::CallbackInfo& info) {
 void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
   exports.Set("guardStatus", Napi::Function::New(env, GuardStatusBinding, "guardStatus", data));
   exports.Set("reassertGuard", Napi::Function::New(env, ReassertGuard, "reassertGuard", data));
+  exports.Set("_setGuardFastExit", Napi::Function::New(env, SetGuardFastExit, "_setGuardFastExit", data));
+  exports.Set("_useV8TrapHandler", Napi::Function::New(env, UseV8TrapHandler, "_useV8TrapHandler", data));
   exports.Set("_touchUnguarded", Napi::Function::New(env, TouchUnguarded, "_touchUnguarded", data));
 }
 

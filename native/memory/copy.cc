@@ -36,6 +36,18 @@ bool CopyMemory(const CopyRequest& request, CopyFailure* failure) {
   }
   if (limit == length) return true;
 
+  // The gap cut the destination: the source may not be readable at that offset either, and the read wins.
+  if (limited_side == Access::kWrite && !request.src.js_owned) {
+    uint8_t byte;
+    CopyFailure read;
+    const bool readable = by_signal ? SignalCopy(&byte, src + limit, 1, &read)
+                                    : SyscallCopy(&byte, src + limit, 1, SyscallSides{true, false}, &read);
+    if (!readable) {
+      if (read.error == 0) read.bytes_copied = limit;
+      *failure = read;
+      return false;
+    }
+  }
   const uintptr_t base = limited_side == Access::kRead ? request.src.address : request.dst.address;
   return Faulted(failure, limit,
                  Fault{by_signal ? FaultKind::kSegvMaperr : FaultKind::kEfault, by_signal ? SIGSEGV : 0, limited_side,

@@ -7,7 +7,8 @@
 // block come before its stores, blocks move forward, and the stores cover the destination contiguously from
 // low to high addresses (x86 commits stores in order and a faulting store writes nothing). So when an access
 // faults, every byte already written lies before the first byte that cannot be read or written. Source and
-// destination must not overlap.
+// destination may overlap only with the destination below the source (each block is loaded before it is
+// stored, and stores never reach source bytes not yet loaded): memmove's forward case.
 #pragma once
 
 #include <cstddef>

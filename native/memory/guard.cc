@@ -1,22 +1,25 @@
 #include "memory/guard.h"
 
-#include <dlfcn.h>
+#include <cpuid.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstddef>
 #include <mutex>
 
+#include "memory/fault_chain.h"
 #include "memory/forward_copy.h"
+#include "memory/guarded_access.h"
 
 namespace memprobe {
 
 namespace guard_detail {
-__thread GuardFrame* t_frame __attribute__((tls_model("initial-exec"))) = nullptr;
 __thread bool t_thread_prepared __attribute__((tls_model("initial-exec"))) = false;
 
 void UnblockFaultSignalsOnThisThread() {
@@ -29,39 +32,56 @@ void UnblockFaultSignalsOnThisThread() {
 }
 }  // namespace guard_detail
 
+}  // namespace memprobe
+
+// memprobe_guard_resume(gregs, fpregs): the routine's callee-saved registers, its stack pointer, rax and rdx from
+// the context, MXCSR and the x87 control word from its FPU state, then a jump to the recovery label (RIP).
+// Indices are glibc's REG_* (checked below).
+__asm__(R"(
+    .text
+    .p2align 4
+    .globl memprobe_guard_resume
+    .hidden memprobe_guard_resume
+    .type memprobe_guard_resume, @function
+memprobe_guard_resume:
+    ldmxcsr 24(%rsi)
+    fldcw   0(%rsi)
+    mov     8*11(%rdi), %rbx
+    mov     8*10(%rdi), %rbp
+    mov     8*4(%rdi), %r12
+    mov     8*5(%rdi), %r13
+    mov     8*6(%rdi), %r14
+    mov     8*7(%rdi), %r15
+    mov     8*13(%rdi), %rax
+    mov     8*12(%rdi), %rdx
+    mov     8*15(%rdi), %rsp
+    jmp     *8*16(%rdi)
+    .size memprobe_guard_resume, .-memprobe_guard_resume
+)");
+extern "C" [[noreturn]] void memprobe_guard_resume(const greg_t* registers, const void* fpregs);
+static_assert(REG_R12 == 4 && REG_R13 == 5 && REG_R14 == 6 && REG_R15 == 7 && REG_RBP == 10 && REG_RBX == 11 &&
+                  REG_RDX == 12 && REG_RAX == 13 && REG_RSP == 15 && REG_RIP == 16,
+              "memprobe_guard_resume's register indices");
+static_assert(offsetof(struct _libc_fpstate, mxcsr) == 24 && offsetof(struct _libc_fpstate, cwd) == 0,
+              "memprobe_guard_resume's FPU state offsets");
+
+namespace memprobe {
+
 namespace {
 
-using guard_detail::t_frame;
-using TrapHandler = bool (*)(int, siginfo_t*, void*);
-
 constexpr int kSignals[2] = {SIGSEGV, SIGBUS};
-int SignalSlot(int signo) { return signo == SIGBUS ? 1 : 0; }
+constexpr int kAutoDisarm = static_cast<int>(1U << 31);  // SS_AUTODISARM (linux/signal.h; not in glibc 2.36)
+constexpr size_t kKernelSigsetBytes = 8;                  // the kernel's sigset_t: signals 1..64
 
-// The action a fault that is not ours goes to. Double-buffered so GuardReassert() can replace it while a
-// handler reads it on another thread: the writer fills the idle slot, then publishes its index.
-struct PreviousAction {
-  struct sigaction slots[2];
-  std::atomic<int> current{0};
-  // Set when the previous action had SA_RESETHAND and ran once, or fell back to the default: from then on
-  // the chain ends in SIG_DFL, as the kernel would have done.
-  std::atomic<bool> reset_to_default{false};
-};
-
-PreviousAction g_previous[2];
 std::atomic<bool> g_installed{false};
 std::atomic<uint64_t> g_reasserted{0};
 std::mutex g_install_mutex;  // installers only, never the handler
-TrapHandler g_v8_trap_handler = nullptr;
 
-// A fault handed on whose handler returned without moving the PC: if the very same fault comes straight back,
-// that handler cannot fix it (libuv's, behind process.on('SIGSEGV'), only queues a message) and the process
-// would spin forever. Per thread, initial-exec.
-struct UnfixedFault {
-  int signo;
-  uintptr_t address;
-  uintptr_t pc;
-};
-__thread UnfixedFault t_unfixed __attribute__((tls_model("initial-exec"))) = {0, 0, 0};
+// Leaving without sigreturn: decided once at install; the restorer tells a call by the kernel from a call by
+// another handler (which must return to its caller).
+bool g_fast_exit_possible = false;
+std::atomic<bool> g_fast_exit{false};
+void* g_restorer = nullptr;
 
 void OnFault(int signo, siginfo_t* info, void* context);
 
@@ -69,98 +89,60 @@ bool IsOurHandler(const struct sigaction& action) {
   return (action.sa_flags & SA_SIGINFO) && action.sa_sigaction == OnFault;
 }
 
-void PublishPrevious(int slot, const struct sigaction& action) {
-  PreviousAction& previous = g_previous[slot];
-  const int idle = 1 - previous.current.load(std::memory_order_relaxed);
-  previous.slots[idle] = action;
-  previous.reset_to_default.store(false, std::memory_order_relaxed);
-  previous.current.store(idle, std::memory_order_release);
+bool Query(int signo, struct sigaction* action) {
+  memset(action, 0, sizeof *action);  // glibc fills only the kernel's 8 bytes of the mask
+  return sigaction(signo, nullptr, action) == 0;
 }
 
-bool FaultIsOurs(const GuardFrame& frame, const siginfo_t* info) {
-  if (info->si_code <= 0) return false;         // sent with kill/sigqueue/tgkill: not a fault at all
-  if (info->si_code == SI_KERNEL) return true;  // non-canonical address: the kernel reports si_addr 0
-  const uintptr_t address = reinterpret_cast<uintptr_t>(info->si_addr);
-  for (int i = 0; i < 2; i++) {
-    if (address - frame.accept_begin[i] < frame.accept_end[i] - frame.accept_begin[i]) return true;
-  }
-  return false;
+bool HandlerInstalled(int signo) {
+  struct sigaction current;
+  return Query(signo, &current) && IsOurHandler(current);
 }
 
-uintptr_t ProgramCounter(void* context) {
-  return static_cast<uintptr_t>(static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_RIP]);
+// The recovery label for a PC inside a guarded region, or null. Every region follows guarded_access.h's
+// convention; a new one is added here.
+const char* RecoveryLabel(uintptr_t pc) {
+  if (InForwardCopy(pc)) return memprobe_forward_copy_recover;
+  if (InGuardedAccess(pc)) return memprobe_guarded_access_recover;
+  return nullptr;
 }
 
-void RestoreDefault(int signo) {
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  sigaction(signo, &dfl, nullptr);
-}
+// A fault the kernel raised at the faulting instruction (not sent, not an asynchronous memory-error report).
+bool IsSynchronousFault(int signo, int code) { return code > 0 && !(signo == SIGBUS && code == BUS_MCEERR_AO); }
 
-// Hands a fault that is not ours to whoever had the signal before, exactly as the kernel would have.
-void ChainToPrevious(int signo, siginfo_t* info, void* context) {
-  // V8's WebAssembly bounds checks, whatever order handlers were installed in (segfault-handler drops Node's).
-  if (g_v8_trap_handler != nullptr && info->si_code > 0 && g_v8_trap_handler(signo, info, context)) return;
-
-  const bool synchronous = info->si_code > 0;
-  const uintptr_t pc = ProgramCounter(context);
-  const uintptr_t address = reinterpret_cast<uintptr_t>(info->si_addr);
-  if (synchronous && t_unfixed.signo == signo && t_unfixed.address == address && t_unfixed.pc == pc) {
-    t_unfixed = {0, 0, 0};
-    RestoreDefault(signo);  // returning re-executes the access and the default action ends the process
-    return;
+// Leaving by a jump skips what sigreturn would restore: the routine's registers (memprobe_guard_resume restores
+// those it relies on), the thread's signal mask, the alternate stack and the extended FPU state. Only when the
+// handler is about to return to the kernel's restorer does nothing of a caller run after it (the kernel called
+// it, or a handler the kernel called tail-called it); then the mask must be the one sigreturn would restore
+// (a handler without SA_NODEFER that tail-called us runs with SIGSEGV blocked: one rt_sigprocmask query tells),
+// and an auto-disarmed alternate stack must be re-armed, which only sigreturn does atomically.
+bool CanLeaveWithoutSigreturn(const ucontext_t* uc, const void* return_address) {
+  if (return_address != g_restorer || (uc->uc_stack.ss_flags & kAutoDisarm) ||
+      uc->uc_mcontext.fpregs == nullptr) {
+    return false;
   }
-
-  PreviousAction& previous = g_previous[SignalSlot(signo)];
-  const struct sigaction action = previous.slots[previous.current.load(std::memory_order_acquire)];
-  const bool is_default = previous.reset_to_default.load(std::memory_order_relaxed) ||
-                          (!(action.sa_flags & SA_SIGINFO) && action.sa_handler == SIG_DFL);
-  const bool is_ignore = !(action.sa_flags & SA_SIGINFO) && action.sa_handler == SIG_IGN;
-  if (is_default || (is_ignore && synchronous)) {
-    // A synchronous fault cannot be ignored: the kernel kills with it, and so does the repeated access.
-    RestoreDefault(signo);
-    if (!synchronous) raise(signo);  // kill(pid, SIGSEGV): nothing repeats, so deliver it again, now fatal
-    return;
-  }
-  if (is_ignore) return;
-
-  if (action.sa_flags & SA_RESETHAND) previous.reset_to_default.store(true, std::memory_order_relaxed);
-  if (action.sa_flags & SA_SIGINFO) {
-    action.sa_sigaction(signo, info, context);
-  } else {
-    action.sa_handler(signo);
-  }
-  if (synchronous && ProgramCounter(context) == pc) {
-    t_unfixed = {signo, address, pc};
-  } else {
-    t_unfixed = {0, 0, 0};
-  }
-}
-
-// Resumes the copy routine at its recovery label, which returns the trap (see forward_copy.h).
-void RecoverForwardCopy(int signo, const siginfo_t* info, void* context) {
-  greg_t* registers = static_cast<ucontext_t*>(context)->uc_mcontext.gregs;
-  registers[REG_RAX] = static_cast<greg_t>(EncodeTrap(signo, info->si_code));
-  registers[REG_RDX] = reinterpret_cast<greg_t>(info->si_addr);
-  registers[REG_RIP] = reinterpret_cast<greg_t>(memprobe_forward_copy_recover);
+  sigset_t now;
+  if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, nullptr, &now, kKernelSigsetBytes) != 0) return false;
+  return memcmp(&now, &uc->uc_sigmask, kKernelSigsetBytes) == 0;
 }
 
 void OnFault(int signo, siginfo_t* info, void* context) {
   const int saved_errno = errno;
-  if (info->si_code > 0 && InForwardCopy(ProgramCounter(context))) {
-    RecoverForwardCopy(signo, info, context);
+  auto* uc = static_cast<ucontext_t*>(context);
+  greg_t* registers = uc->uc_mcontext.gregs;
+  const char* recover =
+      IsSynchronousFault(signo, info->si_code) ? RecoveryLabel(static_cast<uintptr_t>(registers[REG_RIP])) : nullptr;
+  if (recover != nullptr) {
+    registers[REG_RAX] = static_cast<greg_t>(EncodeTrap(signo, info->si_code));
+    registers[REG_RDX] = reinterpret_cast<greg_t>(info->si_addr);
+    registers[REG_RIP] = reinterpret_cast<greg_t>(recover);
     errno = saved_errno;
+    if (g_fast_exit.load(std::memory_order_relaxed) && CanLeaveWithoutSigreturn(uc, __builtin_return_address(0))) {
+      memprobe_guard_resume(registers, uc->uc_mcontext.fpregs);
+    }
     return;
   }
-  GuardFrame* frame = t_frame;
-  if (frame != nullptr && FaultIsOurs(*frame, info)) {
-    t_frame = frame->outer;
-    frame->trap = GuardTrap{signo, info->si_code, reinterpret_cast<uintptr_t>(info->si_addr)};
-    errno = saved_errno;
-    siglongjmp(frame->env, 1);
-  }
-  ChainToPrevious(signo, info, context);
+  ChainToPrevious(signo, info, context, HandlerInstalled);
   errno = saved_errno;
 }
 
@@ -168,50 +150,46 @@ struct sigaction OurAction() {
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_sigaction = OnFault;
-  // NODEFER + empty mask: after siglongjmp the signal is not left blocked, so the next fault is caught too.
+  // NODEFER + empty mask: the handler runs with the thread's own mask, so leaving it without sigreturn leaves
+  // the mask as it was, and a fault inside a chained handler's probe is still caught.
   action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
   sigemptyset(&action.sa_mask);
   return action;
 }
 
-// Installs our handler for `signo`, publishing what it replaces first so a fault in between is chained right.
-int TakeSignal(int signo) {
-  struct sigaction current;
-  if (sigaction(signo, nullptr, &current) != 0) return errno;
-  if (IsOurHandler(current)) return 0;
-  PublishPrevious(SignalSlot(signo), current);
-  const struct sigaction ours = OurAction();
-  struct sigaction replaced;
-  if (sigaction(signo, &ours, &replaced) != 0) return errno;
-  if (memcmp(&replaced, &current, sizeof current) != 0 && !IsOurHandler(replaced)) {
-    PublishPrevious(SignalSlot(signo), replaced);
-  }
-  return 0;
+bool SameHandler(const struct sigaction& a, const struct sigaction& b) {
+  return a.sa_handler == b.sa_handler && a.sa_flags == b.sa_flags && memcmp(&a.sa_mask, &b.sa_mask, 8) == 0;
 }
 
-void Describe(const struct sigaction& action, bool reset, char* out, size_t size) {
-  const bool has_info = action.sa_flags & SA_SIGINFO;
-  if (reset || (!has_info && action.sa_handler == SIG_DFL)) {
-    snprintf(out, size, "default");
-    return;
-  }
-  if (!has_info && action.sa_handler == SIG_IGN) {
-    snprintf(out, size, "ignore");
-    return;
-  }
-  void* function = has_info ? reinterpret_cast<void*>(action.sa_sigaction) : reinterpret_cast<void*>(action.sa_handler);
-  Dl_info where;
-  const bool found = dladdr(function, &where) != 0;
-  const char* symbol = found ? where.dli_sname : nullptr;
-  if (symbol != nullptr && strstr(symbol, "TrapWebAssemblyOrContinue") != nullptr) {
-    snprintf(out, size, "node-wasm-trap");
-  } else if (found && where.dli_fname != nullptr && strstr(where.dli_fname, "segfault-handler") != nullptr) {
-    snprintf(out, size, "segfault-handler");
-  } else if (symbol != nullptr && where.dli_saddr == function) {
-    snprintf(out, size, "handler %s", symbol);
+// Installs our handler for `signo`, recording what it replaces first so a fault in between is chained right.
+// Returns 1 if it took the signal, 0 if it was ours already, -errno on failure.
+int TakeSignal(int signo, bool first) {
+  struct sigaction current;
+  if (!Query(signo, &current)) return -errno;
+  if (IsOurHandler(current)) return 0;
+  if (first) {
+    ChainStart(signo, current);
   } else {
-    snprintf(out, size, "handler %p", function);
+    ChainDisplacedBy(signo, current);
   }
+  const struct sigaction ours = OurAction();
+  struct sigaction replaced;
+  memset(&replaced, 0, sizeof replaced);
+  if (sigaction(signo, &ours, &replaced) != 0) return -errno;
+  // Someone installed another action between the query and ours: it displaced `current`.
+  if (!IsOurHandler(replaced) && !SameHandler(replaced, current)) ChainDisplacedBy(signo, replaced);
+  return 1;
+}
+
+bool ShadowStackEnabled() {
+  constexpr int kArchShstkStatus = 0x5005;  // ARCH_SHSTK_STATUS (Linux 6.6)
+  unsigned long features = 0;
+  return syscall(SYS_arch_prctl, kArchShstkStatus, &features) == 0 && (features & 1) != 0;
+}
+
+bool ProtectionKeysEnabled() {
+  unsigned eax, ebx, ecx, edx;
+  return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ecx >> 4) & 1);  // OSPKE
 }
 
 }  // namespace
@@ -219,12 +197,15 @@ void Describe(const struct sigaction& action, bool reset, char* out, size_t size
 int GuardInstall() {
   std::lock_guard<std::mutex> lock(g_install_mutex);
   if (g_installed.load()) return 0;
-  g_v8_trap_handler =
-      reinterpret_cast<TrapHandler>(dlsym(RTLD_DEFAULT, "_ZN2v829TryHandleWebAssemblyTrapPosixEiP9siginfo_tPv"));
   for (int signo : kSignals) {
-    const int error = TakeSignal(signo);
-    if (error != 0) return error;
+    const int taken = TakeSignal(signo, true);
+    if (taken < 0) return -taken;
   }
+  struct sigaction ours;
+  if (Query(SIGSEGV, &ours)) g_restorer = reinterpret_cast<void*>(ours.sa_restorer);
+  // Without sigreturn the shadow stack would keep the handler's frame, and PKRU the handler's default rights.
+  g_fast_exit_possible = g_restorer != nullptr && !ShadowStackEnabled() && !ProtectionKeysEnabled();
+  g_fast_exit.store(g_fast_exit_possible);
   guard_detail::UnblockFaultSignalsOnThisThread();
   g_installed.store(true);
   return 0;
@@ -235,11 +216,9 @@ int GuardReassert() {
   if (!g_installed.load()) return 0;
   int taken = 0;
   for (int signo : kSignals) {
-    struct sigaction current;
-    if (sigaction(signo, nullptr, &current) != 0 || IsOurHandler(current)) continue;
-    if (TakeSignal(signo) == 0) taken++;
+    if (TakeSignal(signo, false) > 0) taken++;
   }
-  g_reasserted.fetch_add(taken);
+  if (taken > 0) g_reasserted.fetch_add(taken);
   return taken;
 }
 
@@ -247,23 +226,16 @@ GuardStatus GuardGetStatus() {
   std::lock_guard<std::mutex> lock(g_install_mutex);
   GuardStatus status{};
   status.installed = g_installed.load();
-  for (int signo : kSignals) {
-    struct sigaction current;
-    if (sigaction(signo, nullptr, &current) != 0 || !IsOurHandler(current)) status.installed = false;
+  for (int slot = 0; slot < 2; slot++) {
+    if (!HandlerInstalled(kSignals[slot])) status.installed = false;
+    ChainDescribe(kSignals[slot], status.previous[slot], sizeof status.previous[slot]);
   }
   status.reasserted = g_reasserted.load();
-  for (int slot = 0; slot < 2; slot++) {
-    const PreviousAction& previous = g_previous[slot];
-    if (!g_installed.load()) {
-      struct sigaction current;
-      sigaction(kSignals[slot], nullptr, &current);
-      Describe(current, false, status.previous[slot], sizeof status.previous[slot]);
-      continue;
-    }
-    Describe(previous.slots[previous.current.load()], previous.reset_to_default.load(), status.previous[slot],
-             sizeof status.previous[slot]);
-  }
   return status;
 }
+
+void GuardSetFastExit(bool enabled) { g_fast_exit.store(enabled && g_fast_exit_possible); }
+
+void GuardUseV8TrapHandler(bool use) { ChainUseV8TrapHandler(use); }
 
 }  // namespace memprobe

@@ -1,31 +1,26 @@
 #include "memory/signal_copy.h"
 
-#include <string.h>
+#include <signal.h>
 
 #include <algorithm>
 
+#include "common/machine.h"
 #include "memory/forward_copy.h"
 #include "memory/guard.h"
-#include "common/machine.h"
+#include "memory/guarded_access.h"
 
 namespace memprobe {
 
 namespace {
 
-enum Phase : int { kReadingSource, kWritingDestination };
+// Every access here is one of the assembly routines (forward_copy.h, guarded_access.h): a fault comes back as
+// their result, so no code in this file can be interrupted by a jump and nothing needs to be volatile.
 
-// Where an exact pass stands; volatile because the guard may jump out between any two of its updates.
-struct Progress {
-  volatile size_t offset;
-  volatile int phase;
-};
+bool Trapped(const GuardedResult& result) { return result.trap != 0; }
 
-inline void Barrier() { __asm__ volatile("" ::: "memory"); }
-
-inline void TouchRead(const uint8_t* p) { (void)*static_cast<const volatile uint8_t*>(p); }
-
-// A write access that changes nothing, even with other threads writing the same byte.
-inline void TouchWrite(uint8_t* p) { __asm__ volatile("lock orb $0, (%0)" : : "r"(p) : "memory"); }
+bool NonCanonicalTrap(const GuardedResult& result) {
+  return TrapSignal(result.trap) == SIGSEGV && TrapCode(result.trap) == SI_KERNEL;
+}
 
 // The longest piece from `offset` that stays inside one source page and one destination page: such a piece
 // is copied entirely or not at all.
@@ -38,93 +33,138 @@ bool Overlaps(const uint8_t* dst, const uint8_t* src, size_t length) {
   return dst < src + length && src < dst + length;
 }
 
-Fault MakeFault(int signo, int code, bool reading, const uint8_t* dst, const uint8_t* src, size_t offset) {
-  const uintptr_t base = reading ? reinterpret_cast<uintptr_t>(src) : reinterpret_cast<uintptr_t>(dst);
-  return Fault{FaultKindFromSignal(signo, code), signo, reading ? Access::kRead : Access::kWrite, base + offset};
+// A fault at `offset` of the copy, on the side `access` says. The address is always the requested byte,
+// never si_addr (0 for a non-canonical access).
+bool FaultedAt(CopyFailure* failure, const GuardedResult& trap, Access access, const uint8_t* dst,
+               const uint8_t* src, size_t offset) {
+  const uintptr_t base = access == Access::kRead ? reinterpret_cast<uintptr_t>(src) : reinterpret_cast<uintptr_t>(dst);
+  const int signo = TrapSignal(trap.trap);
+  return Faulted(failure, offset, Fault{FaultKindFromSignal(signo, TrapCode(trap.trap)), signo, access, base + offset});
 }
 
-bool FaultAt(const GuardFrame& frame, const Progress& progress, uint8_t* dst, const uint8_t* src,
-             CopyFailure* failure) {
-  const size_t offset = progress.offset;
-  return Faulted(failure, offset,
-                 MakeFault(frame.trap.signo, frame.trap.code, progress.phase == kReadingSource, dst, src, offset));
-}
-
-// Copies [from, to) in page-bounded pieces, touching each source piece before writing: a fault while touching
-// is a read fault, any later one a write fault, and the offset reached is the exact prefix. True when all of
-// [from, to) was copied.
-bool ExactCopy(uint8_t* dst, const uint8_t* src, size_t length, size_t from, size_t to, CopyFailure* failure) {
-  GuardFrame frame(src, dst, length);
-  Progress progress{from, kReadingSource};
-  const bool completed = GuardRun(frame, [&] {
-    for (size_t offset = progress.offset; offset < to;) {
-      const size_t piece = PieceLength(dst, src, offset, to);
-      progress.phase = kReadingSource;
-      Barrier();
-      TouchRead(src + offset);
-      progress.phase = kWritingDestination;
-      Barrier();
-      memmove(dst + offset, src + offset, piece);
-      Barrier();
-      offset += piece;
-      progress.offset = offset;
-    }
-  });
-  return completed || FaultAt(frame, progress, dst, src, failure);
-}
-
-// Overlapping ranges need memmove, which may copy backwards: learn the prefix first by touching every piece
-// (a read of the source, a no-op write of the destination), then move exactly that prefix. Kept out of line,
-// like the fault path below, so the no-fault path carries no large frame.
-__attribute__((noinline, cold)) bool OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
-  GuardFrame probe(src, dst, length);
-  Progress progress{0, kReadingSource};
-  const bool all_accessible = GuardRun(probe, [&] {
-    for (size_t offset = 0; offset < length;) {
-      progress.phase = kReadingSource;
-      Barrier();
-      TouchRead(src + offset);
-      progress.phase = kWritingDestination;
-      Barrier();
-      TouchWrite(dst + offset);
-      Barrier();
-      offset += PieceLength(dst, src, offset, length);
-      progress.offset = offset;
-    }
-  });
-  const size_t prefix = all_accessible ? length : progress.offset;
-  GuardFrame move(src, dst, length);
-  if (!GuardRun(move, [&] { memmove(dst, src, prefix); })) {
-    return ExactCopy(dst, src, length, 0, length, failure);  // the map changed under us: the prefix stays exact
+// At `offset`, which side cannot be accessed? The read wins a tie. True, with `failure` filled, when one of
+// them cannot; false when both can.
+bool FaultAtOffset(uint8_t* dst, const uint8_t* src, size_t offset, CopyFailure* failure) {
+  const GuardedResult read = memprobe_touch_read(src + offset);
+  if (Trapped(read)) {
+    FaultedAt(failure, read, Access::kRead, dst, src, offset);
+    return true;
   }
-  return all_accessible || FaultAt(probe, progress, dst, src, failure);
+  const GuardedResult write = memprobe_touch_write(dst + offset);
+  if (Trapped(write)) {
+    FaultedAt(failure, write, Access::kWrite, dst, src, offset);
+    return true;
+  }
+  return false;
 }
 
-// The fast pass faulted at `trap_address`. That page is unreachable on its side, so the prefix ends at the
-// page's first byte at the latest; the pass moved forward in blocks far smaller than `margin`, so everything
-// well before the fault is already copied. The exact pass only has to cover the bytes in between (on both
-// sides: the other side may hold a bad page there), and usually ends without a second fault.
-__attribute__((noinline, cold)) bool FinishAfterFastFault(uint8_t* dst, const uint8_t* src, size_t length, const ForwardCopyResult& fast,
-                          CopyFailure* failure) {
-  const uintptr_t address = fast.address;
-  const bool reading = address - reinterpret_cast<uintptr_t>(src) < length;
-  const bool writing = !reading && address - reinterpret_cast<uintptr_t>(dst) < length;
-  if (!reading && !writing) {
-    return ExactCopy(dst, src, length, 0, length, failure);  // a non-canonical access reports no address
+// Copies [from, to) in page-bounded pieces, reading the first byte of each source piece before writing: a
+// fault while reading is a read fault, a fault while copying the piece a write fault (its source page was just
+// read), and the offset reached is the exact prefix. True when all of [from, to) was copied. Forward only:
+// for dst above an overlapping src the caller accepts that the overlapping bytes are unspecified.
+bool ExactCopy(uint8_t* dst, const uint8_t* src, size_t from, size_t to, CopyFailure* failure) {
+  const int use_rep_movsb = GetMachine().has_erms;
+  for (size_t offset = from; offset < to;) {
+    const size_t piece = PieceLength(dst, src, offset, to);
+    const GuardedResult read = memprobe_touch_read(src + offset);
+    if (Trapped(read)) return FaultedAt(failure, read, Access::kRead, dst, src, offset);
+    const GuardedResult copy = memprobe_forward_copy(dst + offset, src + offset, piece, use_rep_movsb);
+    if (Trapped(copy)) {
+      // The source page was readable a moment ago; unless the map changed since, this is the destination.
+      const bool source_changed =
+          !NonCanonicalTrap(copy) && copy.address - reinterpret_cast<uintptr_t>(src + offset) < piece;
+      return FaultedAt(failure, copy, source_changed ? Access::kRead : Access::kWrite, dst, src, offset);
+    }
+    offset += piece;
   }
-  const uintptr_t base = reading ? reinterpret_cast<uintptr_t>(src) : reinterpret_cast<uintptr_t>(dst);
-  const size_t fault_offset = address - base;
-  const size_t end = PageFloor(address) > base ? PageFloor(address) - base : 0;
+  return true;
+}
+
+// Overlapping ranges: learn the prefix first by touching every piece (a read of the source, then a no-op write
+// of the destination: the read wins a tie), then move exactly that prefix in the direction memmove would.
+__attribute__((noinline, cold)) bool OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length,
+                                                     CopyFailure* failure) {
+  size_t prefix = 0;
+  CopyFailure fault;
+  bool faulted = false;
+  while (prefix < length) {
+    if (FaultAtOffset(dst, src, prefix, &fault)) {
+      faulted = true;
+      break;
+    }
+    prefix += PieceLength(dst, src, prefix, length);
+  }
+  const GuardedResult moved = dst <= src ? memprobe_forward_copy(dst, src, prefix, GetMachine().has_erms)
+                                         : memprobe_backward_copy(dst, src, prefix);
+  if (Trapped(moved)) {
+    return ExactCopy(dst, src, 0, length, failure);  // the map changed under us: the prefix stays exact
+  }
+  if (!faulted) return true;
+  *failure = fault;
+  return false;
+}
+
+// The first offset of [base, base + length) outside the lower canonical half of a 48-bit address space, or
+// `length` if none. Only a hint where the kernel said "non-canonical" (SI_KERNEL, no address): with 5-level
+// paging the real boundary lies higher, and the exact pass then finds it.
+size_t FirstNonCanonical48(uintptr_t base, size_t length) {
+  constexpr uintptr_t kLowerEnd = uintptr_t{1} << 47;
+  constexpr uintptr_t kUpperBegin = ~uintptr_t{0} << 47;
+  if (base >= kUpperBegin) return length;
+  if (base >= kLowerEnd) return 0;
+  return length > kLowerEnd - base ? kLowerEnd - base : length;
+}
+
+// Where the fast pass's fault says the prefix ends at the latest, and on which side.
+struct FastFault {
+  size_t end;
+  bool known;    // the kernel named a page: `side` cannot be accessed at `end`
+  Access side;
+};
+
+// At the first byte of the page the kernel named, on its side. A non-canonical access has no address: the
+// first non-canonical byte of either side is only a hint there, and the touches at `end` decide.
+FastFault Locate(const uint8_t* dst, const uint8_t* src, size_t length, const ForwardCopyResult& fast) {
+  const uintptr_t s = reinterpret_cast<uintptr_t>(src);
+  const uintptr_t d = reinterpret_cast<uintptr_t>(dst);
+  if (NonCanonicalTrap(fast)) {
+    return FastFault{std::min(FirstNonCanonical48(s, length), FirstNonCanonical48(d, length)), false, Access::kRead};
+  }
+  const bool reading = fast.address - s < length;
+  if (!reading && fast.address - d >= length) return FastFault{0, false, Access::kRead};  // cannot happen
+  const uintptr_t base = reading ? s : d;
+  const size_t end = PageFloor(fast.address) > base ? PageFloor(fast.address) - base : 0;
+  return FastFault{end, true, reading ? Access::kRead : Access::kWrite};
+}
+
+// The fast pass moved forward in blocks far smaller than `margin`, so everything well before the fault is
+// already copied. The exact pass covers the bytes in between on both sides (the other side may hold a bad
+// page there); at the end it found, a write fault still loses to a read fault at the same offset.
+__attribute__((noinline, cold)) bool FinishAfterFastFault(uint8_t* dst, const uint8_t* src, size_t length,
+                                                          const ForwardCopyResult& fast, CopyFailure* failure) {
+  const FastFault at = Locate(dst, src, length, fast);
+  const size_t end = std::min(at.end, length);
   const size_t margin = 2 * GetMachine().page_size;
-  const size_t resume = std::min(end, fault_offset > margin ? fault_offset - margin : 0);
-  if (!ExactCopy(dst, src, length, resume, end, failure)) return false;
-  return Faulted(failure, end, MakeFault(TrapSignal(fast.trap), TrapCode(fast.trap), reading, dst, src, end));
+  const size_t resume = end > margin ? end - margin : 0;
+  if (!ExactCopy(dst, src, resume, end, failure)) return false;
+  if (end == length) return true;
+  if (at.known) {
+    if (at.side == Access::kWrite) {
+      const GuardedResult read = memprobe_touch_read(src + end);
+      if (Trapped(read)) return FaultedAt(failure, read, Access::kRead, dst, src, end);
+    }
+    return FaultedAt(failure, fast, at.side, dst, src, end);
+  }
+  if (FaultAtOffset(dst, src, end, failure)) return false;
+  // Both sides are accessible at `end` after all (5-level paging): go on exactly.
+  return ExactCopy(dst, src, end, length, failure);
 }
 
 }  // namespace
 
 bool SignalCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
   GuardPrepareThread();
+  if (length >= kGuardCheckFrom) GuardReassert();
   if (Overlaps(dst, src, length)) return OverlappingCopy(dst, src, length, failure);
   const ForwardCopyResult fast = memprobe_forward_copy(dst, src, length, GetMachine().has_erms);
   return fast.trap == 0 || FinishAfterFastFault(dst, src, length, fast, failure);
