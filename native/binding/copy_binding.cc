@@ -12,6 +12,7 @@
 
 #include "binding/bindings.h"
 #include "memory/copy.h"
+#include "memory/guard.h"
 
 namespace memprobe {
 
@@ -165,6 +166,8 @@ struct CopyJob {
 
 void ExecuteCopyJob(napi_env, void* data) {
   CopyJob& job = *static_cast<CopyJob*>(data);
+  // Before each asynchronous guarded copy, make sure no handler installed since displaced the guard.
+  if (job.request.strategy == Strategy::kSignal && job.request.pid == 0) GuardReassert();
   job.copied = CopyMemory(job.request, &job.failure);
 }
 
