@@ -2,7 +2,7 @@
 // failed system calls (created by the addon too, which receives the class at load time).
 import { inspect } from 'node:util';
 
-type ErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE';
+type ErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_CRASH_REPORTS_UNAVAILABLE';
 
 function withCode<E extends Error>(error: E, code: ErrorCode): E & { code: ErrorCode } {
   Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
@@ -42,6 +42,11 @@ export function invalidArgValue(name: string, expected: string, value: unknown):
 
 export function outOfRange(name: string, expected: string, value: unknown): RangeError {
   return withCode(new RangeError(message(name, expected, describeValue(value))), 'ERR_OUT_OF_RANGE');
+}
+
+/** enableCrashReports() cannot work here: segfault-handler is missing, failed to build or load, or this is a worker. */
+export function crashReportsUnavailable(reason: string, cause?: unknown): Error {
+  return withCode(new Error(`memprobe: crash reports are unavailable: ${reason}`, cause === undefined ? undefined : { cause }), 'ERR_CRASH_REPORTS_UNAVAILABLE');
 }
 
 /** A system call failed for a reason other than a fault: `code` is the errno name (EPERM, ENOMEM…). */

@@ -1,10 +1,19 @@
-// The guard's state, and keeping it on top: a `process.on('SIGSEGV' | 'SIGBUS')` listener replaces the
-// handler through libuv, and removing the last one resets it to SIG_DFL. Either would make the next guarded
-// fault fatal, so the guard takes the signal back and chains to the newcomer.
+// The guard's state, and keeping it the owner of SIGSEGV/SIGBUS. Whoever installs a handler over it without
+// chaining (a `process.on('SIGSEGV')` listener through libuv, segfault-handler's registerHandler, any native
+// addon calling sigaction) would turn the next guarded fault into a crash, so the guard takes the signal back
+// (the displacer then runs for faults that are not ours) at these moments:
+//   - right after Node changes the disposition for a process listener ('newListener' / 'removeListener');
+//   - right after every native addon loads (process.dlopen), and after every segfault-handler registerHandler();
+//   - natively, before each asynchronous copy and each synchronous copy of kGuardCheckFrom (1 MiB) or more;
+//   - every CHECK_INTERVAL_MS while the event loop runs (an unref'd timer).
+// Each check is two sigaction queries. What remains: a handler installed natively from a function call (not at
+// load time) that does not chain is not yet noticed by a synchronous copy under 1 MiB made before the next check.
+import * as path from 'node:path';
+
 import { binding } from './native';
 
 export interface GuardStatus {
-  /** the guard's handler is installed for both SIGSEGV and SIGBUS */
+  /** the guard's handler is installed for both SIGSEGV and SIGBUS right now */
   installed: boolean;
   /** what faults that are not ours go to: 'default', 'ignore', 'node-wasm-trap', 'segfault-handler' or 'handler <symbol or address>' */
   previous: { SIGSEGV: string; SIGBUS: string };
@@ -16,12 +25,64 @@ export function guardStatus(): GuardStatus {
   return binding.guardStatus();
 }
 
+/** How often the guard checks that it still owns SIGSEGV/SIGBUS while nothing else made it look. */
+export const CHECK_INTERVAL_MS = 1000;
+
+// One set of hooks per process object, however many copies of this module are loaded (jest, cleared caches).
+const HOOKED = Symbol.for('memprobe.guard.hooked');
+const WRAPPED = Symbol.for('memprobe.guard.wrapped');
+
+type Dlopen = (module: { exports: unknown }, filename: string, flags?: number) => void;
+type RegisterHandler = (...args: unknown[]) => void;
+
+function reassert(): void {
+  binding.reassertGuard();
+}
+
 function reassertOnFaultSignalListener(event: string | symbol): void {
   // libuv changes the disposition synchronously inside Node's own (earlier) newListener/removeListener hook.
-  if (event === 'SIGSEGV' || event === 'SIGBUS') binding.reassertGuard();
+  if (event === 'SIGSEGV' || event === 'SIGBUS') reassert();
+}
+
+/** segfault-handler's registerHandler() installs its handler with a plain sigaction: take the signal back after it. */
+function wrapSegfaultHandler(exports: unknown, filename: string): void {
+  if (path.basename(filename) !== 'segfault-handler.node' || exports === null || typeof exports !== 'object') return;
+  const target = exports as { registerHandler?: RegisterHandler; [WRAPPED]?: true };
+  const register = target.registerHandler;
+  if (typeof register !== 'function' || target[WRAPPED]) return;
+  target.registerHandler = function registerHandler(this: unknown, ...args: unknown[]): void {
+    try {
+      register.apply(this, args);
+    } finally {
+      reassert();
+    }
+  };
+  Object.defineProperty(target, WRAPPED, { value: true });
+}
+
+/** An addon may install a handler while it loads: check after every process.dlopen. */
+function wrapDlopen(): void {
+  const dlopen = process.dlopen as Dlopen;
+  process.dlopen = function memprobeCheckedDlopen(this: unknown, module: { exports: unknown }, filename: string, flags?: number): void {
+    try {
+      Reflect.apply(dlopen, this, flags === undefined ? [module, filename] : [module, filename, flags]);
+    } finally {
+      reassert();
+    }
+    wrapSegfaultHandler(module.exports, filename);
+  } as typeof process.dlopen;
 }
 
 export function keepGuardOnTop(): void {
+  const owner = process as NodeJS.Process & { [HOOKED]?: true };
+  if (owner[HOOKED]) return;
+  Object.defineProperty(owner, HOOKED, { value: true });
   process.on('newListener', reassertOnFaultSignalListener);
   process.on('removeListener', reassertOnFaultSignalListener);
+  wrapDlopen();
+  // segfault-handler loaded before memprobe.
+  for (const [filename, module] of Object.entries(require.cache)) {
+    if (module !== undefined) wrapSegfaultHandler(module.exports, filename);
+  }
+  setInterval(reassert, CHECK_INTERVAL_MS).unref();
 }

@@ -7,6 +7,7 @@ export { formatAddress } from './format';
 export { addressOf, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from './memory';
 export { mapFile, mapPages, type MapFileOptions, type Mapping } from './pages';
 export { guardStatus, type GuardStatus } from './guard';
+export { enableCrashReports, type CrashReportOptions } from './crash-reports';
 export { signalName, signalNumber, type SignalName } from './signal-names';
 export {
   blockedSignals,

@@ -71,6 +71,10 @@ export interface Binding {
   guardStatus(): NativeGuardStatus;
   /** Takes SIGSEGV/SIGBUS back where another handler displaced the guard; returns how many. */
   reassertGuard(): number;
+  /** Test and benchmark hook: leave the handler without sigreturn where possible (the default) or never. */
+  _setGuardFastExit(enabled: boolean): void;
+  /** Test hook: whether the chain calls V8's WebAssembly trap handler directly (as if the symbol were missing). */
+  _useV8TrapHandler(use: boolean): void;
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */
   _touchUnguarded(address: bigint): number;
 

@@ -1,0 +1,65 @@
+// enableCrashReports: segfault-handler's report for a real crash, chained behind the guard, so the chain is
+// the guard → WebAssembly trap handling → segfault-handler's report → the default action. segfault-handler is an
+// optional dependency (a NAN addon built from source at install, for one Node version, main thread only):
+// where it cannot be loaded, this throws and everything else works.
+import * as path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+
+import { crashReportsUnavailable, invalidArgType, invalidArgValue } from './errors';
+import { binding } from './native';
+
+export interface CrashReportOptions {
+  /** the report file (appended to); default: segfault-handler's `stacktrace-<time>-<pid>.log` in the working directory at the crash */
+  path?: string;
+}
+
+interface SegfaultHandler {
+  registerHandler(path?: string): void;
+}
+
+// segfault-handler keeps the path in a 128-byte buffer and silently cuts longer ones.
+const MAX_PATH_BYTES = 127;
+
+function reportPath(options: CrashReportOptions | undefined): string | undefined {
+  if (options === undefined) return undefined;
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const file = options.path;
+  if (file === undefined) return undefined;
+  if (typeof file !== 'string') throw invalidArgType('options.path', 'of type string', file);
+  if (file.length === 0 || file.includes('\0')) throw invalidArgValue('options.path', 'a non-empty path without null bytes', file);
+  // Resolved now: the report is written wherever the working directory is at the crash otherwise.
+  const resolved = path.resolve(file);
+  if (Buffer.byteLength(resolved) > MAX_PATH_BYTES) {
+    throw invalidArgValue('options.path', `a path of at most ${MAX_PATH_BYTES} bytes once resolved (segfault-handler's limit)`, file);
+  }
+  return resolved;
+}
+
+function loadSegfaultHandler(): SegfaultHandler {
+  if (!isMainThread) {
+    throw crashReportsUnavailable('segfault-handler cannot be loaded in a worker thread (it is not context-aware); call enableCrashReports() on the main thread');
+  }
+  try {
+    return require('segfault-handler') as SegfaultHandler;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
+      ? 'the optional dependency segfault-handler is not installed'
+      : `the optional dependency segfault-handler could not be loaded (${(error as Error).message.split('\n')[0]})`;
+    throw crashReportsUnavailable(`${reason}. It is a native addon built from source at install: install a C++ compiler, make and python3, then run \`npm rebuild segfault-handler\``, error);
+  }
+}
+
+/**
+ * Writes segfault-handler's report (stderr and a file) for a real crash outside any guarded copy, then lets the
+ * process end by SIGSEGV. Guarded faults and WebAssembly traps never reach it.
+ */
+export function enableCrashReports(options?: CrashReportOptions): void {
+  const file = reportPath(options);
+  const handler = loadSegfaultHandler();
+  if (file === undefined) {
+    handler.registerHandler();
+  } else {
+    handler.registerHandler(file);
+  }
+  binding.reassertGuard();  // it installed its handler over the guard's: the guard goes back on top, with it behind
+}
