@@ -17,10 +17,12 @@ export interface ChildOptions {
   nodeArgs?: string[];
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** start the script with `const memprobe = require(<the package>)` (default true) */
+  memprobe?: boolean;
 }
 
 export function runChild(script: string, options: ChildOptions = {}): ChildResult {
-  const prelude = `const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});\n`;
+  const prelude = options.memprobe === false ? '' : `const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});\n`;
   const run = spawnSync(process.execPath, [...(options.nodeArgs ?? []), '-e', prelude + script], {
     encoding: 'utf8',
     env: options.env ?? process.env,

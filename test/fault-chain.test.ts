@@ -1,0 +1,186 @@
+// Faults that are not memprobe's get exactly what they would get without it. Each scenario runs twice in fresh
+// processes, without memprobe and with it (plus guarded faults on every path of the guard in between), and both
+// runs must end the same way: exit status or signal, and output.
+import { ending, notes, runWithAndWithout, type Runs } from './helpers/foreign';
+
+function expectSameEnd(runs: Runs): void {
+  expect(ending(runs.with)).toEqual(ending(runs.without));
+}
+
+describe('a previous handler that fixes the fault and returns', () => {
+  test('is run for every fault, hundreds of times at the same instruction and address', () => {
+    const runs = runWithAndWithout(`
+      addon.installFixing();
+      loadMemprobe();
+      for (let round = 0; round < 5; round++) {
+        addon.protectAndStore(100);
+        guardedFaults();
+      }
+      console.log('fixed', addon.fixed());`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: 'fixed 500\n', stderr: '' });
+  });
+
+  test('installed after memprobe and taken back: still run for every fault', () => {
+    const runs = runWithAndWithout(`
+      loadMemprobe();
+      addon.installFixing({ quiet: true });
+      addon.protectAndStore(100);
+      guardedFaults();   // the fixing handler hands guarded faults to the guard it replaced
+      if (memprobe) require(${JSON.stringify(require.resolve('../dist/native'))}).binding.reassertGuard();
+      note(memprobe && memprobe.guardStatus().previous.SIGSEGV);
+      addon.protectAndStore(100);
+      guardedFaults();
+      console.log('fixed', addon.fixed());`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: 'fixed 200\n', stderr: '' });
+    expect(notes(runs.with)).toEqual(['handler foreign_fixing_handler']);
+  });
+
+  test.each([
+    ['its own sa_mask, and the signal blocked', { usr1InMask: true }, { segv: true, usr1: true }],
+    ['SA_NODEFER: the signal not blocked', { nodefer: true }, { segv: false, usr1: false }],
+  ])('runs with %s', (_name, options, expected) => {
+    const runs = runWithAndWithout(`
+      addon.installFixing(${JSON.stringify(options)});
+      loadMemprobe();
+      guardedFaults();
+      addon.protectAndStore(3);
+      console.log(JSON.stringify(addon.seenMask()));`);
+    expectSameEnd(runs);
+    expect(runs.without.status).toBe(0);
+    expect(JSON.parse(runs.without.stdout)).toEqual(expected);
+  });
+
+  test('with SA_RESETHAND: runs once, then the default action ends the process', () => {
+    const runs = runWithAndWithout(`
+      addon.installFixing({ resethand: true });
+      loadMemprobe();
+      addon.protectAndStore(1);
+      guardedFaults();
+      console.log('fixed', addon.fixed());
+      addon.protectAndStore(1);
+      console.log('survived');`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: null, signal: 'SIGSEGV', stdout: 'fixed 1\n' });
+  });
+});
+
+describe('SIG_DFL and SIG_IGN, whatever the flags say', () => {
+  test('{SIG_IGN, SA_SIGINFO}: a SIGSEGV sent with kill() is ignored', () => {
+    const runs = runWithAndWithout(`
+      addon.installIgnoreWithSiginfo();
+      loadMemprobe();
+      note(memprobe && memprobe.guardStatus().previous.SIGSEGV);
+      process.kill(process.pid, 'SIGSEGV');
+      guardedFaults();
+      setTimeout(() => console.log('alive'), 200);`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: 'alive\n', stderr: '' });
+    expect(notes(runs.with)).toEqual(['ignore']);
+  });
+
+  test('{SIG_IGN, SA_SIGINFO}: a real fault still ends the process by SIGSEGV', () => {
+    const runs = runWithAndWithout(`
+      addon.installIgnoreWithSiginfo();
+      loadMemprobe();
+      guardedFaults();
+      addon.load(16n);
+      console.log('survived');`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: null, signal: 'SIGSEGV', stdout: '' });
+  });
+
+  test('a sent SIGSEGV with the default action ends the process by SIGSEGV', () => {
+    const runs = runWithAndWithout(`
+      loadMemprobe();
+      guardedFaults();
+      process.kill(process.pid, 'SIGSEGV');
+      setTimeout(() => console.log('survived'), 1000);`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: null, signal: 'SIGSEGV', stdout: '' });
+  });
+});
+
+describe('crash reporters', () => {
+  test('a reporter that itself faults dies at once, having reported once', () => {
+    const runs = runWithAndWithout(`
+      addon.installFaultingReporter();
+      loadMemprobe();
+      guardedFaults();
+      addon.load(8n);
+      console.log('survived');`, { timeoutMs: 20_000 });
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: null, signal: 'SIGSEGV', stdout: '', stderr: 'faulting reporter: report\n' });
+  });
+
+  test('an SA_RESETHAND reporter that returns reports once, then the process ends by SIGSEGV', () => {
+    const runs = runWithAndWithout(`
+      addon.installReporter();
+      loadMemprobe();
+      guardedFaults();
+      addon.load(8n);
+      console.log('survived');`, { timeoutMs: 20_000 });
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: null, signal: 'SIGSEGV', stdout: '', stderr: 'reporter: report\n' });
+  });
+});
+
+describe('the guard never takes a fault that is not its own', () => {
+  test('a handler that faults while guarded copies run on its thread still ends the process', () => {
+    // A timer signal lands on this thread at any point, also inside the guard's exact pass and overlap path;
+    // its handler reads the very page the copies fault on. That fault is the handler's, never the copy's.
+    const runs = runWithAndWithout(`
+      loadMemprobe();
+      const PAGE = 4096, PAGES = 1024;
+      const start = addon.mapEndingInNone(PAGES);
+      addon.startFaultingTimer(start + BigInt(PAGES * PAGE), 2000);
+      const until = Date.now() + 5000;
+      while (Date.now() < until) {
+        if (memprobe) memprobe.safeMemcpy(start + 64n, start, (PAGES + 1) * PAGE - 64);
+      }
+      console.log('survived');`, { timeoutMs: 30_000 });
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: null, signal: 'SIGSEGV', stdout: '', stderr: 'timer handler: faulting\n' });
+  });
+});
+
+describe('the alternate stack', () => {
+  test('an SS_AUTODISARM alternate stack is armed again after guarded faults on every path', () => {
+    const runs = runWithAndWithout(`
+      if (addon.useAutoDisarmAltStack() !== 0) throw new Error('sigaltstack');
+      const armed = addon.altStackSize();
+      loadMemprobe();
+      addon.raiseOnAltStack();
+      guardedFaults();
+      if (memprobe) {
+        require(${JSON.stringify(require.resolve('../dist/native'))}).binding._setGuardFastExit(false);
+        guardedFaults();
+      }
+      console.log(armed, addon.altStackSize());`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: '262144 262144\n', stderr: '' });
+  });
+});
+
+describe('the record of previous actions', () => {
+  test('stays whole while another thread keeps replacing the handler and the guard keeps taking it back', () => {
+    const runs = runWithAndWithout(`
+      loadMemprobe();
+      addon.installFixing({ quiet: true });   // guarded faults pass through it too: they would be told apart
+      const binding = memprobe && require(${JSON.stringify(require.resolve('../dist/native'))}).binding;
+      addon.startDisplacer(3000);
+      let stores = 0;
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        if (binding) binding.reassertGuard();
+        addon.protectAndStore(1);
+        stores++;
+        if (binding) guardedFaults();
+      }
+      addon.joinDisplacer();
+      console.log(addon.fixed() === stores ? 'every fault fixed' : 'fixed ' + addon.fixed() + ' of ' + stores);`, { timeoutMs: 30_000 });
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: 'every fault fixed\n', stderr: '' });
+  });
+});

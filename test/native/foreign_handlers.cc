@@ -1,0 +1,363 @@
+// Test only: the foreign SIGSEGV handlers memprobe must live with, installed the way other libraries install
+// them (a plain sigaction, before or after memprobe loads), and the accesses that fault under them. Tests run
+// each scenario in a child process with and without memprobe and compare how both end.
+//
+// The handlers write short markers with write(2) so a test can count how often each ran.
+#include <node_api.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+
+extern "C" void foreign_fixing_handler(int signo, siginfo_t* info, void* context);
+
+namespace {
+
+// --- state shared with the handlers ---
+
+char* g_page = nullptr;  // the page a fixing handler repairs
+size_t g_page_size = 0;
+std::atomic<int> g_fixed{0};
+std::atomic<int> g_seen_segv_blocked{-1};  // the mask the fixing handler ran with
+std::atomic<int> g_seen_usr1_blocked{-1};
+struct sigaction g_old;                    // what the last install replaced (chaining handlers call it)
+volatile uintptr_t g_timer_address = 0;    // what the timer handler reads
+std::atomic<bool> g_quiet{false};          // the fixing handler passes faults on without saying so
+
+void Say(const char* text) {
+  ssize_t ignored = write(STDERR_FILENO, text, strlen(text));
+  (void)ignored;
+}
+
+// What a well-behaved library does with a fault that is not its own: hand it to the action it replaced.
+void CallOld(int signo, siginfo_t* info, void* context) {
+  if (g_old.sa_handler == SIG_IGN || g_old.sa_handler == SIG_DFL) {
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(signo, &dfl, nullptr);  // the access repeats and the default action ends the process
+    return;
+  }
+  reinterpret_cast<void (*)(int, siginfo_t*, void*)>(g_old.sa_sigaction)(signo, info, context);
+}
+
+bool OnWatchedPage(const siginfo_t* info) {
+  const char* address = static_cast<const char*>(info->si_addr);
+  return g_page != nullptr && address >= g_page && address < g_page + g_page_size;
+}
+
+// Chains everything to what it replaced, after saying so.
+void ChainingHandler(int signo, siginfo_t* info, void* context) {
+  Say("chaining handler: passing on\n");
+  CallOld(signo, info, context);
+}
+
+// A crash reporter in the style of segfault-handler: reports and returns (installed with SA_RESETHAND, so the
+// repeated access meets the default action).
+void Reporter(int, siginfo_t*, void*) { Say("reporter: report\n"); }
+
+// A crash reporter that itself crashes.
+void FaultingReporter(int, siginfo_t*, void*) {
+  Say("faulting reporter: report\n");
+  *reinterpret_cast<volatile int*>(static_cast<uintptr_t>(16)) = 1;
+}
+
+void TimerHandler(int, siginfo_t*, void*) {
+  Say("timer handler: faulting\n");
+  (void)*reinterpret_cast<volatile const char*>(g_timer_address);
+}
+
+void RecordAltStack(int, siginfo_t*, void*) {}
+
+// --- N-API plumbing ---
+
+bool BoolProperty(napi_env env, napi_value object, const char* name) {
+  napi_valuetype type;
+  if (object == nullptr || napi_typeof(env, object, &type) != napi_ok || type != napi_object) return false;
+  bool has = false;
+  napi_has_named_property(env, object, name, &has);
+  if (!has) return false;
+  napi_value value;
+  bool result = false;
+  napi_get_named_property(env, object, name, &value);
+  napi_get_value_bool(env, value, &result);
+  return result;
+}
+
+napi_value Arg(napi_env env, napi_callback_info info, size_t index) {
+  size_t argc = 4;
+  napi_value argv[4] = {nullptr, nullptr, nullptr, nullptr};
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  return index < argc ? argv[index] : nullptr;
+}
+
+uint64_t BigIntArg(napi_env env, napi_callback_info info, size_t index) {
+  uint64_t value = 0;
+  bool lossless;
+  napi_get_value_bigint_uint64(env, Arg(env, info, index), &value, &lossless);
+  return value;
+}
+
+napi_value Int(napi_env env, int64_t value) {
+  napi_value result;
+  napi_create_int64(env, value, &result);
+  return result;
+}
+
+napi_value Undefined(napi_env env) {
+  napi_value result;
+  napi_get_undefined(env, &result);
+  return result;
+}
+
+void Install(void (*handler)(int, siginfo_t*, void*), int flags, bool usr1_in_mask) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = handler;
+  action.sa_flags = SA_SIGINFO | flags;
+  sigemptyset(&action.sa_mask);
+  if (usr1_in_mask) sigaddset(&action.sa_mask, SIGUSR1);
+  sigaction(SIGSEGV, &action, &g_old);
+}
+
+// installFixing({ nodefer, resethand, usr1InMask, quiet })
+napi_value InstallFixing(napi_env env, napi_callback_info info) {
+  napi_value options = Arg(env, info, 0);
+  const int flags = (BoolProperty(env, options, "nodefer") ? SA_NODEFER : 0) |
+                    (BoolProperty(env, options, "resethand") ? SA_RESETHAND : 0);
+  g_quiet = BoolProperty(env, options, "quiet");
+  Install(foreign_fixing_handler, flags, BoolProperty(env, options, "usr1InMask"));
+  return Undefined(env);
+}
+
+napi_value InstallChaining(napi_env env, napi_callback_info) {
+  Install(ChainingHandler, 0, false);
+  return Undefined(env);
+}
+
+napi_value InstallReporter(napi_env env, napi_callback_info) {
+  Install(Reporter, SA_RESETHAND, false);
+  return Undefined(env);
+}
+
+napi_value InstallFaultingReporter(napi_env env, napi_callback_info) {
+  Install(FaultingReporter, 0, false);
+  return Undefined(env);
+}
+
+// What Go's runtime leaves behind: SIG_IGN with SA_SIGINFO set.
+napi_value InstallIgnoreWithSiginfo(napi_env env, napi_callback_info) {
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = SIG_IGN;
+  action.sa_flags = SA_SIGINFO;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGSEGV, &action, &g_old);
+  return Undefined(env);
+}
+
+napi_value Protect(napi_env env, napi_callback_info) {
+  mprotect(g_page, g_page_size, PROT_NONE);
+  return Undefined(env);
+}
+
+// Always the same store instruction at the same address.
+__attribute__((noinline)) void StoreToPage(int value) { *reinterpret_cast<volatile int*>(g_page) = value; }
+
+// protectAndStore(times): each round makes the page PROT_NONE and stores to it; returns the fixes so far.
+napi_value ProtectAndStore(napi_env env, napi_callback_info info) {
+  int64_t times = 1;
+  napi_get_value_int64(env, Arg(env, info, 0), &times);
+  for (int64_t i = 0; i < times; i++) {
+    mprotect(g_page, g_page_size, PROT_NONE);
+    StoreToPage(static_cast<int>(i));
+  }
+  return Int(env, g_fixed.load());
+}
+
+napi_value Fixed(napi_env env, napi_callback_info) { return Int(env, g_fixed.load()); }
+
+// The mask the fixing handler last ran with: { segv, usr1 } (true when blocked).
+napi_value SeenMask(napi_env env, napi_callback_info) {
+  napi_value result, segv, usr1;
+  napi_create_object(env, &result);
+  napi_get_boolean(env, g_seen_segv_blocked.load() == 1, &segv);
+  napi_get_boolean(env, g_seen_usr1_blocked.load() == 1, &usr1);
+  napi_set_named_property(env, result, "segv", segv);
+  napi_set_named_property(env, result, "usr1", usr1);
+  return result;
+}
+
+// A plain load (a real crash on a bad address).
+napi_value Load(napi_env env, napi_callback_info info) {
+  return Int(env, *reinterpret_cast<volatile const uint8_t*>(BigIntArg(env, info, 0)));
+}
+
+// An alternate stack with SS_AUTODISARM on the calling thread.
+napi_value UseAutoDisarmAltStack(napi_env env, napi_callback_info) {
+  stack_t stack;
+  stack.ss_size = 256 * 1024;
+  stack.ss_sp = malloc(stack.ss_size);
+  stack.ss_flags = static_cast<int>(1U << 31);  // SS_AUTODISARM
+  return Int(env, sigaltstack(&stack, nullptr) == 0 ? 0 : errno);
+}
+
+// The calling thread's alternate stack: its size, 0 when disabled.
+napi_value AltStackSize(napi_env env, napi_callback_info) {
+  stack_t stack;
+  sigaltstack(nullptr, &stack);
+  return Int(env, (stack.ss_flags & SS_DISABLE) ? 0 : static_cast<int64_t>(stack.ss_size));
+}
+
+// Runs one SIGUSR2 handler on the alternate stack (SA_ONSTACK) and returns.
+napi_value RaiseOnAltStack(napi_env env, napi_callback_info) {
+  struct sigaction action, old;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = RecordAltStack;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGUSR2, &action, &old);
+  raise(SIGUSR2);
+  sigaction(SIGUSR2, &old, nullptr);
+  return Undefined(env);
+}
+
+// startFaultingTimer(address, microseconds): a SIGALRM handler on this thread that reads `address`, every interval.
+napi_value StartFaultingTimer(napi_env env, napi_callback_info info) {
+  g_timer_address = BigIntArg(env, info, 0);
+  int64_t microseconds = 1000;
+  napi_get_value_int64(env, Arg(env, info, 1), &microseconds);
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_sigaction = TimerHandler;
+  action.sa_flags = SA_SIGINFO;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGALRM, &action, nullptr);
+  struct sigevent event;
+  memset(&event, 0, sizeof event);
+  event.sigev_notify = SIGEV_THREAD_ID;
+  event.sigev_signo = SIGALRM;
+  event._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
+  timer_t timer;
+  if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0) return Int(env, errno);
+  struct itimerspec spec;
+  spec.it_value.tv_sec = microseconds / 1000000;
+  spec.it_value.tv_nsec = (microseconds % 1000000) * 1000;
+  spec.it_interval = spec.it_value;
+  return Int(env, timer_settime(timer, 0, &spec, nullptr) == 0 ? 0 : errno);
+}
+
+// mapEndingInNone(pages): `pages` read-write pages followed by a PROT_NONE one; returns the first page's address.
+napi_value MapEndingInNone(napi_env env, napi_callback_info info) {
+  int64_t pages = 1;
+  napi_get_value_int64(env, Arg(env, info, 0), &pages);
+  const size_t size = static_cast<size_t>(pages + 1) * g_page_size;
+  void* mapping = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  mprotect(static_cast<char*>(mapping) + size - g_page_size, g_page_size, PROT_NONE);
+  napi_value result;
+  napi_create_bigint_uint64(env, reinterpret_cast<uintptr_t>(mapping), &result);
+  return result;
+}
+
+// A thread that keeps replacing the SIGSEGV handler with one of two fixing actions (different masks), as a
+// library re-registering in a loop would, `rounds` times.
+void* Displace(void* argument) {
+  const intptr_t rounds = reinterpret_cast<intptr_t>(argument);
+  for (intptr_t i = 0; i < rounds; i++) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = foreign_fixing_handler;
+    action.sa_flags = SA_SIGINFO | ((i & 1) ? SA_NODEFER : 0);
+    sigemptyset(&action.sa_mask);
+    if (i & 2) sigaddset(&action.sa_mask, SIGUSR1);
+    sigaction(SIGSEGV, &action, nullptr);
+    struct timespec pause = {0, 20000};
+    nanosleep(&pause, nullptr);
+  }
+  return nullptr;
+}
+
+pthread_t g_displacer;
+
+napi_value StartDisplacer(napi_env env, napi_callback_info info) {
+  int64_t rounds = 0;
+  napi_get_value_int64(env, Arg(env, info, 0), &rounds);
+  return Int(env, pthread_create(&g_displacer, nullptr, Displace, reinterpret_cast<void*>(rounds)));
+}
+
+napi_value JoinDisplacer(napi_env env, napi_callback_info) {
+  pthread_join(g_displacer, nullptr);
+  return Undefined(env);
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  if (g_page == nullptr) {
+    g_page_size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    g_page = static_cast<char*>(mmap(nullptr, g_page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    // An addon that installs its handler while it loads.
+    const char* at_load = getenv("FOREIGN_HANDLER_AT_LOAD");
+    if (at_load != nullptr && strcmp(at_load, "reporter") == 0) Install(Reporter, SA_RESETHAND, false);
+  }
+  const struct {
+    const char* name;
+    napi_callback callback;
+  } functions[] = {
+      {"installFixing", InstallFixing},
+      {"installChaining", InstallChaining},
+      {"installReporter", InstallReporter},
+      {"installFaultingReporter", InstallFaultingReporter},
+      {"installIgnoreWithSiginfo", InstallIgnoreWithSiginfo},
+      {"protect", Protect},
+      {"protectAndStore", ProtectAndStore},
+      {"fixed", Fixed},
+      {"seenMask", SeenMask},
+      {"load", Load},
+      {"useAutoDisarmAltStack", UseAutoDisarmAltStack},
+      {"altStackSize", AltStackSize},
+      {"raiseOnAltStack", RaiseOnAltStack},
+      {"startFaultingTimer", StartFaultingTimer},
+      {"mapEndingInNone", MapEndingInNone},
+      {"startDisplacer", StartDisplacer},
+      {"joinDisplacer", JoinDisplacer},
+  };
+  for (const auto& f : functions) {
+    napi_value function;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.callback, nullptr, &function);
+    napi_set_named_property(env, exports, f.name, function);
+  }
+  napi_value page;
+  napi_create_bigint_uint64(env, reinterpret_cast<uintptr_t>(g_page), &page);
+  napi_set_named_property(env, exports, "page", page);
+  return exports;
+}
+
+}  // namespace
+
+// Dirty-page tracking, a GC write barrier: make the page writable again and return, so the store is retried.
+// Exported, so that guardStatus() can name it.
+extern "C" __attribute__((visibility("default"))) void foreign_fixing_handler(int signo, siginfo_t* info,
+                                                                         void* context) {
+  if (OnWatchedPage(info)) {
+    sigset_t now;
+    pthread_sigmask(SIG_BLOCK, nullptr, &now);
+    g_seen_segv_blocked = sigismember(&now, SIGSEGV);
+    g_seen_usr1_blocked = sigismember(&now, SIGUSR1);
+    mprotect(g_page, g_page_size, PROT_READ | PROT_WRITE);
+    g_fixed++;
+    return;
+  }
+  if (!g_quiet) Say("fixing handler: not mine, passing on\n");
+  CallOld(signo, info, context);
+}
+
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
