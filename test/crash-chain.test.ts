@@ -1,15 +1,13 @@
 // Faults that are not ours go to whoever had them before: WebAssembly bounds checks still throw, a real crash
 // still ends the process by its signal, and nothing hangs. Each case runs in a child process.
-import { runChild } from './helpers/child';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
-// (module (memory 1) (func (export "load") (param i32) (result i32) local.get 0 i32.load))
-const WASM_LOAD = `new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f,
-  0x03, 0x02, 0x01, 0x00,
-  0x05, 0x03, 0x01, 0x00, 0x01,
-  0x07, 0x08, 0x01, 0x04, 0x6c, 0x6f, 0x61, 0x64, 0x00, 0x00,
-  0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x28, 0x02, 0x00, 0x0b])`;
+import { runChild } from './helpers/child';
+import { ending, runWithAndWithout } from './helpers/foreign';
+import { WASM_LOAD, WASM_OUT_OF_BOUNDS, WASM_TRAP } from './helpers/wasm';
 
 // Loads out of bounds twice around a guarded fault, and prints what each threw.
 const WASM_PROBE = `
@@ -20,7 +18,8 @@ const WASM_PROBE = `
   outcomes.push(memprobe.safeRead(0n, 8).fault.code);
   attempt();
   outcomes.push(String(exports.load(8)));`;
-const WASM_EXPECTED = ['RuntimeError: memory access out of bounds', 'SEGV_MAPERR', 'RuntimeError: memory access out of bounds', '0'];
+const WASM_EXPECTED = [WASM_TRAP, 'SEGV_MAPERR', WASM_TRAP, '0'];
+const BINDING = `require(${JSON.stringify(require.resolve('../dist/native'))}).binding`;
 
 const UNGUARDED = `require(${JSON.stringify(require.resolve('../dist/native'))}).binding._touchUnguarded`;
 
@@ -117,5 +116,66 @@ describe('crash chain', () => {
       console.log(JSON.stringify(outcomes));`);
     expect(child.stderr).toBe('');
     expect(JSON.parse(child.stdout)).toEqual(WASM_EXPECTED);
+  });
+
+  test.each([
+    ["V8's trap handler called directly", ''],
+    ["V8's trap handler symbol missing: Node's handler kept in the chain", `${BINDING}._useV8TrapHandler(false);`],
+  ])("process.on('SIGSEGV'), then a WebAssembly out-of-bounds access throws (%s)", (_name, setup) => {
+    const child = runChild(`
+      ${setup}
+      ${WASM_OUT_OF_BOUNDS}
+      process.on('SIGSEGV', () => {});
+      const first = wasmOutOfBounds();
+      process.removeAllListeners('SIGSEGV');
+      console.log(JSON.stringify([first, memprobe.safeRead(0n, 8).fault.code, wasmOutOfBounds(), memprobe.guardStatus().previous.SIGSEGV]));`);
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual([WASM_TRAP, 'SEGV_MAPERR', WASM_TRAP, 'default']);
+  });
+
+  test("without memprobe, the same process.on('SIGSEGV') makes the WebAssembly access spin forever (what the chain improves on)", () => {
+    const child = spawnSync(process.execPath, ['-e', `
+      ${WASM_OUT_OF_BOUNDS}
+      process.on('SIGSEGV', () => {});
+      console.log(wasmOutOfBounds());`], { encoding: 'utf8', timeout: 3000 });
+    expect({ error: (child.error as NodeJS.ErrnoException).code, signal: child.signal, stdout: child.stdout }).toEqual({ error: 'ETIMEDOUT', signal: 'SIGTERM', stdout: '' });
+  });
+
+  test('--disable-wasm-trap-handler: nothing before the guard, bounds checks throw, a real crash ends by SIGSEGV', () => {
+    const runs = runWithAndWithout(`
+      ${WASM_OUT_OF_BOUNDS}
+      loadMemprobe();
+      note(memprobe && memprobe.guardStatus().previous.SIGSEGV);
+      console.log(wasmOutOfBounds());
+      guardedFaults();
+      console.log(wasmOutOfBounds());
+      addon.load(8n);`, { nodeArgs: ['--disable-wasm-trap-handler'] });
+    expect(ending(runs.with)).toEqual(ending(runs.without));
+    expect(runs.without).toMatchObject({ status: null, signal: 'SIGSEGV', stdout: `${WASM_TRAP}\n${WASM_TRAP}\n` });
+    expect(runs.with.stdout).toContain('memprobe: "default"');
+  });
+
+  test('node --cpu-prof: 100,000 guarded faults and 100,000 fixed foreign faults under the profiler', () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-prof-'));
+    try {
+      const runs = runWithAndWithout(`
+        addon.installFixing();
+        loadMemprobe();
+        let values = 0;
+        for (let i = 0; i < 100_000; i++) {
+          if (memprobe && memprobe.safeRead(0n, 8).fault.code === 'SEGV_MAPERR') values++;
+        }
+        note(values);
+        addon.protectAndStore(100_000);
+        console.log('fixed', addon.fixed());`, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${directory}`], timeoutMs: 120_000 });
+      expect(ending(runs.with)).toEqual(ending(runs.without));
+      expect(runs.without).toMatchObject({ status: 0, signal: null, stdout: 'fixed 100000\n', stderr: '' });
+      expect(runs.with.stdout).toContain('memprobe: 100000');
+      const profiles = fs.readdirSync(directory).filter((name) => name.endsWith('.cpuprofile'));
+      expect(profiles).toHaveLength(2);
+      for (const name of profiles) expect(JSON.parse(fs.readFileSync(path.join(directory, name), 'utf8')).samples.length).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

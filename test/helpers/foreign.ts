@@ -17,10 +17,16 @@ export interface Runs {
 
 const NOTE = 'memprobe: ';
 
-function prelude(withMemprobe: boolean): string {
+export interface ScenarioOptions extends ChildOptions {
+  /** load the foreign-handler addon before the script (default true) */
+  loadAddon?: boolean;
+}
+
+function prelude(withMemprobe: boolean, loadAddon: boolean): string {
   return `
 const WITH_MEMPROBE = ${withMemprobe};
-const addon = require(${JSON.stringify(foreignHandlersAddon())});
+const ADDON_PATH = ${JSON.stringify(foreignHandlersAddon())};
+${loadAddon ? 'const addon = require(ADDON_PATH);' : ''}
 let memprobe = null;
 function loadMemprobe() {
   if (WITH_MEMPROBE && memprobe === null) memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
@@ -47,9 +53,9 @@ function guardedFaults() {
 }
 
 /** Runs `script` without memprobe, then with it (see the top of this file for what the script can use). */
-export function runWithAndWithout(script: string, options: ChildOptions = {}): Runs {
+export function runWithAndWithout(script: string, options: ScenarioOptions = {}): Runs {
   const run = (withMemprobe: boolean): ChildResult =>
-    runChild(prelude(withMemprobe) + script, { ...options, memprobe: false });
+    runChild(prelude(withMemprobe, options.loadAddon !== false) + script, { ...options, memprobe: false });
   return { without: run(false), with: run(true) };
 }
 
