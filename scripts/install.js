@@ -4,7 +4,9 @@
 //   prebuildify when the package is packed) when one fits this machine and loads; otherwise a build from source,
 //   which needs python3, make and a C++ compiler. `npm install --build-from-source` forces the build.
 // - Anywhere else (a checkout of the repository): always a build from source, with -Werror, so that development
-//   and CI test the code as written, never a stale or prebuilt binary.
+//   and CI test the code as written, never a stale or prebuilt binary; then the TypeScript is compiled to dist/.
+// npm 11.19 and later skip a dependency's install script unless the project allows it ("allowScripts"); then
+// the prebuilt binary is found at run time all the same (lib/native.ts), and only a build from source needs it.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
@@ -26,11 +28,22 @@ function nodeGypCommand() {
   }
 }
 
+function run(command, args) {
+  const child = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (child.error) throw child.error;
+  return child.status ?? 1;
+}
+
 function buildFromSource(extraArgs) {
+  console.log('memprobe: building the addon from source');
   const [command, ...args] = nodeGypCommand();
-  const run = spawnSync(command, [...args, 'rebuild', ...extraArgs], { cwd: root, stdio: 'inherit' });
-  if (run.error) throw run.error;
-  return run.status ?? 1;
+  return run(command, [...args, 'rebuild', ...extraArgs]);
+}
+
+function developmentBuild() {
+  const status = buildFromSource(['--memprobe-werror=true']);
+  if (status !== 0) return status;
+  return run(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', 'tsconfig.build.json']);
 }
 
 /** The prebuilt binary for this machine, if one is shipped and loads in a separate process (a glibc too old fails there). */
@@ -49,10 +62,13 @@ function usablePrebuild() {
 }
 
 function main() {
-  if (!insideNodeModules(root)) return buildFromSource(['--memprobe-werror=true']);
+  if (!insideNodeModules(root)) return developmentBuild();
   if (process.env.npm_config_build_from_source !== 'true') {
     const prebuild = usablePrebuild();
-    if (prebuild !== null) return 0;
+    if (prebuild !== null) {
+      console.log(`memprobe: using the prebuilt binary ${path.relative(root, prebuild)}`);
+      return 0;
+    }
   }
   return buildFromSource([]);
 }

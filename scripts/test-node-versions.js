@@ -24,7 +24,7 @@ function buildAddon(node, nodedir) {
 function runSuite(node, nodedir) {
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-jest-')), 'report.json');
   const env = { ...process.env, npm_config_nodedir: nodedir };
-  const jest = require.resolve('jest/bin/jest.js', { paths: [root] });
+  const jest = path.join(path.dirname(require.resolve('jest/package.json', { paths: [root] })), 'bin', 'jest.js');
   const run = spawnSync(node, [jest, '--ci', '--json', `--outputFile=${report}`], { cwd: root, env, encoding: 'utf8' });
   let results = null;
   try {
