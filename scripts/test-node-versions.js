@@ -14,11 +14,28 @@ const { SUPPORTED_MAJORS, ensureNode } = require('./node-binaries');
 
 const root = path.join(__dirname, '..');
 
-/** Builds the addon against the headers in `nodedir`; npm's own nodedir setting would win over the flag, so both are set. */
+/**
+ * Dependencies that npm ci built from source (a binding.gyp and a build/ folder, such as segfault-handler): unlike
+ * our Node-API addon they are tied to one Node ABI, so they are rebuilt for each version as well.
+ */
+function nativeDependencies() {
+  const modules = path.join(root, 'node_modules');
+  return fs
+    .readdirSync(modules)
+    .map((name) => path.join(modules, name))
+    .filter((dir) => fs.existsSync(path.join(dir, 'binding.gyp')) && fs.existsSync(path.join(dir, 'build')));
+}
+
+/** Builds the addon (and the native dependencies) against the headers in `nodedir`; npm's own nodedir setting would win over the flag, so both are set. */
 function buildAddon(node, nodedir) {
   const env = { ...process.env, npm_config_nodedir: nodedir };
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [root] });
-  return spawnSync(node, [nodeGyp, 'rebuild', `--nodedir=${nodedir}`, '--memprobe-werror=true'], { cwd: root, env, encoding: 'utf8' });
+  const builds = [[root, '--memprobe-werror=true'], ...nativeDependencies().map((dir) => [dir])];
+  for (const [dir, ...flags] of builds) {
+    const run = spawnSync(node, [nodeGyp, 'rebuild', `--nodedir=${nodedir}`, ...flags], { cwd: dir, env, encoding: 'utf8' });
+    if (run.status !== 0) return { ...run, stderr: `building ${path.relative(root, dir) || 'the addon'} failed:\n${run.stderr}` };
+  }
+  return { status: 0, stdout: '', stderr: '' };
 }
 
 function runSuite(node, nodedir) {
@@ -46,7 +63,7 @@ function main() {
     const build = buildAddon(node, dir);
     if (build.status !== 0) {
       process.stderr.write(build.stdout + build.stderr);
-      lines.push(`node v${version}: the addon does not build`);
+      lines.push(`node v${version}: the build failed`);
       failed = true;
       continue;
     }
