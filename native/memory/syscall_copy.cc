@@ -4,12 +4,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 #include "common/machine.h"
+#include "memory/stack_gap.h"
 
 namespace memprobe {
 
@@ -68,6 +70,9 @@ bool ReadableHere(uintptr_t address) {
   return VmCall(Direction::kRead, g_self, reinterpret_cast<uintptr_t>(&byte), address, 1) == 1;
 }
 
+// process_vm_readv takes any thread id as well as a process id: a thread of ours names this process too.
+bool IsThisProcess(pid_t pid) { return pid == g_self || syscall(SYS_tgkill, g_self, pid, 0) == 0; }
+
 bool FromTransfer(const Transfer& transfer, const char* syscall, Fault fault, CopyFailure* failure) {
   if (transfer.error != 0) return Failed(failure, transfer.error, syscall);
   return !transfer.faulted || Faulted(failure, transfer.copied, fault);
@@ -120,7 +125,11 @@ bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides s
 }
 
 bool ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, CopyFailure* failure) {
-  const Transfer t = MoveExact(Direction::kRead, pid, reinterpret_cast<uintptr_t>(local), remote, length);
+  // Reading this process through its pid must not grow the stack either (kernels before 6.5 let
+  // process_vm_readv expand it): stop before the gap below [stack], as a copy without a pid does.
+  const size_t limit = IsThisProcess(pid) ? StackGapLimit(remote, length) : length;
+  const Transfer t = MoveExact(Direction::kRead, pid, reinterpret_cast<uintptr_t>(local), remote, limit);
+  if (t.error == 0 && !t.faulted && limit < length) return Faulted(failure, limit, EfaultAt(Access::kRead, remote + limit));
   return FromTransfer(t, "process_vm_readv", EfaultAt(Access::kRead, remote + t.copied), failure);
 }
 
