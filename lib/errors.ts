@@ -36,8 +36,9 @@ export function invalidArgType(name: string, expected: string, value: unknown): 
   return withCode(new TypeError(message(name, expected, describeType(value))), 'ERR_INVALID_ARG_TYPE');
 }
 
-export function invalidArgValue(name: string, expected: string, value: unknown): TypeError {
-  return withCode(new TypeError(message(name, expected, describeType(value))), 'ERR_INVALID_ARG_VALUE');
+/** `received` replaces the usual description where the value itself must be shown (a path, say). */
+export function invalidArgValue(name: string, expected: string, value: unknown, received = describeType(value)): TypeError {
+  return withCode(new TypeError(message(name, expected, received)), 'ERR_INVALID_ARG_VALUE');
 }
 
 export function outOfRange(name: string, expected: string, value: unknown): RangeError {

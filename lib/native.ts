@@ -63,7 +63,8 @@ export interface Binding {
   readonly pageSize: number;
 
   mapAnonymous(length: number, protection: number): bigint;
-  mapFile(path: string, length: number, shared: boolean, writable: boolean): bigint;
+  /** The mapping's address, or what the path names when it is not a regular file ('a FIFO', 'a directory'…). */
+  mapFile(path: string, length: number, shared: boolean, writable: boolean): bigint | string;
   protect(address: bigint, length: number, protection: number): void;
   unmap(address: bigint, length: number): void;
   readonly protections: Record<Protection, number>;

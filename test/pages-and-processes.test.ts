@@ -1,11 +1,12 @@
 // The page fixtures (mapPages, mapFile, protect, unmap) and reading another process with { pid }.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
 
 import { mapFile, mapPages, pageSize, safeMemcpy, safeRead, safeReadAsync, SystemError } from '../lib';
+import { runChild } from './helpers/child';
 
 const P = pageSize;
 
@@ -100,6 +101,41 @@ describe('mapFile', () => {
     expect(() => mapFile(42 as never, 10)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => mapFile(path.join(dir, 'x'), 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => mapFile(path.join(dir, 'x'), 1, { shared: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+
+  test('a path with a NUL byte is refused, as Node\'s fs refuses it, instead of mapping the file it would name', () => {
+    const file = path.join(dir, 'data');
+    fs.writeFileSync(file, 'not this one');
+    expect(() => fs.readFileSync(`${file}\0.txt`)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => mapFile(`${file}\0.txt`, 10)).toThrow(expect.objectContaining({
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_VALUE',
+      message: `The "path" argument must be a string without null bytes. Received '${file}\\x00.txt'`,
+    }));
+  });
+
+  test('a FIFO is refused at once, without waiting for a writer; so are directories and devices', () => {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    // In a child: opening a FIFO for reading without O_NONBLOCK blocks until someone opens it for writing.
+    const child = runChild(`
+      for (const options of [{}, { shared: true, writable: true }]) {
+        try {
+          memprobe.mapFile(${JSON.stringify(fifo)}, 4096, options);
+          console.log('mapped');
+        } catch (error) {
+          console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message }));
+        }
+      }`, { timeoutMs: 10_000 });
+    expect(child).toMatchObject({ status: 0, signal: null, stderr: '' });
+    const refusal = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: `The "path" argument must be a regular file. Received '${fifo}', a FIFO` };
+    expect(child.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([refusal, refusal]);
+
+    const refused = (what: string, kind: string) => expect(() => mapFile(what, 4096)).toThrow(expect.objectContaining({
+      code: 'ERR_INVALID_ARG_VALUE', message: `The "path" argument must be a regular file. Received '${what}', ${kind}`,
+    }));
+    refused(dir, 'a directory');
+    refused('/dev/zero', 'a character device');
   });
 });
 

@@ -33,11 +33,34 @@ Napi::Value MapAnonymousBinding(const Napi::CallbackInfo& info) {
                                           info[1].As<Napi::Number>().Int32Value()));
 }
 
-// mapFile(path, length, shared, writable) -> bigint address
+const char* FileKindName(FileKind kind) {
+  switch (kind) {
+    case FileKind::kRegular:
+      return "a regular file";
+    case FileKind::kDirectory:
+      return "a directory";
+    case FileKind::kFifo:
+      return "a FIFO";
+    case FileKind::kSocket:
+      return "a socket";
+    case FileKind::kCharacterDevice:
+      return "a character device";
+    case FileKind::kBlockDevice:
+      return "a block device";
+    case FileKind::kOther:
+      break;
+  }
+  return "neither a regular file nor a known kind of file";
+}
+
+// mapFile(path, length, shared, writable) -> bigint address, or a string saying what the path names when it
+// is not a regular file (lib/pages.ts turns that into the argument error). lib checked the path for NUL bytes.
 Napi::Value MapFileBinding(const Napi::CallbackInfo& info) {
   const std::string path = info[0].As<Napi::String>().Utf8Value();
-  return ReturnOrThrow(info, MapFile(path.c_str(), static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()),
-                                     info[2].ToBoolean(), info[3].ToBoolean()));
+  const MapFileResult mapped = MapFile(path.c_str(), static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()),
+                                       info[2].ToBoolean(), info[3].ToBoolean());
+  if (mapped.kind != FileKind::kRegular) return Napi::String::New(info.Env(), FileKindName(mapped.kind));
+  return ReturnOrThrow(info, mapped.call);
 }
 
 // protect(address, length, prot)
