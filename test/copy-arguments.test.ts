@@ -1,5 +1,7 @@
 // Misuse throws a Node-style error before any memory is touched; nothing is ever written past a destination
 // JavaScript owns.
+import { constants as bufferConstants } from 'node:buffer';
+
 import { addressOf, mapPages, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from '../lib';
 
 const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
@@ -56,6 +58,17 @@ describe('bad arguments', () => {
   ])('a %s length: RangeError ERR_OUT_OF_RANGE', (_, length) => {
     expectError(() => safeMemcpy(dst, valid, length), RANGE, /The "length" argument must be a non-negative integer/);
     expectError(() => safeRead(valid, length), RANGE);
+  });
+
+  test('a read longer than a Buffer can hold: RangeError naming buffer.constants.MAX_LENGTH, before any allocation', async () => {
+    // 2^32 on Node 20; from Node 22 on, 2^53 - 1, so that every length past it is already not a safe integer.
+    const max = bufferConstants.MAX_LENGTH;
+    const expected = Number.isSafeInteger(max + 1)
+      ? new RegExp(`^The "length" argument must be at most buffer.constants.MAX_LENGTH \\(${max}\\), the largest Buffer. Received ${max + 1}$`)
+      : /^The "length" argument must be a non-negative integer. Received 9007199254740992$/;
+    expectError(() => safeRead(valid, max + 1), RANGE, expected);
+    await expect(safeReadAsync(valid, max + 1)).rejects.toMatchObject({ ...RANGE, message: expect.stringMatching(expected) });
+    if (max < 2 ** 33) expectError(() => safeRead(valid, 2 ** 33), RANGE, /buffer.constants.MAX_LENGTH/);
   });
 
   test('a length that is not a number: TypeError', () => {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { addressOf, mapFile, mapPages, pageSize, safeMemcpy, safeRead, type CopyResult, type FaultCode, type Strategy } from '../lib';
-import { PACKAGE_ROOT } from './helpers/child';
+import { PACKAGE_ROOT, runChild } from './helpers/child';
 import { Layout, expectedPattern, patternByte } from './helpers/layout';
 
 const STRATEGIES: Strategy[] = ['signal', 'syscall'];
@@ -252,6 +252,32 @@ describe.each(STRATEGIES)('%s strategy', (strategy) => {
     expectFault(result, strategy, { bytesCopied: 4 * P - 7, code: 'SEGV_ACCERR', address: l.address + BigInt(4 * P) });
     expect(result.data.equals(expectedPattern(7, 4 * P - 7))).toBe(true);
     expect(patternByte(4 * P - 1)).toBe(result.data[result.data.length - 1]);
+  });
+});
+
+describe('reads as long as a Buffer can be', () => {
+  // A read that faults early leaves most of its Buffer unwritten: that tail must read as zeros without being
+  // written (a fill of gigabytes would make the process take them all).
+  test('a read of min(2^33, buffer.constants.MAX_LENGTH) bytes from one page returns the page and stays small', () => {
+    const script = `
+const { mapPages, pageSize: P, safeRead, safeReadAsync } = memprobe;
+const mapping = mapPages(2);
+mapping.protect(P, P, 'none');
+const length = Math.min(2 ** 33, require('node:buffer').constants.MAX_LENGTH);
+(async () => {
+  const outcomes = [];
+  for (const strategy of ['signal', 'syscall']) {
+    for (const read of [safeRead(mapping.address, length, { strategy }), await safeReadAsync(mapping.address, length, { strategy })]) {
+      outcomes.push({ bytesCopied: read.bytesCopied, dataLength: read.data.length, tailZero: read.data.buffer.byteLength === length && new Uint8Array(read.data.buffer, length - 4096).every((b) => b === 0) });
+    }
+  }
+  console.log(JSON.stringify({ outcomes, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+})();`;
+    const child = runChild(script);
+    expect(child).toMatchObject({ status: 0, stderr: '' });
+    const report = JSON.parse(child.stdout) as { outcomes: unknown[]; maxRssMiB: number };
+    expect(report.outcomes).toEqual(Array(4).fill({ bytesCopied: pageSize, dataLength: pageSize, tailZero: true }));
+    expect(report.maxRssMiB).toBeLessThan(1024);  // the Buffer is 4 or 8 GiB
   });
 });
 
