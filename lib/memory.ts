@@ -180,11 +180,58 @@ export async function safeReadAsync(src: Address, length: number, options?: Read
   return readResult(await copyOnPool(plan.selector, buffer, src, length, plan.pid), buffer);
 }
 
-/** Address of the first byte JavaScript sees in `memory` (its byteOffset included). */
-export function addressOf(memory: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): bigint {
-  if (ArrayBuffer.isView(memory)) return binding.addressOf(memory);
-  if (types.isAnyArrayBuffer(memory)) return binding.addressOf(new Uint8Array(memory));
-  throw invalidArgType('memory', 'an ArrayBufferView or an ArrayBuffer', memory);
+// Taken from the prototypes once, so that nothing a program redefines on its own views changes the checks.
+const typedArrayAt = Object.getPrototypeOf(Uint8Array.prototype).at as (this: ArrayBufferView, index: number) => unknown;
+const dataViewByteLength = Object.getOwnPropertyDescriptor(DataView.prototype, 'byteLength')!.get!;
+const arrayBufferDetached = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached')?.get;
+
+function isDetached(buffer: ArrayBuffer | SharedArrayBuffer): boolean {
+  if (types.isSharedArrayBuffer(buffer)) return false;
+  if (arrayBufferDetached) return arrayBufferDetached.call(buffer) as boolean;
+  try {
+    new Uint8Array(buffer, 0, 0);  // Node 20 has no ArrayBuffer.prototype.detached; this throws only when detached
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Whether every byte the view claims is there: false over a detached buffer, or out of a shrunk buffer's bounds. */
+function viewInBounds(view: ArrayBufferView): boolean {
+  try {
+    // Both throw a TypeError for a detached or out-of-bounds view, and only then.
+    if (types.isDataView(view)) dataViewByteLength.call(view);
+    else typedArrayAt.call(view, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describeView(view: ArrayBufferView): string {
+  const name = view.constructor?.name;
+  return name ? `an instance of ${name}` : 'a view';
 }
 
 export const pageSize: number = binding.pageSize;
+
+/**
+ * Address of the first byte JavaScript sees in `memory` (its byteOffset included). A detached buffer, or a view
+ * over one, or a view out of the bounds of a resizable buffer that shrank, has no such byte: TypeError.
+ */
+export function addressOf(memory: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): bigint {
+  if (ArrayBuffer.isView(memory)) {
+    if (viewInBounds(memory)) return binding.addressOf(memory);
+    const kind = describeView(memory);
+    if (isDetached(memory.buffer)) {
+      throw invalidArgValue('memory', 'a view over a buffer that is not detached', memory, `${kind} over a detached ArrayBuffer`);
+    }
+    throw invalidArgValue('memory', 'a view within the bounds of its buffer', memory,
+      `${kind} out of the bounds of its resizable ArrayBuffer (now ${memory.buffer.byteLength} bytes)`);
+  }
+  if (types.isAnyArrayBuffer(memory)) {
+    if (isDetached(memory)) throw invalidArgValue('memory', 'an ArrayBuffer that is not detached', memory, 'a detached ArrayBuffer');
+    return binding.addressOf(new Uint8Array(memory));
+  }
+  throw invalidArgType('memory', 'an ArrayBufferView or an ArrayBuffer', memory);
+}

@@ -8,6 +8,12 @@ const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
 const VALUE = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' };
 const RANGE = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' };
 
+/** A resizable ArrayBuffer (ES2024; the project's TypeScript lib is ES2022, whose ArrayBuffer lacks resize). */
+function newResizable(length: number, maxByteLength: number): ArrayBuffer & { resize(length: number): void } {
+  const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(length: number): void };
+  return new Resizable(length, { maxByteLength });
+}
+
 function thrown(fn: () => unknown): Error & { code?: string } {
   try {
     fn();
@@ -89,6 +95,31 @@ describe('bad arguments', () => {
     structuredClone(buffer, { transfer: [buffer] });
     expectError(() => safeMemcpy(buffer, valid, 1), RANGE);
     expect(safeMemcpy(buffer, valid, 0).ok).toBe(true);
+  });
+
+  test('addressOf: a detached ArrayBuffer, a view over one, a view out of the bounds of a shrunk buffer: TypeError', () => {
+    const detached = new ArrayBuffer(16);
+    const overDetached = [new Uint8Array(detached, 4, 4), new DataView(detached, 2, 4)];
+    structuredClone(detached, { transfer: [detached] });
+    expectError(() => addressOf(detached), VALUE, /^The "memory" argument must be an ArrayBuffer that is not detached. Received a detached ArrayBuffer$/);
+    expectError(() => addressOf(overDetached[0]), VALUE, /Received an instance of Uint8Array over a detached ArrayBuffer$/);
+    expectError(() => addressOf(overDetached[1]), VALUE, /Received an instance of DataView over a detached ArrayBuffer$/);
+
+    const resizable = newResizable(16, 64);
+    const base = addressOf(resizable);
+    const fixed = new Uint8Array(resizable, 8, 8);
+    const fixedFromStart = new Uint16Array(resizable, 0, 6);
+    const tracking = new Uint8Array(resizable, 8);
+    const dataView = new DataView(resizable, 8, 8);
+    expect([addressOf(fixed), addressOf(fixedFromStart), addressOf(tracking), addressOf(dataView)]).toEqual([base + 8n, base, base + 8n, base + 8n]);
+    resizable.resize(10);
+    const outOfBounds = /^The "memory" argument must be a view within the bounds of its buffer. Received an instance of \w+ out of the bounds of its resizable ArrayBuffer \(now 10 bytes\)$/;
+    for (const view of [fixed, fixedFromStart, dataView]) expectError(() => addressOf(view), VALUE, outOfBounds);
+    expect(addressOf(tracking)).toBe(base + 8n);  // a length-tracking view shrinks with its buffer and stays in bounds
+    resizable.resize(4);
+    expectError(() => addressOf(tracking), VALUE, /out of the bounds of its resizable ArrayBuffer \(now 4 bytes\)$/);
+    resizable.resize(16);
+    expect([addressOf(fixed), addressOf(tracking)]).toEqual([base + 8n, base + 8n]);  // back in bounds
   });
 
   test('addresses beyond 2^64 - 1, negative, or unsafe numbers: RangeError', () => {

@@ -168,13 +168,17 @@ bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides s
   const uintptr_t d = reinterpret_cast<uintptr_t>(dst);
   const uintptr_t s = reinterpret_cast<uintptr_t>(src);
   if (d < s + length && s < d + length) return OverlappingCopy(dst, src, length, failure);
+  // The call cannot say which side it refused, so a fault asks whether the source byte is readable: if not, the
+  // read is reported (it also wins a tie). JavaScript-owned memory is no exception: a resizable ArrayBuffer
+  // that shrinks while an async copy runs has its released pages made inaccessible.
   if (sides.src_owned && !sides.dst_owned) {
     const Transfer t = MoveExact(Direction::kWrite, g_self, s, d, length);
-    return FromTransfer(t, "process_vm_writev", EfaultAt(Access::kWrite, d + t.copied), failure);
+    const bool read_side = t.faulted && !ReadableHere(s + t.copied);
+    return FromTransfer(t, "process_vm_writev",
+                        EfaultAt(read_side ? Access::kRead : Access::kWrite, (read_side ? s : d) + t.copied), failure);
   }
   const Transfer t = MoveExact(Direction::kRead, g_self, d, s, length);
-  // Both raw: the call cannot say which side it refused; when both would fail, the read is reported.
-  const bool read_side = !t.faulted || sides.dst_owned || !ReadableHere(s + t.copied);
+  const bool read_side = !t.faulted || !ReadableHere(s + t.copied);
   return FromTransfer(t, "process_vm_readv",
                       EfaultAt(read_side ? Access::kRead : Access::kWrite, (read_side ? s : d) + t.copied), failure);
 }

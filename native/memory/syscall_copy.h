@@ -11,7 +11,7 @@
 
 namespace memprobe {
 
-// Which sides JavaScript owns (always accessible) decides which call is made and which side a fault is on.
+// Which sides JavaScript owns decides which call is made: process_vm_writev when only the source is ours.
 struct SyscallSides {
   bool dst_owned;
   bool src_owned;
