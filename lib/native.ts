@@ -40,7 +40,7 @@ export interface NativeMaskingDemo {
 }
 
 export interface Binding {
-  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string) => Error): void;
+  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string, pid?: number) => Error): void;
 
   /**
    * One copy function per selector = strategy (0 or selector.syscall) + dst kind * selector.dst + src kind
@@ -60,6 +60,8 @@ export interface Binding {
   readonly faultSlots: { bytesCopied: number; kind: number; signal: number; access: number; address: number; count: number };
 
   addressOf(view: ArrayBufferView): bigint;
+  /** Test hook: an External (the kind of pointer object koffi 2.x hands out). */
+  _makeExternal(): object;
   readonly pageSize: number;
 
   mapAnonymous(length: number, protection: number): bigint;

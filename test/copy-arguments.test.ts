@@ -3,6 +3,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 
 import { addressOf, mapPages, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from '../lib';
+import { binding } from '../lib/native';
 
 const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
 const VALUE = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' };
@@ -49,6 +50,14 @@ describe('bad arguments', () => {
     expectError(() => safeMemcpy(dst, value as never, 8), TYPE, /The "src" argument must be of type bigint or number/);
     expectError(() => safeMemcpy(value as never, valid, 8), TYPE, /The "dst" argument/);
     expectError(() => safeRead(value as never, 8), TYPE, /The "src" argument/);
+  });
+
+  test('an External (a pointer object, as koffi 2.x hands them out) is refused with a way to get its address', () => {
+    const external = binding._makeExternal();
+    const hint = /Received an External \(a native pointer object; for its address as a bigint use koffi.address\(pointer\) with koffi 2.x, koffi 3.x gives pointers as bigints already\)$/;
+    expectError(() => safeRead(external as never, 8), TYPE, hint);
+    expectError(() => safeMemcpy(dst, external as never, 8), TYPE, hint);
+    expectError(() => safeMemcpy(external as never, valid, 8), TYPE, hint);
   });
 
   test('a JavaScript-owned source is not an address for safeRead', () => {

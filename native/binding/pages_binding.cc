@@ -17,6 +17,12 @@ Napi::Value AddressOf(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data)));
 }
 
+// Test hook: an External, the kind of pointer object FFI libraries such as koffi 2.x hand out.
+Napi::Value MakeExternal(const Napi::CallbackInfo& info) {
+  static int target;
+  return Napi::External<int>::New(info.Env(), &target);
+}
+
 uintptr_t AddressArgument(const Napi::Value& value) {
   bool lossless;
   return static_cast<uintptr_t>(value.As<Napi::BigInt>().Uint64Value(&lossless));
@@ -80,6 +86,7 @@ Napi::Value UnmapBinding(const Napi::CallbackInfo& info) {
 
 void InitPages(Napi::Env env, Napi::Object exports, EnvData* data) {
   exports.Set("addressOf", Napi::Function::New(env, AddressOf, "addressOf", data));
+  exports.Set("_makeExternal", Napi::Function::New(env, MakeExternal, "_makeExternal", data));
   exports.Set("mapAnonymous", Napi::Function::New(env, MapAnonymousBinding, "mapAnonymous", data));
   exports.Set("mapFile", Napi::Function::New(env, MapFileBinding, "mapFile", data));
   exports.Set("protect", Napi::Function::New(env, ProtectBinding, "protect", data));
