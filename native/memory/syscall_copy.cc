@@ -97,7 +97,9 @@ bool ForwardThroughWindow(uintptr_t d, uintptr_t s, size_t length, Window& windo
     if (read.error != 0) return Failed(failure, read.error, "process_vm_readv");
     const Transfer written = MoveExact(Direction::kWrite, g_self, window.address(), d + offset, read.copied);
     if (written.error != 0) return Failed(failure, written.error, "process_vm_writev");
-    if (written.faulted) return Faulted(failure, offset + written.copied, EfaultAt(Access::kWrite, d + offset + written.copied));
+    if (written.faulted) {
+      return Faulted(failure, offset + written.copied, EfaultAt(Access::kWrite, d + offset + written.copied));
+    }
     if (read.faulted) return Faulted(failure, offset + read.copied, EfaultAt(Access::kRead, s + offset + read.copied));
   }
   return true;
@@ -149,7 +151,8 @@ bool BackwardThroughWindow(uintptr_t d, uintptr_t s, size_t length, Window& wind
   return prefix == length || Faulted(failure, prefix, fault);
 }
 
-__attribute__((noinline, cold)) bool OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
+__attribute__((noinline, cold)) bool OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length,
+                                                     CopyFailure* failure) {
   Window window;
   // Touched from its top down, a page at a time, as -fstack-clash-protection would: on a thread whose stack is
   // nearly used up, this meets the guard page instead of having the kernel write past it.
@@ -188,7 +191,9 @@ bool ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, Cop
   // process_vm_readv expand it): stop before the gap below [stack], as a copy without a pid does.
   const size_t limit = IsThisProcess(pid) ? StackGapLimit(remote, length) : length;
   const Transfer t = MoveExact(Direction::kRead, pid, reinterpret_cast<uintptr_t>(local), remote, limit);
-  if (t.error == 0 && !t.faulted && limit < length) return Faulted(failure, limit, EfaultAt(Access::kRead, remote + limit));
+  if (t.error == 0 && !t.faulted && limit < length) {
+    return Faulted(failure, limit, EfaultAt(Access::kRead, remote + limit));
+  }
   return FromTransfer(t, "process_vm_readv", EfaultAt(Access::kRead, remote + t.copied), failure);
 }
 
