@@ -188,8 +188,10 @@ bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides s
 
 bool ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, CopyFailure* failure) {
   // Reading this process through its pid must not grow the stack either (kernels before 6.5 let
-  // process_vm_readv expand it): stop before the gap below [stack], as a copy without a pid does.
-  const size_t limit = IsThisProcess(pid) ? StackGapLimit(remote, length) : length;
+  // process_vm_readv expand it): stop before the gap below [stack], as a copy without a pid does. The range
+  // is compared with our gap first (two comparisons), so only a read that would stop there asks whose it is.
+  const size_t gap_limit = StackGapLimit(remote, length);
+  const size_t limit = gap_limit < length && IsThisProcess(pid) ? gap_limit : length;
   const Transfer t = MoveExact(Direction::kRead, pid, reinterpret_cast<uintptr_t>(local), remote, limit);
   if (t.error == 0 && !t.faulted && limit < length) {
     return Faulted(failure, limit, EfaultAt(Access::kRead, remote + limit));
