@@ -42,7 +42,7 @@ export interface NativeMaskingDemo {
 }
 
 export interface Binding {
-  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string) => Error): void;
+  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string, pid?: number) => Error): void;
 
   /**
    * One copy function per selector = strategy (0 or selector.syscall) + dst kind * selector.dst + src kind
@@ -62,10 +62,13 @@ export interface Binding {
   readonly faultSlots: { bytesCopied: number; kind: number; signal: number; access: number; address: number; count: number };
 
   addressOf(view: ArrayBufferView): bigint;
+  /** Test hook: an External (the kind of pointer object koffi 2.x hands out). */
+  _makeExternal(): object;
   readonly pageSize: number;
 
   mapAnonymous(length: number, protection: number): bigint;
-  mapFile(path: string, length: number, shared: boolean, writable: boolean): bigint;
+  /** The mapping's address, or what the path names when it is not a regular file ('a FIFO', 'a directory'…). */
+  mapFile(path: string, length: number, shared: boolean, writable: boolean): bigint | string;
   protect(address: bigint, length: number, protection: number): void;
   unmap(address: bigint, length: number): void;
   readonly protections: Record<Protection, number>;
