@@ -1,6 +1,6 @@
 // Errors thrown by memprobe: Node-style argument errors with a `code`, one message shape, and one class for
 // failed system calls (created by the addon too, which receives the class at load time).
-import { inspect } from 'node:util';
+import { inspect, types } from 'node:util';
 
 type ErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_CRASH_REPORTS_UNAVAILABLE';
 
@@ -12,6 +12,10 @@ function withCode<E extends Error>(error: E, code: ErrorCode): E & { code: Error
 /** How a received value is shown in a type error: its type, and the value where it is short. */
 function describeType(value: unknown): string {
   if (value === null) return 'null';
+  // FFI libraries hand out pointers as External objects (koffi 2.x): say how to get the address.
+  if (types.isExternal(value)) {
+    return 'an External (a native pointer object; for its address as a bigint use koffi.address(pointer) with koffi 2.x, koffi 3.x gives pointers as bigints already)';
+  }
   if (value === undefined) return 'undefined';
   if (typeof value === 'function') return `function ${value.name || '<anonymous>'}`;
   if (typeof value === 'object') {
@@ -36,8 +40,9 @@ export function invalidArgType(name: string, expected: string, value: unknown): 
   return withCode(new TypeError(message(name, expected, describeType(value))), 'ERR_INVALID_ARG_TYPE');
 }
 
-export function invalidArgValue(name: string, expected: string, value: unknown): TypeError {
-  return withCode(new TypeError(message(name, expected, describeType(value))), 'ERR_INVALID_ARG_VALUE');
+/** `received` replaces the usual description where the value itself must be shown (a path, say). */
+export function invalidArgValue(name: string, expected: string, value: unknown, received = describeType(value)): TypeError {
+  return withCode(new TypeError(message(name, expected, received)), 'ERR_INVALID_ARG_VALUE');
 }
 
 export function outOfRange(name: string, expected: string, value: unknown): RangeError {
@@ -49,17 +54,34 @@ export function crashReportsUnavailable(reason: string, cause?: unknown): Error 
   return withCode(new Error(`memprobe: crash reports are unavailable: ${reason}`, cause === undefined ? undefined : { cause }), 'ERR_CRASH_REPORTS_UNAVAILABLE');
 }
 
-/** A system call failed for a reason other than a fault: `code` is the errno name (EPERM, ENOMEM…). */
+/** Why process_vm_readv/writev aimed at `pid` was refused, as far as the errno tells. */
+function processAccessHint(code: string, pid: number): string {
+  if (code === 'ESRCH') return 'No process or thread has this id (it may have exited).';
+  if (code !== 'EPERM') return '';
+  if (pid === process.pid) {
+    return 'A process may always read its own memory, so a seccomp filter refuses this system call here (common in containers); the signal strategy makes no system call.';
+  }
+  return 'This process may not read that one: the kernel\'s ptrace access check refused it (a process of another user, one with capabilities this one lacks, or a non-dumpable one needs CAP_SYS_PTRACE; /proc/sys/kernel/yama/ptrace_scope 1 allows only descendants, 2 only CAP_SYS_PTRACE, 3 nobody), or a seccomp filter refuses the system call (common in containers).';
+}
+
+/**
+ * A system call failed for a reason other than a fault: `code` is the errno name (EPERM, ENOMEM…). For
+ * process_vm_readv/writev, `pid` is the process it was aimed at and the message names the likely cause.
+ */
 export class SystemError extends Error {
   readonly code: string;
   readonly errno: number;
   readonly syscall: string;
+  readonly pid?: number;
 
-  constructor(syscall: string, code: string, errno: number, description: string) {
-    super(`${syscall} failed: ${code} (${description})`);
+  constructor(syscall: string, code: string, errno: number, description: string, pid?: number) {
+    const target = pid === undefined ? '' : ` for pid ${pid}${pid === process.pid ? ' (this process)' : ''}`;
+    const hint = pid === undefined ? '' : processAccessHint(code, pid);
+    super(`${syscall} failed${target}: ${code} (${description})${hint ? `. ${hint}` : ''}`);
     this.name = 'SystemError';
     this.code = code;
     this.errno = errno;
     this.syscall = syscall;
+    if (pid !== undefined) this.pid = pid;
   }
 }

@@ -2,6 +2,7 @@
 // touches any memory. To keep the no-fault path close to a bare N-API call, the checks that need a view's
 // length or an address's range are made natively (N-API reads them anyway) and come back as a status that is
 // turned into the error here.
+import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:os';
 import { types } from 'node:util';
 
@@ -21,6 +22,9 @@ const STATUS = binding.copyStatus;
 const SLOT = binding.faultSlots;
 const FAULT_KINDS = binding.faultKinds;
 const ADDRESS_MAX = 0xffff_ffff_ffff_ffffn;
+const BUFFER_MAX = bufferConstants.MAX_LENGTH;
+// glibc serves allocations this large (its largest mmap threshold) with fresh, zeroed pages.
+const ZEROED_FROM = 32 * 1024 * 1024;
 const MEMORY_TYPES = 'of type bigint or number (an address), an ArrayBufferView or an ArrayBuffer';
 
 // Where the synchronous copy leaves a fault's details (one buffer per environment, written by the addon).
@@ -115,6 +119,7 @@ interface ReadPlan {
 function planRead(src: Address, length: number, options: ReadOptions | undefined): ReadPlan {
   const strategy = strategySelector(options);
   checkLength(length);
+  if (length > BUFFER_MAX) throw outOfRange('length', `at most buffer.constants.MAX_LENGTH (${BUFFER_MAX}), the largest Buffer`, length);
   if (typeof src !== 'bigint' && typeof src !== 'number') throw invalidArgType('src', 'of type bigint or number (an address)', src);
   const pid = options?.pid;
   if (pid === undefined) return { selector: strategy + SELECTOR.view * SELECTOR.dst + kindOf(src), pid: 0 };
@@ -123,17 +128,26 @@ function planRead(src: Address, length: number, options: ReadOptions | undefined
   return { selector: SELECTOR.syscall + SELECTOR.view * SELECTOR.dst + kindOf(src), pid };
 }
 
-/** The copied prefix in `data`; bytes that were never written are zeroed, so no stale memory leaks out. */
+/**
+ * The Buffer a read fills. From ZEROED_FROM bytes up a zeroed Buffer is fresh pages from the kernel, as cheap
+ * as an uninitialised one and never touched until written; below, an uninitialised one (perhaps from Node's
+ * pool) saves a memset on the no-fault path, and a fault zeroes its unwritten tail.
+ */
+function readBuffer(length: number): Buffer {
+  return length >= ZEROED_FROM ? Buffer.alloc(length) : Buffer.allocUnsafe(length);
+}
+
+/** The copied prefix in `data`; bytes that were never written are zero, so no stale memory leaks out. */
 function readResult(copy: CopyResult, buffer: Buffer): ReadResult {
   if (copy.ok) return { ...copy, data: buffer };
-  buffer.fill(0, copy.bytesCopied);
+  if (buffer.length < ZEROED_FROM) buffer.fill(0, copy.bytesCopied);
   return { ...copy, data: buffer.subarray(0, copy.bytesCopied) };
 }
 
 /** Reads `length` bytes at `src` (in this process, or in `options.pid` through process_vm_readv). */
 export function safeRead(src: Address, length: number, options?: ReadOptions): ReadResult {
   const plan = planRead(src, length, options);
-  const buffer = Buffer.allocUnsafe(length);
+  const buffer = readBuffer(length);
   const status = plan.pid === 0
     ? copyNow(plan.selector, buffer, src, length)
     : binding.readProcess(buffer, src, length, plan.selector, plan.pid);
@@ -162,15 +176,62 @@ export async function safeMemcpyAsync(dst: Memory, src: Memory, length: number, 
 /** safeRead on the libuv threadpool. Bad arguments reject the promise. */
 export async function safeReadAsync(src: Address, length: number, options?: ReadOptions): Promise<ReadResult> {
   const plan = planRead(src, length, options);
-  const buffer = Buffer.allocUnsafe(length);
+  const buffer = readBuffer(length);
   return readResult(await copyOnPool(plan.selector, buffer, src, length, plan.pid), buffer);
 }
 
-/** Address of the first byte JavaScript sees in `memory` (its byteOffset included). */
-export function addressOf(memory: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): bigint {
-  if (ArrayBuffer.isView(memory)) return binding.addressOf(memory);
-  if (types.isAnyArrayBuffer(memory)) return binding.addressOf(new Uint8Array(memory));
-  throw invalidArgType('memory', 'an ArrayBufferView or an ArrayBuffer', memory);
+// Taken from the prototypes once, so that nothing a program redefines on its own views changes the checks.
+const typedArrayAt = Object.getPrototypeOf(Uint8Array.prototype).at as (this: ArrayBufferView, index: number) => unknown;
+const dataViewByteLength = Object.getOwnPropertyDescriptor(DataView.prototype, 'byteLength')!.get!;
+const arrayBufferDetached = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'detached')?.get;
+
+function isDetached(buffer: ArrayBuffer | SharedArrayBuffer): boolean {
+  if (types.isSharedArrayBuffer(buffer)) return false;
+  if (arrayBufferDetached) return arrayBufferDetached.call(buffer) as boolean;
+  try {
+    new Uint8Array(buffer, 0, 0);  // Node 20 has no ArrayBuffer.prototype.detached; this throws only when detached
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Whether every byte the view claims is there: false over a detached buffer, or out of a shrunk buffer's bounds. */
+function viewInBounds(view: ArrayBufferView): boolean {
+  try {
+    // Both throw a TypeError for a detached or out-of-bounds view, and only then.
+    if (types.isDataView(view)) dataViewByteLength.call(view);
+    else typedArrayAt.call(view, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describeView(view: ArrayBufferView): string {
+  const name = view.constructor?.name;
+  return name ? `an instance of ${name}` : 'a view';
 }
 
 export const pageSize: number = binding.pageSize;
+
+/**
+ * Address of the first byte JavaScript sees in `memory` (its byteOffset included). A detached buffer, or a view
+ * over one, or a view out of the bounds of a resizable buffer that shrank, has no such byte: TypeError.
+ */
+export function addressOf(memory: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): bigint {
+  if (ArrayBuffer.isView(memory)) {
+    if (viewInBounds(memory)) return binding.addressOf(memory);
+    const kind = describeView(memory);
+    if (isDetached(memory.buffer)) {
+      throw invalidArgValue('memory', 'a view over a buffer that is not detached', memory, `${kind} over a detached ArrayBuffer`);
+    }
+    throw invalidArgValue('memory', 'a view within the bounds of its buffer', memory,
+      `${kind} out of the bounds of its resizable ArrayBuffer (now ${memory.buffer.byteLength} bytes)`);
+  }
+  if (types.isAnyArrayBuffer(memory)) {
+    if (isDetached(memory)) throw invalidArgValue('memory', 'an ArrayBuffer that is not detached', memory, 'a detached ArrayBuffer');
+    return binding.addressOf(new Uint8Array(memory));
+  }
+  throw invalidArgType('memory', 'an ArrayBufferView or an ArrayBuffer', memory);
+}

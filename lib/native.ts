@@ -1,6 +1,8 @@
 // Loads the addon and declares its typed surface, so nothing above it sees `any`.
 import * as path from 'node:path';
 
+import nodeGypBuild = require('node-gyp-build');
+
 import { SystemError } from './errors';
 import type { FaultCode, Protection } from './types';
 
@@ -40,7 +42,7 @@ export interface NativeMaskingDemo {
 }
 
 export interface Binding {
-  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string) => Error): void;
+  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string, pid?: number) => Error): void;
 
   /**
    * One copy function per selector = strategy (0 or selector.syscall) + dst kind * selector.dst + src kind
@@ -60,10 +62,13 @@ export interface Binding {
   readonly faultSlots: { bytesCopied: number; kind: number; signal: number; access: number; address: number; count: number };
 
   addressOf(view: ArrayBufferView): bigint;
+  /** Test hook: an External (the kind of pointer object koffi 2.x hands out). */
+  _makeExternal(): object;
   readonly pageSize: number;
 
   mapAnonymous(length: number, protection: number): bigint;
-  mapFile(path: string, length: number, shared: boolean, writable: boolean): bigint;
+  /** The mapping's address, or what the path names when it is not a regular file ('a FIFO', 'a directory'…). */
+  mapFile(path: string, length: number, shared: boolean, writable: boolean): bigint | string;
   protect(address: bigint, length: number, protection: number): void;
   unmap(address: bigint, length: number): void;
   readonly protections: Record<Protection, number>;
@@ -102,20 +107,25 @@ export interface Binding {
   readonly signalConstants: { rtmin: number; rtmax: number; maskHelper: number; eventFields: number };
 }
 
+/**
+ * The addon as node-gyp-build finds it: a local build (build/Release, build/Debug) first, so a checkout always runs
+ * the code as written, then the prebuilt binary for this platform (prebuilds/linux-x64/, shipped in the package).
+ */
 function load(): Binding {
   const root = path.join(__dirname, '..');
-  const candidates = ['build/Release/memprobe.node', 'build/Debug/memprobe.node'].map((file) => path.join(root, file));
-  const failures: string[] = [];
-  for (const candidate of candidates) {
-    try {
-      return require(candidate) as Binding;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'MODULE_NOT_FOUND') throw error;
-      failures.push(candidate);
-    }
+  let file: string;
+  try {
+    file = nodeGypBuild.resolve(root);
+  } catch (error) {
+    throw new Error(
+      `memprobe: no native addon fits this machine (looked in ${path.join(root, 'build', 'Release')}, ` +
+        `${path.join(root, 'build', 'Debug')} and ${path.join(root, 'prebuilds')}). ` +
+        'Build it from source with `npm rebuild memprobe --build-from-source` (needs python3, make and g++; npm 11.19 ' +
+        'and later run it only where the project allows memprobe\'s install script: `npm install-scripts approve memprobe`).\n' +
+        (error as Error).message,
+    );
   }
-  throw new Error(`memprobe: the native addon is not built (looked for ${failures.join(', ')}). Run \`npm install\` or \`npx node-gyp rebuild\`.`);
+  return require(file) as Binding;
 }
 
 export const binding: Binding = load();

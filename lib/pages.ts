@@ -1,5 +1,7 @@
 // Page fixtures for tests, fuzzing and demos: anonymous mappings with chosen protections, and file mappings
 // (a shared file mapping truncated under it is how a SIGBUS is made).
+import { inspect } from 'node:util';
+
 import { invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { binding } from './native';
 import type { Protection } from './types';
@@ -91,14 +93,21 @@ export interface MapFileOptions {
   writable?: boolean;
 }
 
-/** Maps the first `length` bytes of the file at `path` (the mapping's size is rounded up to whole pages). */
+/**
+ * Maps the first `length` bytes of the regular file at `path` (the mapping's size is rounded up to whole pages).
+ * Anything else (a FIFO, a socket, a device, a directory) is refused without waiting on it.
+ */
 export function mapFile(path: string, length: number, options: MapFileOptions = {}): Mapping {
   if (typeof path !== 'string') throw invalidArgType('path', 'of type string', path);
+  // The C library would end the path at the first NUL and map another file; Node's fs refuses such paths too.
+  if (path.includes('\0')) throw invalidArgValue('path', 'a string without null bytes', path, inspect(path));
   checkPositiveInteger(length, 'length');
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   const { shared = false, writable = false } = options;
   if (typeof shared !== 'boolean') throw invalidArgType('options.shared', 'of type boolean', shared);
   if (typeof writable !== 'boolean') throw invalidArgType('options.writable', 'of type boolean', writable);
   const size = Math.ceil(length / PAGE) * PAGE;
-  return new PageMapping(binding.mapFile(path, size, shared, writable), size);
+  const address = binding.mapFile(path, size, shared, writable);
+  if (typeof address === 'string') throw invalidArgValue('path', 'a regular file', path, `${inspect(path)}, ${address}`);
+  return new PageMapping(address, size);
 }

@@ -1,10 +1,19 @@
 // Misuse throws a Node-style error before any memory is touched; nothing is ever written past a destination
 // JavaScript owns.
+import { constants as bufferConstants } from 'node:buffer';
+
 import { addressOf, mapPages, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from '../lib';
+import { binding } from '../lib/native';
 
 const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
 const VALUE = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' };
 const RANGE = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' };
+
+/** A resizable ArrayBuffer (ES2024; the project's TypeScript lib is ES2022, whose ArrayBuffer lacks resize). */
+function newResizable(length: number, maxByteLength: number): ArrayBuffer & { resize(length: number): void } {
+  const Resizable = ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ArrayBuffer & { resize(length: number): void };
+  return new Resizable(length, { maxByteLength });
+}
 
 function thrown(fn: () => unknown): Error & { code?: string } {
   try {
@@ -43,6 +52,14 @@ describe('bad arguments', () => {
     expectError(() => safeRead(value as never, 8), TYPE, /The "src" argument/);
   });
 
+  test('an External (a pointer object, as koffi 2.x hands them out) is refused with a way to get its address', () => {
+    const external = binding._makeExternal();
+    const hint = /Received an External \(a native pointer object; for its address as a bigint use koffi.address\(pointer\) with koffi 2.x, koffi 3.x gives pointers as bigints already\)$/;
+    expectError(() => safeRead(external as never, 8), TYPE, hint);
+    expectError(() => safeMemcpy(dst, external as never, 8), TYPE, hint);
+    expectError(() => safeMemcpy(external as never, valid, 8), TYPE, hint);
+  });
+
   test('a JavaScript-owned source is not an address for safeRead', () => {
     expectError(() => safeRead(Buffer.alloc(4) as never, 4), TYPE);
   });
@@ -56,6 +73,17 @@ describe('bad arguments', () => {
   ])('a %s length: RangeError ERR_OUT_OF_RANGE', (_, length) => {
     expectError(() => safeMemcpy(dst, valid, length), RANGE, /The "length" argument must be a non-negative integer/);
     expectError(() => safeRead(valid, length), RANGE);
+  });
+
+  test('a read longer than a Buffer can hold: RangeError naming buffer.constants.MAX_LENGTH, before any allocation', async () => {
+    // 2^32 on Node 20; from Node 22 on, 2^53 - 1, so that every length past it is already not a safe integer.
+    const max = bufferConstants.MAX_LENGTH;
+    const expected = Number.isSafeInteger(max + 1)
+      ? new RegExp(`^The "length" argument must be at most buffer.constants.MAX_LENGTH \\(${max}\\), the largest Buffer. Received ${max + 1}$`)
+      : /^The "length" argument must be a non-negative integer. Received 9007199254740992$/;
+    expectError(() => safeRead(valid, max + 1), RANGE, expected);
+    await expect(safeReadAsync(valid, max + 1)).rejects.toMatchObject({ ...RANGE, message: expect.stringMatching(expected) });
+    if (max < 2 ** 33) expectError(() => safeRead(valid, 2 ** 33), RANGE, /buffer.constants.MAX_LENGTH/);
   });
 
   test('a length that is not a number: TypeError', () => {
@@ -76,6 +104,31 @@ describe('bad arguments', () => {
     structuredClone(buffer, { transfer: [buffer] });
     expectError(() => safeMemcpy(buffer, valid, 1), RANGE);
     expect(safeMemcpy(buffer, valid, 0).ok).toBe(true);
+  });
+
+  test('addressOf: a detached ArrayBuffer, a view over one, a view out of the bounds of a shrunk buffer: TypeError', () => {
+    const detached = new ArrayBuffer(16);
+    const overDetached = [new Uint8Array(detached, 4, 4), new DataView(detached, 2, 4)];
+    structuredClone(detached, { transfer: [detached] });
+    expectError(() => addressOf(detached), VALUE, /^The "memory" argument must be an ArrayBuffer that is not detached. Received a detached ArrayBuffer$/);
+    expectError(() => addressOf(overDetached[0]), VALUE, /Received an instance of Uint8Array over a detached ArrayBuffer$/);
+    expectError(() => addressOf(overDetached[1]), VALUE, /Received an instance of DataView over a detached ArrayBuffer$/);
+
+    const resizable = newResizable(16, 64);
+    const base = addressOf(resizable);
+    const fixed = new Uint8Array(resizable, 8, 8);
+    const fixedFromStart = new Uint16Array(resizable, 0, 6);
+    const tracking = new Uint8Array(resizable, 8);
+    const dataView = new DataView(resizable, 8, 8);
+    expect([addressOf(fixed), addressOf(fixedFromStart), addressOf(tracking), addressOf(dataView)]).toEqual([base + 8n, base, base + 8n, base + 8n]);
+    resizable.resize(10);
+    const outOfBounds = /^The "memory" argument must be a view within the bounds of its buffer. Received an instance of \w+ out of the bounds of its resizable ArrayBuffer \(now 10 bytes\)$/;
+    for (const view of [fixed, fixedFromStart, dataView]) expectError(() => addressOf(view), VALUE, outOfBounds);
+    expect(addressOf(tracking)).toBe(base + 8n);  // a length-tracking view shrinks with its buffer and stays in bounds
+    resizable.resize(4);
+    expectError(() => addressOf(tracking), VALUE, /out of the bounds of its resizable ArrayBuffer \(now 4 bytes\)$/);
+    resizable.resize(16);
+    expect([addressOf(fixed), addressOf(tracking)]).toEqual([base + 8n, base + 8n]);  // back in bounds
   });
 
   test('addresses beyond 2^64 - 1, negative, or unsafe numbers: RangeError', () => {

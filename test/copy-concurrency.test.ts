@@ -1,4 +1,8 @@
 // Faulting copies at the same time on several threads: worker_threads, the libuv threadpool, the main thread.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { mapPages, pageSize, safeMemcpyAsync, safeRead, safeReadAsync, type CopyResult, type Strategy } from '../lib';
@@ -147,5 +151,64 @@ describe('concurrency', () => {
       });`, { nodeArgs: ['--expose-gc'] });
     expect(child.stderr).toBe('');
     expect(JSON.parse(child.stdout)).toEqual({ ok: true, finalizedBefore: false });
+  });
+  test('a resizable ArrayBuffer resized while its async copy waits: shrinking ends the copy at the first released page, growing changes nothing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-'));
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    // One threadpool thread, held in open() of the FIFO until the resize is done: the copy queued behind it
+    // starts only then, whatever the timing.
+    const child = runChild(`
+      const fs = require('node:fs');
+      const { addressOf, mapPages, pageSize: P, safeMemcpy, safeMemcpyAsync, safeRead } = memprobe;
+      async function afterResize(copy, resize) {
+        const blocker = fs.promises.open(${JSON.stringify(fifo)}, 'r');
+        const promise = copy();
+        resize();
+        fs.closeSync(fs.openSync(${JSON.stringify(fifo)}, 'w'));
+        await (await blocker).close();
+        const { ok, bytesCopied, fault } = await promise;
+        return { ok, bytesCopied, fault: fault && { ...fault, address: String(fault.address) } };
+      }
+      (async () => {
+        const report = [];
+        for (const strategy of ['signal', 'syscall']) {
+          // The source shrinks from 3 pages to 1 page + 100 bytes.
+          let buffer = new ArrayBuffer(3 * P, { maxByteLength: 8 * P });
+          new Uint8Array(buffer).fill(7);
+          const raw = mapPages(3);
+          safeMemcpy(raw.address, Buffer.alloc(3 * P, 0xee), 3 * P);
+          const fromBuffer = await afterResize(() => safeMemcpyAsync(raw.address, new Uint8Array(buffer), 3 * P, { strategy }), () => buffer.resize(P + 100));
+          const landed = safeRead(raw.address, 3 * P).data;
+          report.push({ strategy, side: 'src', base: String(addressOf(buffer)), ...fromBuffer,
+            landed: [landed.subarray(0, P + 100).every((b) => b === 7), landed.subarray(P + 100, 2 * P).every((b) => b === 0), landed.subarray(2 * P).every((b) => b === 0xee)] });
+          // The destination shrinks the same way.
+          buffer = new ArrayBuffer(3 * P, { maxByteLength: 8 * P });
+          const toBuffer = await afterResize(() => safeMemcpyAsync(new Uint8Array(buffer), raw.address, 3 * P, { strategy }), () => buffer.resize(P + 100));
+          report.push({ strategy, side: 'dst', base: String(addressOf(buffer)), ...toBuffer, landed: [new Uint8Array(buffer).every((b) => b === 7)] });
+          // The source grows.
+          buffer = new ArrayBuffer(3 * P, { maxByteLength: 8 * P });
+          new Uint8Array(buffer).fill(9);
+          const grown = await afterResize(() => safeMemcpyAsync(raw.address, new Uint8Array(buffer), 3 * P, { strategy }), () => buffer.resize(6 * P));
+          report.push({ strategy, side: 'grown', ...grown, landed: [safeRead(raw.address, 3 * P).data.every((b) => b === 9)] });
+          raw.unmap();
+        }
+        console.log(JSON.stringify(report));
+      })();`, { env: { ...process.env, UV_THREADPOOL_SIZE: '1' } });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(child).toMatchObject({ status: 0, signal: null, stderr: '' });
+    const report = JSON.parse(child.stdout) as Array<{ strategy: Strategy; side: string; base?: string }>;
+    const expected = report.map(({ strategy, side, base }) => {
+      if (side === 'grown') return { strategy, side, ok: true, bytesCopied: 3 * P, fault: null, landed: [true] };
+      const fault = {
+        code: strategy === 'signal' ? 'SEGV_ACCERR' : 'EFAULT',
+        signal: strategy === 'signal' ? 'SIGSEGV' : null,
+        address: String(BigInt(base!) + BigInt(2 * P)),  // the first page the shrink released, inside the buffer
+        access: side === 'src' ? 'read' : 'write',
+      };
+      return { strategy, side, base, ok: false, bytesCopied: 2 * P, fault, landed: side === 'src' ? [true, true, true] : [true] };
+    });
+    expect(report.map((r) => `${r.strategy} ${r.side}`)).toEqual(['signal src', 'signal dst', 'signal grown', 'syscall src', 'syscall dst', 'syscall grown']);
+    expect(report).toEqual(expected);
   });
 });

@@ -1,10 +1,12 @@
 // What a copy reports at every kind of bad address, for both strategies: the exact prefix, the exact data,
 // destination bytes past the prefix untouched, and the fault that ended it.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { addressOf, mapFile, mapPages, pageSize, safeMemcpy, safeRead, type CopyResult, type FaultCode, type Strategy } from '../lib';
+import { PACKAGE_ROOT, runChild } from './helpers/child';
 import { Layout, expectedPattern, patternByte } from './helpers/layout';
 
 const STRATEGIES: Strategy[] = ['signal', 'syscall'];
@@ -250,5 +252,62 @@ describe.each(STRATEGIES)('%s strategy', (strategy) => {
     expectFault(result, strategy, { bytesCopied: 4 * P - 7, code: 'SEGV_ACCERR', address: l.address + BigInt(4 * P) });
     expect(result.data.equals(expectedPattern(7, 4 * P - 7))).toBe(true);
     expect(patternByte(4 * P - 1)).toBe(result.data[result.data.length - 1]);
+  });
+});
+
+describe('reads as long as a Buffer can be', () => {
+  // A read that faults early leaves most of its Buffer unwritten: that tail must read as zeros without being
+  // written (a fill of gigabytes would make the process take them all).
+  test('a read of min(2^33, buffer.constants.MAX_LENGTH) bytes from one page returns the page and stays small', () => {
+    const script = `
+const { mapPages, pageSize: P, safeRead, safeReadAsync } = memprobe;
+const mapping = mapPages(2);
+mapping.protect(P, P, 'none');
+const length = Math.min(2 ** 33, require('node:buffer').constants.MAX_LENGTH);
+(async () => {
+  const outcomes = [];
+  for (const strategy of ['signal', 'syscall']) {
+    for (const read of [safeRead(mapping.address, length, { strategy }), await safeReadAsync(mapping.address, length, { strategy })]) {
+      outcomes.push({ bytesCopied: read.bytesCopied, dataLength: read.data.length, tailZero: read.data.buffer.byteLength === length && new Uint8Array(read.data.buffer, length - 4096).every((b) => b === 0) });
+    }
+  }
+  console.log(JSON.stringify({ outcomes, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+})();`;
+    const child = runChild(script);
+    expect(child).toMatchObject({ status: 0, stderr: '' });
+    const report = JSON.parse(child.stdout) as { outcomes: unknown[]; maxRssMiB: number };
+    expect(report.outcomes).toEqual(Array(4).fill({ bytesCopied: pageSize, dataLength: pageSize, tailZero: true }));
+    expect(report.maxRssMiB).toBeLessThan(1024);  // the Buffer is 4 or 8 GiB
+  });
+});
+
+describe('overlapping raw ranges under an address-space limit', () => {
+  // The syscall strategy moves overlapping ranges through scratch memory; a limit on address space
+  // (ulimit -v, or overcommit_memory=2) must not turn the fault that ends such a copy into an error.
+  test('a copy of 2^40 bytes that faults after two pages returns the fault, in both directions, like the signal strategy', () => {
+    const script = `
+const { mapPages, pageSize: P, safeMemcpy } = require(process.argv[1]);
+const mapping = mapPages(3);
+mapping.protect(2 * P, P, 'none');
+const a = mapping.address;
+const outcomes = [];
+for (const strategy of ['signal', 'syscall']) {
+  for (const [dst, src] of [[a + 8n, a], [a, a + 8n]]) {
+    const { bytesCopied, fault } = safeMemcpy(dst, src, 2 ** 40, { strategy });
+    outcomes.push({ strategy, bytesCopied, access: fault.access, at: String(fault.address - a), code: fault.code });
+  }
+}
+console.log(JSON.stringify(outcomes));`;
+    // 3 GiB: room for Node (up to ~1.3 GB of address space at start on the Node versions supported).
+    const run = spawnSync('/bin/sh', ['-c', 'ulimit -v 3145728 && exec "$0" -e "$1" "$2"', process.execPath, script, PACKAGE_ROOT], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const P = pageSize;
+    const outcome = (strategy: Strategy, access: 'read' | 'write', at: number) =>
+      ({ strategy, bytesCopied: 2 * P - 8, access, at: String(at), code: strategy === 'signal' ? 'SEGV_ACCERR' : 'EFAULT' });
+    expect(JSON.parse(run.stdout)).toEqual([
+      outcome('signal', 'write', 2 * P), outcome('signal', 'read', 2 * P),
+      outcome('syscall', 'write', 2 * P), outcome('syscall', 'read', 2 * P),
+    ]);
   });
 });

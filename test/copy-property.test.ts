@@ -119,4 +119,52 @@ describe('property: both strategies agree with the model of the layout', () => {
       { numRuns: 150 },
     );
   });
+  test('overlapping raw ranges: memmove of the exact prefix, across several of the syscall strategy\'s 64 KiB windows', () => {
+    // Short layouts with many bad pages, long ones (up to 192 KiB) with a few; shifts small and large.
+    const page = (rwWeight: number) => fc.oneof({ arbitrary: fc.constant<PageKind>('rw'), weight: rwWeight }, fc.constantFrom<PageKind>('r', 'none', 'unmapped'));
+    const longKinds = fc.oneof(fc.array(page(3), { minLength: 2, maxLength: 6 }), fc.array(page(80), { minLength: 17, maxLength: 48 }));
+    const shift = fc.oneof(fc.integer({ min: -200, max: 200 }), fc.integer({ min: -100 * 1024, max: 100 * 1024 })).filter((d) => d !== 0);
+    const scenario = longKinds.chain((k) => fc.tuple(fc.constant(k), fc.integer({ min: 0, max: k.length * P - 1 }), shift))
+      .filter(([k, from, d]) => from + d >= 0 && from + d < k.length * P)
+      .chain(([k, from, d]) => {
+        const room = k.length * P - Math.max(from, from + d);
+        return fc.tuple(fc.constant(k), fc.constant(from), fc.constant(from + d), fc.oneof(fc.integer({ min: 1, max: room }), fc.integer({ min: Math.max(1, room - 3 * P), max: room })));
+      });
+    fc.assert(
+      fc.property(scenario, ([pageKinds, from, to, length]) => {
+        const layouts = Layout.many(...STRATEGIES.map(() => pageKinds));
+        try {
+          const readable = layouts[0].readablePrefix(from, length);
+          const writable = layouts[0].writablePrefix(to, length);
+          const prefix = Math.min(readable, writable);
+          // What the layout holds afterwards: memmove of the prefix; on a fault, the destination bytes that
+          // overlap the source are unspecified.
+          const model = expectedPattern(0, pageKinds.length * P);
+          model.copyWithin(to, from, from + prefix);
+          const unspecified = (i: number) => prefix < length && i >= to && i < to + prefix && i >= from && i < from + length;
+          for (const [i, strategy] of STRATEGIES.entries()) {
+            const layout = layouts[i];
+            const result = safeMemcpy(layout.address + BigInt(to), layout.address + BigInt(from), length, { strategy });
+            expect([strategy, result.bytesCopied, result.ok]).toEqual([strategy, prefix, prefix === length]);
+            if (!result.ok) {
+              const readFault = readable <= writable;
+              expect(result.fault?.access).toBe(readFault ? 'read' : 'write');
+              expect(result.fault?.address).toBe(layout.address + BigInt((readFault ? from : to) + prefix));
+            }
+            pageKinds.forEach((kind, page) => {
+              if (kind !== 'rw' && kind !== 'r') return;
+              const now = safeRead(layout.address + BigInt(page * P), P).data;
+              for (let j = 0; j < P; j++) {
+                const at = page * P + j;
+                if (!unspecified(at) && now[j] !== model[at]) throw new Error(`${strategy}: byte ${at} is ${now[j]}, expected ${model[at]}`);
+              }
+            });
+          }
+        } finally {
+          layouts.forEach((l) => l.release());
+        }
+      }),
+      { numRuns: 250 },
+    );
+  });
 });

@@ -1,11 +1,12 @@
 // The page fixtures (mapPages, mapFile, protect, unmap) and reading another process with { pid }.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
 
 import { mapFile, mapPages, pageSize, safeMemcpy, safeRead, safeReadAsync, SystemError } from '../lib';
+import { runChild } from './helpers/child';
 
 const P = pageSize;
 
@@ -101,6 +102,41 @@ describe('mapFile', () => {
     expect(() => mapFile(path.join(dir, 'x'), 0)).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     expect(() => mapFile(path.join(dir, 'x'), 1, { shared: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   });
+
+  test('a path with a NUL byte is refused, as Node\'s fs refuses it, instead of mapping the file it would name', () => {
+    const file = path.join(dir, 'data');
+    fs.writeFileSync(file, 'not this one');
+    expect(() => fs.readFileSync(`${file}\0.txt`)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => mapFile(`${file}\0.txt`, 10)).toThrow(expect.objectContaining({
+      name: 'TypeError',
+      code: 'ERR_INVALID_ARG_VALUE',
+      message: `The "path" argument must be a string without null bytes. Received '${file}\\x00.txt'`,
+    }));
+  });
+
+  test('a FIFO is refused at once, without waiting for a writer; so are directories and devices', () => {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    // In a child: opening a FIFO for reading without O_NONBLOCK blocks until someone opens it for writing.
+    const child = runChild(`
+      for (const options of [{}, { shared: true, writable: true }]) {
+        try {
+          memprobe.mapFile(${JSON.stringify(fifo)}, 4096, options);
+          console.log('mapped');
+        } catch (error) {
+          console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message }));
+        }
+      }`, { timeoutMs: 10_000 });
+    expect(child).toMatchObject({ status: 0, signal: null, stderr: '' });
+    const refusal = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE', message: `The "path" argument must be a regular file. Received '${fifo}', a FIFO` };
+    expect(child.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([refusal, refusal]);
+
+    const refused = (what: string, kind: string) => expect(() => mapFile(what, 4096)).toThrow(expect.objectContaining({
+      code: 'ERR_INVALID_ARG_VALUE', message: `The "path" argument must be a regular file. Received '${what}', ${kind}`,
+    }));
+    refused(dir, 'a directory');
+    refused('/dev/zero', 'a character device');
+  });
 });
 
 describe('reading another process', () => {
@@ -126,11 +162,45 @@ describe('reading another process', () => {
     }
   });
 
-  test('a process that does not exist: a SystemError ESRCH from process_vm_readv', async () => {
+  test('a process that does not exist: a SystemError ESRCH from process_vm_readv that names the pid', async () => {
     const gone = spawn(process.execPath, ['-e', '']);
     await once(gone, 'exit');
-    const expected = { code: 'ESRCH', syscall: 'process_vm_readv' };
+    const expected = {
+      name: 'SystemError', code: 'ESRCH', errno: os.constants.errno.ESRCH, syscall: 'process_vm_readv', pid: gone.pid,
+      message: `process_vm_readv failed for pid ${gone.pid}: ESRCH (No such process). No process or thread has this id (it may have exited).`,
+    };
     expect(() => safeRead(0x1000n, 8, { pid: gone.pid! })).toThrow(expect.objectContaining(expected));
     await expect(safeReadAsync(0x1000n, 8, { pid: gone.pid! })).rejects.toMatchObject(expected);
+    await expect(safeReadAsync(0x1000n, 8, { pid: gone.pid! })).rejects.toBeInstanceOf(SystemError);
+  });
+
+  test('a process this one may not trace: EPERM that names the pid and the likely causes', () => {
+    // Reading a process that holds capabilities the reader lacks needs CAP_SYS_PTRACE. As root, a child with
+    // CAP_SYS_PTRACE dropped (setpriv) reads this process; otherwise this process's child reads pid 1 (root's).
+    const asRoot = process.getuid!() === 0;
+    const target = asRoot ? process.pid : 1;
+    if (!asRoot) expect(fs.readFileSync('/proc/1/status', 'utf8')).toMatch(/^Uid:\s+0\s/m);
+    const script = `
+      const memprobe = require(${JSON.stringify(path.join(__dirname, '..'))});
+      const report = (e) => ({ name: e.name, code: e.code, syscall: e.syscall, pid: e.pid, message: e.message });
+      try { memprobe.safeRead(0x1000n, 8, { pid: ${target} }); console.log('read'); } catch (e) { console.log(JSON.stringify(report(e))); }
+      memprobe.safeReadAsync(0x1000n, 8, { pid: ${target} }).then(() => console.log('read'), (e) => console.log(JSON.stringify(report(e))));`;
+    const command = [process.execPath, '-e', script];
+    const dropPtrace = ['setpriv', '--bounding-set=-sys_ptrace', '--inh-caps=-sys_ptrace'];
+    const [file, ...args] = asRoot ? [...dropPtrace, ...command] : command;
+    const run = spawnSync(file, args, { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const refusal = {
+      name: 'SystemError', code: 'EPERM', syscall: 'process_vm_readv', pid: target,
+      message: `process_vm_readv failed for pid ${target}: EPERM (Operation not permitted). This process may not read that one: the kernel's ptrace access check refused it (a process of another user, one with capabilities this one lacks, or a non-dumpable one needs CAP_SYS_PTRACE; /proc/sys/kernel/yama/ptrace_scope 1 allows only descendants, 2 only CAP_SYS_PTRACE, 3 nobody), or a seccomp filter refuses the system call (common in containers).`,
+    };
+    expect(run.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([refusal, refusal]);
+  });
+
+  test('EPERM on this process itself can only be a seccomp filter, and the message says so', () => {
+    // No test can install a seccomp filter under Node; the message is built from (errno, pid) alone.
+    const error = new SystemError('process_vm_readv', 'EPERM', os.constants.errno.EPERM, 'Operation not permitted', process.pid);
+    expect(error.message).toBe(`process_vm_readv failed for pid ${process.pid} (this process): EPERM (Operation not permitted). A process may always read its own memory, so a seccomp filter refuses this system call here (common in containers); the signal strategy makes no system call.`);
+    expect(new SystemError('mmap', 'ENOMEM', os.constants.errno.ENOMEM, 'Cannot allocate memory').message).toBe('mmap failed: ENOMEM (Cannot allocate memory)');
   });
 });

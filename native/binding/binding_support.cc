@@ -4,12 +4,13 @@
 
 namespace memprobe {
 
-Napi::Value MakeSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall) {
+Napi::Value MakeSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall, int pid) {
   const char* name = strerrorname_np(error);
   const char* description = strerrordesc_np(error);
   return data.system_error_class.New({Napi::String::New(env, syscall), Napi::String::New(env, name ? name : "UNKNOWN"),
                                       Napi::Number::New(env, error),
-                                      Napi::String::New(env, description ? description : "unknown error")});
+                                      Napi::String::New(env, description ? description : "unknown error"),
+                                      pid != 0 ? Napi::Number::New(env, pid) : env.Undefined()});
 }
 
 bool ThrowIfFailed(Napi::Env env, const EnvData& data, const SystemCallResult& result) {
@@ -18,8 +19,8 @@ bool ThrowIfFailed(Napi::Env env, const EnvData& data, const SystemCallResult& r
   return true;
 }
 
-void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall) {
-  const Napi::Value exception = MakeSystemError(env, data, error, syscall);
+void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall, int pid) {
+  const Napi::Value exception = MakeSystemError(env, data, error, syscall, pid);
   if (!exception.IsEmpty()) napi_throw(env, exception);
 }
 

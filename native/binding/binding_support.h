@@ -16,10 +16,11 @@ struct EnvData {
   void* signals = nullptr;  // signals_binding.cc EnvSignals: created at the first watch, owned by its cleanup
 };
 
-// Throws `new SystemError(syscall, code, errno, description)` in the environment.
-void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall);
+// Throws `new SystemError(syscall, code, errno, description[, pid])` in the environment. `pid` (0: none) is the
+// process a call was aimed at (process_vm_readv/writev); the message then names it and the likely cause.
+void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall, int pid = 0);
 // Throws the SystemError a failed wrapper call stands for; returns whether it failed.
 bool ThrowIfFailed(Napi::Env env, const EnvData& data, const SystemCallResult& result);
-Napi::Value MakeSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall);
+Napi::Value MakeSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall, int pid = 0);
 
 }  // namespace memprobe

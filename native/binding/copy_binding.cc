@@ -7,6 +7,8 @@
 // would cost more than the copy), or an argument this layer refused before touching any memory. Argument
 // checks that need the view's length live here rather than in lib/memory.ts for the same reason: N-API has
 // to read it anyway.
+#include <unistd.h>
+
 #include <cmath>
 #include <utility>
 
@@ -104,6 +106,10 @@ void WriteFault(double* slots, const CopyFailure& failure) {
   reinterpret_cast<uint64_t*>(slots)[kSlotAddress] = failure.fault.address;
 }
 
+// The process a failed copy's system call was aimed at: a copy fails (rather than faults) only in
+// process_vm_readv/writev, which the syscall strategy aims at this process.
+int TargetPid(const CopyRequest& request) { return request.pid != 0 ? request.pid : getpid(); }
+
 napi_value Int32(napi_env env, int32_t value) {
   napi_value result;
   napi_create_int32(env, value, &result);
@@ -116,7 +122,7 @@ napi_value CopyAndReport(napi_env env, const EnvData& env_data, const CopyReques
   CopyFailure failure;
   if (CopyMemory(request, &failure)) return nullptr;
   if (failure.error != 0) {
-    ThrowSystemError(env, env_data, failure.error, failure.syscall);
+    ThrowSystemError(env, env_data, failure.error, failure.syscall, TargetPid(request));
     return nullptr;
   }
   WriteFault(env_data.fault_slots, failure);
@@ -176,8 +182,8 @@ void CompleteCopyJob(napi_env env, napi_status, void* data) {
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
   if (!job->copied && job->failure.error != 0) {
-    napi_reject_deferred(env, job->deferred,
-                         MakeSystemError(env, *job->env_data, job->failure.error, job->failure.syscall));
+    napi_reject_deferred(env, job->deferred, MakeSystemError(env, *job->env_data, job->failure.error,
+                                                             job->failure.syscall, TargetPid(job->request)));
   } else {
     if (!job->copied) WriteFault(job->state_slots, job->failure);
     napi_resolve_deferred(env, job->deferred, Int32(env, job->copied ? 0 : kStatusFault));

@@ -17,6 +17,12 @@ Napi::Value AddressOf(const Napi::CallbackInfo& info) {
   return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data)));
 }
 
+// Test hook: an External, the kind of pointer object FFI libraries such as koffi 2.x hand out.
+Napi::Value MakeExternal(const Napi::CallbackInfo& info) {
+  static int target;
+  return Napi::External<int>::New(info.Env(), &target);
+}
+
 uintptr_t AddressArgument(const Napi::Value& value) {
   bool lossless;
   return static_cast<uintptr_t>(value.As<Napi::BigInt>().Uint64Value(&lossless));
@@ -33,11 +39,34 @@ Napi::Value MapAnonymousBinding(const Napi::CallbackInfo& info) {
                                           info[1].As<Napi::Number>().Int32Value()));
 }
 
-// mapFile(path, length, shared, writable) -> bigint address
+const char* FileKindName(FileKind kind) {
+  switch (kind) {
+    case FileKind::kRegular:
+      return "a regular file";
+    case FileKind::kDirectory:
+      return "a directory";
+    case FileKind::kFifo:
+      return "a FIFO";
+    case FileKind::kSocket:
+      return "a socket";
+    case FileKind::kCharacterDevice:
+      return "a character device";
+    case FileKind::kBlockDevice:
+      return "a block device";
+    case FileKind::kOther:
+      break;
+  }
+  return "neither a regular file nor a known kind of file";
+}
+
+// mapFile(path, length, shared, writable) -> bigint address, or a string saying what the path names when it
+// is not a regular file (lib/pages.ts turns that into the argument error). lib checked the path for NUL bytes.
 Napi::Value MapFileBinding(const Napi::CallbackInfo& info) {
   const std::string path = info[0].As<Napi::String>().Utf8Value();
-  return ReturnOrThrow(info, MapFile(path.c_str(), static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()),
-                                     info[2].ToBoolean(), info[3].ToBoolean()));
+  const MapFileResult mapped = MapFile(path.c_str(), static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()),
+                                       info[2].ToBoolean(), info[3].ToBoolean());
+  if (mapped.kind != FileKind::kRegular) return Napi::String::New(info.Env(), FileKindName(mapped.kind));
+  return ReturnOrThrow(info, mapped.call);
 }
 
 // protect(address, length, prot)
@@ -57,6 +86,7 @@ Napi::Value UnmapBinding(const Napi::CallbackInfo& info) {
 
 void InitPages(Napi::Env env, Napi::Object exports, EnvData* data) {
   exports.Set("addressOf", Napi::Function::New(env, AddressOf, "addressOf", data));
+  exports.Set("_makeExternal", Napi::Function::New(env, MakeExternal, "_makeExternal", data));
   exports.Set("mapAnonymous", Napi::Function::New(env, MapAnonymousBinding, "mapAnonymous", data));
   exports.Set("mapFile", Napi::Function::New(env, MapFileBinding, "mapFile", data));
   exports.Set("protect", Napi::Function::New(env, ProtectBinding, "protect", data));

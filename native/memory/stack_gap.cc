@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -42,23 +43,46 @@ uintptr_t FirstUnmappedPage(uintptr_t begin, uintptr_t end) {
   return begin;
 }
 
+// One line of /proc/self/maps (without its newline): the range, and whether it is the main thread's stack.
+// The pathname field, which follows the inode after padding, must be exactly "[stack]": a file whose path
+// merely contains that text is not the stack.
+struct MapsLine {
+  uintptr_t start;
+  uintptr_t end;
+  bool is_stack;
+};
+
+bool ParseMapsLine(const char* line, MapsLine* out) {
+  unsigned long start = 0, end = 0;
+  int pathname = -1;
+  if (sscanf(line, "%lx-%lx %*s %*x %*x:%*x %*u %n", &start, &end, &pathname) != 2 || pathname < 0) return false;
+  *out = MapsLine{start, end, strcmp(line + pathname, "[stack]") == 0};
+  return true;
+}
+
 }  // namespace
 
 void StackGapInit() {
   FILE* maps = fopen("/proc/self/maps", "re");
   if (maps == nullptr) return;
-  char line[512];
+  // getline grows its buffer to the longest line: a path may be up to PATH_MAX long, and a line read in
+  // fixed-size pieces would be parsed from the middle of a path.
+  char* line = nullptr;
+  size_t capacity = 0;
+  ssize_t length;
   uintptr_t previous_end = 0;
-  while (fgets(line, sizeof line, maps) != nullptr) {
-    unsigned long start, end;
-    if (sscanf(line, "%lx-%lx", &start, &end) != 2) continue;
-    if (strstr(line, "[stack]") != nullptr) {
+  while ((length = getline(&line, &capacity, maps)) > 0) {
+    if (line[length - 1] == '\n') line[length - 1] = '\0';
+    MapsLine parsed;
+    if (!ParseMapsLine(line, &parsed)) continue;
+    if (parsed.is_stack) {
       g_gap_low = previous_end;
-      g_gap_high = start;
+      g_gap_high = parsed.start;
       break;
     }
-    previous_end = end;
+    previous_end = parsed.end;
   }
+  free(line);
   fclose(maps);
   // The stack never grows past its rlimit: that bounds the gap when the mapping below is far away.
   struct rlimit limit;

@@ -2,14 +2,14 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
-#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 #include "common/machine.h"
+#include "memory/stack_gap.h"
 
 namespace memprobe {
 
@@ -68,38 +68,101 @@ bool ReadableHere(uintptr_t address) {
   return VmCall(Direction::kRead, g_self, reinterpret_cast<uintptr_t>(&byte), address, 1) == 1;
 }
 
+// process_vm_readv takes any thread id as well as a process id: a thread of ours names this process too.
+bool IsThisProcess(pid_t pid) { return pid == g_self || syscall(SYS_tgkill, g_self, pid, 0) == 0; }
+
 bool FromTransfer(const Transfer& transfer, const char* syscall, Fault fault, CopyFailure* failure) {
   if (transfer.error != 0) return Failed(failure, transfer.error, syscall);
   return !transfer.faulted || Faulted(failure, transfer.copied, fault);
 }
 
-// Scratch memory for an overlapping copy: pages are only committed as far as the read gets.
-struct Scratch {
-  uint8_t* data = nullptr;
-  size_t size = 0;
-  explicit Scratch(size_t length) : size(length) {
-    void* p = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    data = p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
-  }
-  ~Scratch() {
-    if (data != nullptr) munmap(data, size);
-  }
+// Overlapping ranges move through a window of scratch memory on the stack, piece by piece: never a mapping
+// sized by the request, so no limit on address space or commit charge (ulimit -v, overcommit_memory=2) can
+// turn a fault into an error.
+constexpr size_t kWindow = 64 * 1024;
+
+struct Window {
+  alignas(4096) uint8_t bytes[kWindow];
+  uintptr_t address() { return reinterpret_cast<uintptr_t>(bytes); }
 };
 
-// memmove semantics through the kernel: read all that can be read into scratch memory, then write it out.
-bool BouncedCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
-  Scratch scratch(length);
-  if (scratch.data == nullptr) return Failed(failure, errno, "mmap");
-  const uintptr_t local = reinterpret_cast<uintptr_t>(scratch.data);
-  const Transfer read = MoveExact(Direction::kRead, g_self, local, reinterpret_cast<uintptr_t>(src), length);
-  if (read.error != 0) return Failed(failure, read.error, "process_vm_readv");
-  const Transfer written = MoveExact(Direction::kWrite, g_self, local, reinterpret_cast<uintptr_t>(dst), read.copied);
-  if (written.faulted || written.error != 0) {
-    return FromTransfer(written, "process_vm_writev", EfaultAt(Access::kWrite, reinterpret_cast<uintptr_t>(dst) + written.copied),
-                        failure);
+// Destination below the source: each piece of the source is read whole before its destination is written, and
+// those writes land below the source bytes still to be read, so moving forward is memmove and exact: the
+// first piece that stops short ends the copy where it stopped (the read is reported when both sides stop at
+// the same byte, since nothing past a short read is written).
+bool ForwardThroughWindow(uintptr_t d, uintptr_t s, size_t length, Window& window, CopyFailure* failure) {
+  for (size_t offset = 0; offset < length; offset += kWindow) {
+    const size_t piece = std::min(kWindow, length - offset);
+    const Transfer read = MoveExact(Direction::kRead, g_self, window.address(), s + offset, piece);
+    if (read.error != 0) return Failed(failure, read.error, "process_vm_readv");
+    const Transfer written = MoveExact(Direction::kWrite, g_self, window.address(), d + offset, read.copied);
+    if (written.error != 0) return Failed(failure, written.error, "process_vm_writev");
+    if (written.faulted) {
+      return Faulted(failure, offset + written.copied, EfaultAt(Access::kWrite, d + offset + written.copied));
+    }
+    if (read.faulted) return Faulted(failure, offset + read.copied, EfaultAt(Access::kRead, s + offset + read.copied));
   }
-  return FromTransfer(read, "process_vm_readv", EfaultAt(Access::kRead, reinterpret_cast<uintptr_t>(src) + read.copied),
-                      failure);
+  return true;
+}
+
+// Destination above the source: memmove goes backwards, so the prefix must be known before anything moves.
+// The probe reads each piece of the source, then reads the destination bytes under it and writes them back
+// unchanged; both stop exactly where the kernel refuses. Every byte written back lies inside the prefix,
+// which the move then overwrites anyway.
+bool BackwardThroughWindow(uintptr_t d, uintptr_t s, size_t length, Window& window, CopyFailure* failure) {
+  size_t prefix = length;
+  Fault fault{};
+  for (size_t offset = 0; offset < length; offset += kWindow) {
+    const size_t piece = std::min(kWindow, length - offset);
+    const Transfer read = MoveExact(Direction::kRead, g_self, window.address(), s + offset, piece);
+    if (read.error != 0) return Failed(failure, read.error, "process_vm_readv");
+    const Transfer peek = MoveExact(Direction::kRead, g_self, window.address(), d + offset, read.copied);
+    if (peek.error != 0) return Failed(failure, peek.error, "process_vm_readv");
+    // x86-64 has no write-only pages: a destination byte that cannot be read cannot be written either.
+    const Transfer back = MoveExact(Direction::kWrite, g_self, window.address(), d + offset, peek.copied);
+    if (back.error != 0) return Failed(failure, back.error, "process_vm_writev");
+    if (back.copied < read.copied) {
+      prefix = offset + back.copied;
+      fault = EfaultAt(Access::kWrite, d + prefix);
+      break;
+    }
+    if (read.faulted) {
+      prefix = offset + read.copied;
+      fault = EfaultAt(Access::kRead, s + prefix);
+      break;
+    }
+  }
+  for (size_t end = prefix; end > 0;) {
+    const size_t piece = std::min(kWindow, end);
+    const size_t start = end - piece;
+    const Transfer read = MoveExact(Direction::kRead, g_self, window.address(), s + start, piece);
+    const Transfer written = read.copied == piece && read.error == 0
+                                 ? MoveExact(Direction::kWrite, g_self, window.address(), d + start, piece)
+                                 : Transfer{0, false, read.error};
+    if (written.copied != piece || written.error != 0) {
+      // The memory map changed under the copy: a forward pass still finds the exact prefix (the overlapping
+      // bytes of the destination are then unspecified, as documented).
+      if (read.error != 0) return Failed(failure, read.error, "process_vm_readv");
+      if (written.error != 0) return Failed(failure, written.error, "process_vm_writev");
+      return ForwardThroughWindow(d, s, length, window, failure);
+    }
+    end = start;
+  }
+  return prefix == length || Faulted(failure, prefix, fault);
+}
+
+__attribute__((noinline, cold)) bool OverlappingCopy(uint8_t* dst, const uint8_t* src, size_t length,
+                                                     CopyFailure* failure) {
+  Window window;
+  // Touched from its top down, a page at a time, as -fstack-clash-protection would: on a thread whose stack is
+  // nearly used up, this meets the guard page instead of having the kernel write past it.
+  for (size_t offset = kWindow; offset > 0; offset -= GetMachine().page_size) {
+    static_cast<volatile uint8_t*>(window.bytes)[offset - 1] = 0;
+  }
+  const uintptr_t d = reinterpret_cast<uintptr_t>(dst);
+  const uintptr_t s = reinterpret_cast<uintptr_t>(src);
+  return d < s ? ForwardThroughWindow(d, s, length, window, failure)
+               : BackwardThroughWindow(d, s, length, window, failure);
 }
 
 }  // namespace
@@ -107,20 +170,32 @@ bool BouncedCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* f
 bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides sides, CopyFailure* failure) {
   const uintptr_t d = reinterpret_cast<uintptr_t>(dst);
   const uintptr_t s = reinterpret_cast<uintptr_t>(src);
-  if (d < s + length && s < d + length) return BouncedCopy(dst, src, length, failure);
+  if (d < s + length && s < d + length) return OverlappingCopy(dst, src, length, failure);
+  // The call cannot say which side it refused, so a fault asks whether the source byte is readable: if not, the
+  // read is reported (it also wins a tie). JavaScript-owned memory is no exception: a resizable ArrayBuffer
+  // that shrinks while an async copy runs has its released pages made inaccessible.
   if (sides.src_owned && !sides.dst_owned) {
     const Transfer t = MoveExact(Direction::kWrite, g_self, s, d, length);
-    return FromTransfer(t, "process_vm_writev", EfaultAt(Access::kWrite, d + t.copied), failure);
+    const bool read_side = t.faulted && !ReadableHere(s + t.copied);
+    return FromTransfer(t, "process_vm_writev",
+                        EfaultAt(read_side ? Access::kRead : Access::kWrite, (read_side ? s : d) + t.copied), failure);
   }
   const Transfer t = MoveExact(Direction::kRead, g_self, d, s, length);
-  // Both raw: the call cannot say which side it refused; when both would fail, the read is reported.
-  const bool read_side = !t.faulted || sides.dst_owned || !ReadableHere(s + t.copied);
+  const bool read_side = !t.faulted || !ReadableHere(s + t.copied);
   return FromTransfer(t, "process_vm_readv",
                       EfaultAt(read_side ? Access::kRead : Access::kWrite, (read_side ? s : d) + t.copied), failure);
 }
 
 bool ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, CopyFailure* failure) {
-  const Transfer t = MoveExact(Direction::kRead, pid, reinterpret_cast<uintptr_t>(local), remote, length);
+  // Reading this process through its pid must not grow the stack either (kernels before 6.5 let
+  // process_vm_readv expand it): stop before the gap below [stack], as a copy without a pid does. The range
+  // is compared with our gap first (two comparisons), so only a read that would stop there asks whose it is.
+  const size_t gap_limit = StackGapLimit(remote, length);
+  const size_t limit = gap_limit < length && IsThisProcess(pid) ? gap_limit : length;
+  const Transfer t = MoveExact(Direction::kRead, pid, reinterpret_cast<uintptr_t>(local), remote, limit);
+  if (t.error == 0 && !t.faulted && limit < length) {
+    return Faulted(failure, limit, EfaultAt(Access::kRead, remote + limit));
+  }
   return FromTransfer(t, "process_vm_readv", EfaultAt(Access::kRead, remote + t.copied), failure);
 }
 

@@ -11,7 +11,7 @@
 
 namespace memprobe {
 
-// Which sides JavaScript owns (always accessible) decides which call is made and which side a fault is on.
+// Which sides JavaScript owns decides which call is made: process_vm_writev when only the source is ours.
 struct SyscallSides {
   bool dst_owned;
   bool src_owned;
@@ -22,7 +22,8 @@ struct SyscallSides {
 __attribute__((noinline)) bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides sides, CopyFailure* failure);
 
 // Reads `length` bytes at `remote` in process `pid` into `local` (memory of ours that is always writable).
-// A refused range is a fault (EFAULT); EPERM, ESRCH and the like come back in CopyFailure::error.
+// A refused range is a fault (EFAULT); EPERM, ESRCH and the like come back in CopyFailure::error. When `pid`
+// names this process (or one of its threads), the gap below [stack] ends the read as it does a copy.
 bool ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, CopyFailure* failure);
 
 }  // namespace memprobe
