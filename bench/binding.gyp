@@ -5,6 +5,11 @@
       "target_name": "memprobe_bench_floor",
       "sources": ["native/floor.cc"],
       "cflags": ["-Wall", "-Wextra", "-Werror"]
+    },
+    {
+      "target_name": "memprobe_bench_fault",
+      "sources": ["native/fault_round_trip.cc"],
+      "cflags": ["-Wall", "-Wextra", "-Werror"]
     }
   ]
 }

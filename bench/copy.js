@@ -3,7 +3,8 @@
 // pays for the same arguments (bench/native/floor.cc), Buffer.prototype.copy and TypedArray.prototype.set,
 // measured side by side in rounds; ratios are medians of per-round ratios (machines are noisy, ratios are
 // what stays stable). Then the cost of one fault from JavaScript, and the system calls a non-faulting copy
-// makes, counted with strace.
+// makes, counted with strace. The fault's cost is also given as a ratio to a C sigsetjmp/siglongjmp round trip
+// (bench/native/fault_round_trip.cc) measured in the same rounds.
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -13,6 +14,8 @@ const { addressOf, mapPages, pageSize, safeMemcpy } = require('..');
 const { loadBenchAddon } = require('./native-build');
 
 const floor = loadBenchAddon('memprobe_bench_floor');
+const faultC = loadBenchAddon('memprobe_bench_fault');
+const { binding: guard } = require('../dist/native');  // the handler's exit: without sigreturn where possible (default), or always by it
 
 const SIZES = [8, 64, 4096, 64 * 1024, 1024 * 1024, 64 * 1024 * 1024];
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
@@ -91,23 +94,51 @@ function copyTable() {
   return rows;
 }
 
+/** Per-round samples of ns per call (divided by `per`), each variant after its `setup`, all variants in turn every round. */
+function timedRounds(variants) {
+  const names = Object.keys(variants);
+  const iterations = {};
+  for (const name of names) {
+    const { fn, setup = () => {}, per = 1 } = variants[name];
+    setup();
+    nsPerOp(fn, 200);
+    iterations[name] = Math.max(3, Math.round(ROUND_NS / Math.max(nsPerOp(fn, 200), 1)));
+    variants[name].per = per;
+  }
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of names) {
+      const { fn, setup = () => {}, per } = variants[name];
+      setup();
+      samples[name].push(nsPerOp(fn, iterations[name]) / per);
+    }
+  }
+  return samples;
+}
+
 function faultCost() {
   const mapping = mapPages(2);
   mapping.protect(pageSize, pageSize, 'none');
   const dst = Buffer.alloc(64);
   const good = mapping.address;
   const bad = mapping.address + BigInt(pageSize);
-  const r = compare({
-    ok: () => safeMemcpy(dst, good, 8),
-    fault: () => safeMemcpy(dst, bad, 8),
-    faultSyscall: () => safeMemcpy(dst, bad, 8, SYSCALL),
-  }, 'ok');
+  const C_BATCH = 100;
+  const samples = timedRounds({
+    ok: { fn: () => safeMemcpy(dst, good, 8) },
+    fault: { fn: () => safeMemcpy(dst, bad, 8), setup: () => guard._setGuardFastExit(true) },
+    faultSigreturn: { fn: () => safeMemcpy(dst, bad, 8), setup: () => guard._setGuardFastExit(false) },
+    faultSyscall: { fn: () => safeMemcpy(dst, bad, 8, SYSCALL) },
+    c: { fn: () => faultC.faultRoundTrips(C_BATCH), per: C_BATCH },
+  });
+  guard._setGuardFastExit(true);
   mapping.unmap();
-  console.log('\nOne fault, end to end from JavaScript (8 bytes from a PROT_NONE page)\n');
-  console.log(`| non-faulting copy | fault, signal strategy | fault, syscall strategy |`);
-  console.log('|---|---|---|');
-  console.log(`| ${formatNs(r.ok.ns)} | ${formatNs(r.fault.ns)} | ${formatNs(r.faultSyscall.ns)} |`);
-  return r;
+  const ns = (name) => median(samples[name]);
+  const ratio = (name) => median(samples[name].map((value, round) => value / samples.c[round]));
+  console.log('\nOne fault, end to end from JavaScript (8 bytes from a PROT_NONE page), against a C round trip measured');
+  console.log('in the same rounds: sigsetjmp(env, 0), a load from a PROT_NONE page, siglongjmp from an SA_NODEFER handler\n');
+  console.log('| non-faulting copy | C sigsetjmp/siglongjmp | fault, signal strategy | fault, handler left by sigreturn | fault, syscall strategy |');
+  console.log('|---|---|---|---|---|');
+  console.log(`| ${formatNs(ns('ok'))} | ${formatNs(ns('c'))} | ${formatNs(ns('fault'))} (${ratio('fault').toFixed(2)}x C) | ${formatNs(ns('faultSigreturn'))} (${ratio('faultSigreturn').toFixed(2)}x C) | ${formatNs(ns('faultSyscall'))} |`);
 }
 
 /** System calls made by a process doing `count` non-faulting 64-byte copies, from strace -c. */
