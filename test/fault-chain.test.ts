@@ -37,6 +37,20 @@ describe('a previous handler that fixes the fault and returns', () => {
     expect(notes(runs.with)).toEqual(['handler foreign_fixing_handler']);
   });
 
+  test('reached through a later handler that hands faults on with the signal still blocked: still fixes every fault', () => {
+    const runs = runWithAndWithout(`
+      addon.installFixing();
+      loadMemprobe();
+      addon.installChaining({ quiet: true });   // no SA_NODEFER: SIGSEGV stays blocked while it runs
+      for (let round = 0; round < 3; round++) {
+        addon.protectAndStore(100);
+        guardedFaults();
+      }
+      console.log('fixed', addon.fixed());`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: 'fixed 300\n', stderr: '' });
+  });
+
   test.each([
     ['its own sa_mask, and the signal blocked', { usr1InMask: true }, { segv: true, usr1: true }],
     ['SA_NODEFER: the signal not blocked', { nodefer: true }, { segv: false, usr1: false }],

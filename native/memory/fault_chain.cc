@@ -248,9 +248,17 @@ void NoteIfUnfixed(int signo, siginfo_t* info, void* context, const greg_t* befo
   bool fixed = false;
   const greg_t error = after[REG_ERR];
   if (info->si_code != SI_KERNEL && !(error & kPageFaultInstructionFetch)) {
+    // The probe's own fault must reach the guard: a handler without SA_NODEFER that tail-called ours left
+    // the signal blocked.
+    sigset_t fault_signals, saved;
+    sigemptyset(&fault_signals);
+    sigaddset(&fault_signals, SIGSEGV);
+    sigaddset(&fault_signals, SIGBUS);
+    pthread_sigmask(SIG_UNBLOCK, &fault_signals, &saved);
     auto* address = static_cast<uint8_t*>(info->si_addr);
     const GuardedResult probe =
         (error & kPageFaultWrite) ? memprobe_touch_write(address) : memprobe_touch_read(address);
+    pthread_sigmask(SIG_SETMASK, &saved, nullptr);
     fixed = probe.trap == 0;
   }
   if (!fixed) t_unfixed = UnfixedFault{signo, reinterpret_cast<uintptr_t>(info->si_addr), ProgramCounter(context)};

@@ -31,7 +31,7 @@ std::atomic<int> g_seen_segv_blocked{-1};  // the mask the fixing handler ran wi
 std::atomic<int> g_seen_usr1_blocked{-1};
 struct sigaction g_old;                    // what the last install replaced (chaining handlers call it)
 volatile uintptr_t g_timer_address = 0;    // what the timer handler reads
-std::atomic<bool> g_quiet{false};          // the fixing handler passes faults on without saying so
+std::atomic<bool> g_quiet{false};          // the fixing and chaining handlers pass faults on without saying so
 
 void Say(const char* text) {
   ssize_t ignored = write(STDERR_FILENO, text, strlen(text));
@@ -57,7 +57,7 @@ bool OnWatchedPage(const siginfo_t* info) {
 
 // Chains everything to what it replaced, after saying so.
 void ChainingHandler(int signo, siginfo_t* info, void* context) {
-  Say("chaining handler: passing on\n");
+  if (!g_quiet) Say("chaining handler: passing on\n");
   CallOld(signo, info, context);
 }
 
@@ -139,7 +139,9 @@ napi_value InstallFixing(napi_env env, napi_callback_info info) {
   return Undefined(env);
 }
 
-napi_value InstallChaining(napi_env env, napi_callback_info) {
+// installChaining({ quiet })
+napi_value InstallChaining(napi_env env, napi_callback_info info) {
+  g_quiet = BoolProperty(env, Arg(env, info, 0), "quiet");
   Install(ChainingHandler, 0, false);
   return Undefined(env);
 }
