@@ -142,16 +142,17 @@ describe('crash reporters', () => {
 
 describe('the guard never takes a fault that is not its own', () => {
   test('a handler that faults while guarded copies run on its thread still ends the process', () => {
-    // A timer signal lands on this thread at any point, also inside the guard's exact pass and overlap path;
-    // its handler reads the very page the copies fault on. That fault is the handler's, never the copy's.
+    // A timer signal lands on this thread at any moment, nearly always inside the guard's overlap path (a
+    // 16 MiB memmove that stops at the first of two PROT_NONE pages). Its handler reads the second one: inside
+    // the copy's range, never touched by the copy. That fault is the handler's, never the copy's.
     const runs = runWithAndWithout(`
       loadMemprobe();
-      const PAGE = 4096, PAGES = 1024;
-      const start = addon.mapEndingInNone(PAGES);
-      addon.startFaultingTimer(start + BigInt(PAGES * PAGE), 2000);
-      const until = Date.now() + 5000;
+      const PAGE = 4096, PAGES = 4096;
+      const start = addon.mapEndingInNone(PAGES, 2);
+      addon.startFaultingTimer(start + BigInt((PAGES + 1) * PAGE), 2000);
+      const until = Date.now() + 3000;
       while (Date.now() < until) {
-        if (memprobe) memprobe.safeMemcpy(start + 64n, start, (PAGES + 1) * PAGE - 64);
+        if (memprobe) memprobe.safeMemcpy(start + 64n, start, (PAGES + 2) * PAGE - 64);
       }
       console.log('survived');`, { timeoutMs: 30_000 });
     expectSameEnd(runs);

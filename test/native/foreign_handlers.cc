@@ -258,13 +258,16 @@ napi_value StartFaultingTimer(napi_env env, napi_callback_info info) {
   return Int(env, timer_settime(timer, 0, &spec, nullptr) == 0 ? 0 : errno);
 }
 
-// mapEndingInNone(pages): `pages` read-write pages followed by a PROT_NONE one; returns the first page's address.
+// mapEndingInNone(pages, none): `pages` read-write pages (touched) followed by `none` PROT_NONE ones; returns the
+// first page's address.
 napi_value MapEndingInNone(napi_env env, napi_callback_info info) {
-  int64_t pages = 1;
+  int64_t pages = 1, none = 1;
   napi_get_value_int64(env, Arg(env, info, 0), &pages);
-  const size_t size = static_cast<size_t>(pages + 1) * g_page_size;
+  napi_get_value_int64(env, Arg(env, info, 1), &none);
+  const size_t size = static_cast<size_t>(pages + none) * g_page_size;
   void* mapping = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  mprotect(static_cast<char*>(mapping) + size - g_page_size, g_page_size, PROT_NONE);
+  memset(mapping, 1, static_cast<size_t>(pages) * g_page_size);
+  mprotect(static_cast<char*>(mapping) + pages * g_page_size, static_cast<size_t>(none) * g_page_size, PROT_NONE);
   napi_value result;
   napi_create_bigint_uint64(env, reinterpret_cast<uintptr_t>(mapping), &result);
   return result;
