@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import { addressOf, mapFile, mapPages, pageSize, safeMemcpy, safeRead, type CopyResult, type FaultCode, type Strategy } from '../lib';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
-import { Layout, expectedPattern, patternByte } from './helpers/layout';
+import { Layout, expectedPattern, patternByte, stackStart } from './helpers/layout';
 
 const STRATEGIES: Strategy[] = ['signal', 'syscall'];
 const SENTINEL = 0xee;
@@ -26,12 +26,6 @@ function expectFault(result: CopyResult, strategy: Strategy, expected: { bytesCo
     address: expected.address,
     access: expected.access ?? 'read',
   });
-}
-
-function stackStart(): bigint {
-  const line = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => l.endsWith('[stack]'));
-  if (line === undefined) throw new Error('no [stack] in /proc/self/maps');
-  return BigInt('0x' + line.split('-')[0]);
 }
 
 describe.each(STRATEGIES)('%s strategy', (strategy) => {

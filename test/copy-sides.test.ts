@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
 import { pageSize, safeMemcpy, safeRead, type CopyResult, type Strategy } from '../lib';
-import { Layout, type PageKind, expectedPattern } from './helpers/layout';
+import { Layout, type PageKind, expectedPattern, stackStart } from './helpers/layout';
 
 const P = pageSize;
 const STRATEGIES: Strategy[] = ['signal', 'syscall'];
@@ -17,12 +17,6 @@ function shape(result: CopyResult): object {
 
 function both(dst: bigint, src: bigint, length: number): [CopyResult, CopyResult] {
   return [safeMemcpy(dst, src, length, { strategy: 'signal' }), safeMemcpy(dst, src, length, { strategy: 'syscall' })];
-}
-
-function stackStart(): bigint {
-  const line = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => l.endsWith('[stack]'));
-  if (line === undefined) throw new Error('no [stack] in /proc/self/maps');
-  return BigInt('0x' + line.split('-')[0]);
 }
 
 describe('a non-canonical side against a bad other side', () => {

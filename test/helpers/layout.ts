@@ -1,5 +1,7 @@
 // Mappings laid out page by page (rw | r | none | unmapped), filled with a known pattern, and the model of
 // what a copy over them must do: the readable or writable prefix and the fault that ends it.
+import * as fs from 'node:fs';
+
 import { mapPages, pageSize, safeMemcpy, type Mapping } from '../../lib';
 
 export type PageKind = 'rw' | 'r' | 'none' | 'unmapped';
@@ -96,4 +98,11 @@ export function expectedPattern(offset: number, length: number): Buffer {
   const bytes = Buffer.alloc(length);
   for (let i = 0; i < length; i++) bytes[i] = patternByte(offset + i);
   return bytes;
+}
+
+/** The first byte of this process's [stack] mapping; the gap the stack could grow into lies below it. */
+export function stackStart(): bigint {
+  const line = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => l.endsWith('[stack]'));
+  if (line === undefined) throw new Error('no [stack] in /proc/self/maps');
+  return BigInt('0x' + line.split('-')[0]);
 }
