@@ -2,9 +2,11 @@
 // (forward_copy.h) and for the same reason: a fault inside them is recognised by its PC alone and resumed at
 // the region's recovery label, so the guard needs no recovery point, no TLS and no siglongjmp.
 //
-// Convention of every guarded region (guard.cc lists them): leaf routines that never touch the stack; at the
-// recovery label rax = the trap (EncodeTrap), rdx = si_addr; the label returns both. A new routine joins a
-// region by being placed between the region's first symbol and its recovery label.
+// Convention of every guarded region (guard.cc RecoveryLabel lists them): leaf routines that never touch the
+// stack and never change the callee-saved registers (rbx, rbp, r12-r15), so that returning from the recovery
+// label is right from any instruction; at the label rax = the trap (EncodeTrap), rdx = si_addr, and the label
+// returns both. A new routine joins a region by being placed between the region's first symbol and its
+// recovery label; a new region adds its bounds and label to RecoveryLabel.
 #pragma once
 
 #include <cstddef>
