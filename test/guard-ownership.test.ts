@@ -57,12 +57,12 @@ describe('a handler that does not chain, installed after memprobe', () => {
     expect(notes(runs.with)).toEqual(['SEGV_MAPERR']);
   });
 
-  test('by a call: taken back before a synchronous copy of 1 MiB', () => {
+  test('by a call: taken back before a synchronous copy of 4 MiB', () => {
     const runs = runWithAndWithout(`
       loadMemprobe();
       addon.installReporter();
       if (memprobe) {
-        const big = Buffer.alloc(1 << 20, 7);
+        const big = Buffer.alloc(4 << 20, 7);
         note(memprobe.safeRead(memprobe.addressOf(big), big.length).ok);
         note(memprobe.guardStatus().installed);
       }
