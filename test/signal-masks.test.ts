@@ -11,13 +11,14 @@ const fs = require('node:fs');
 const masks = memprobe.threadSignalMasks();
 const tasks = fs.readdirSync('/proc/self/task').map(Number).sort((a, b) => a - b);
 const main = masks.find((thread) => thread.tid === process.pid);
-console.log(JSON.stringify({ tids: masks.map((thread) => thread.tid), tasks, main, keys: Object.keys(masks[0]).sort() }));`);
+const comm = fs.readFileSync('/proc/self/task/' + process.pid + '/comm', 'utf8').trim();  // Node 20/22 'node', 24 'MainThread', 26 'node-MainThread'
+console.log(JSON.stringify({ tids: masks.map((thread) => thread.tid), tasks, main, comm, keys: Object.keys(masks[0]).sort() }));`);
   expect(result).toMatchObject({ status: 0, stderr: '' });
-  const { tids, tasks, main, keys } = JSON.parse(result.stdout);
+  const { tids, tasks, main, comm, keys } = JSON.parse(result.stdout);
   expect(tids).toEqual(tasks);
   expect(keys).toEqual(['blocked', 'caught', 'ignored', 'name', 'pending', 'sharedPending', 'tid']);
   // Node ignores SIGPIPE and handles SIGINT/SIGTERM (terminal reset); the guard handles SIGSEGV/SIGBUS.
-  expect(main).toMatchObject({ name: 'node', blocked: [], pending: [], sharedPending: [] });
+  expect(main).toMatchObject({ name: comm, blocked: [], pending: [], sharedPending: [] });
   expect(main.ignored).toContain('SIGPIPE');
   expect(main.caught).toEqual(expect.arrayContaining(['SIGINT', 'SIGTERM', 'SIGSEGV', 'SIGBUS']));
 });

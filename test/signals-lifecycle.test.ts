@@ -129,7 +129,12 @@ worker.once('message', async () => {
   process.on('SIGWINCH', listener);
   memprobe.signalThread(workerTid, 'SIGWINCH');
   await until(() => received.length === 1);
-  const blockedAfter = memprobe.threadSignalMasks().find((t) => t.tid === workerTid).blocked;
+  // The handler wrote to the pipe before it returned: until its sigreturn the worker runs with the handler's
+  // sa_mask (everything but the fault signals, SIGHUP included). Wait for the mask it returns to.
+  const workerBlocked = () => memprobe.threadSignalMasks().find((t) => t.tid === workerTid).blocked;
+  const deadline = Date.now() + 5000;
+  while (workerBlocked().includes('SIGHUP') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+  const blockedAfter = workerBlocked();
   process.removeListener('SIGWINCH', listener);
   watcher.close();
   await worker.terminate();
