@@ -25,6 +25,7 @@
         "native/memory/signal_copy.cc",
         "native/signals/signal_forward.cc",
         "native/signals/signal_hub.cc",
+        "native/signals/signal_policy.cc",
         "native/signals/signal_send.cc",
         "native/binding/signals_binding.cc",
         "native/memory/stack_gap.cc",

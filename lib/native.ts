@@ -95,7 +95,16 @@ export interface Binding {
   maskingDemo(): NativeMaskingDemo;
   /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, and lost ones. */
   _signalStats(): { forwarded: number; dropped: number };
-  readonly signalConstants: { rtmin: number; rtmax: number; maskHelper: number; eventFields: number };
+  readonly signalConstants: {
+    rtmin: number;
+    rtmax: number;
+    maskHelper: number;
+    eventFields: number;
+    /** why each signal that cannot be watched is refused (the addon refuses them too); SIGUSR1 is not among them */
+    watchRefusals: Partial<Record<number, string>>;
+    /** why each signal that a thread may not block through memprobe is refused */
+    blockRefusals: Partial<Record<number, string>>;
+  };
 }
 
 function load(): Binding {

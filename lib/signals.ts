@@ -73,27 +73,15 @@ function codeName(signo: number, code: number): string {
   return CODES.get(code) ?? `SI_CODE(${code})`;
 }
 
-const SYNCHRONOUS = 'a synchronous fault signal: the kernel sends it to the thread that faults, which cannot wait for another thread to take it';
-const REFUSED = new Map<number, string>([
-  [S.SIGKILL, 'SIGKILL cannot be caught, blocked or ignored'],
-  [S.SIGSTOP, 'SIGSTOP cannot be caught, blocked or ignored'],
-  [S.SIGSEGV, `${SYNCHRONOUS} (memprobe's fault guard owns SIGSEGV)`],
-  [S.SIGBUS, `${SYNCHRONOUS} (memprobe's fault guard owns SIGBUS)`],
-  [S.SIGFPE, SYNCHRONOUS],
-  [S.SIGILL, SYNCHRONOUS],
-  [S.SIGTRAP, `${SYNCHRONOUS} (and debuggers use it)`],
-  [S.SIGSYS, `${SYNCHRONOUS} (seccomp)`],
-  [S.SIGPROF, "V8's CPU profiler uses SIGPROF"],
-  [32, 'the C library reserves signal 32 for itself (thread cancellation)'],
-  [33, 'the C library reserves signal 33 for itself (setuid and friends across threads)'],
-  [binding.signalConstants.maskHelper, 'memprobe itself uses it to change the signal masks of other threads'],
-]);
+// Why each signal that cannot be watched or blocked is refused: the addon's own list (it refuses them too).
+const WATCH_REFUSALS = binding.signalConstants.watchRefusals;
+const BLOCK_REFUSALS = binding.signalConstants.blockRefusals;
 
 /** A signal that may be watched; RangeError saying why not otherwise. */
 function checkWatchable(signo: number, argument: string, value: unknown, options: WatchOptions): void {
   const reason = signo === S.SIGUSR1 && !options.allowInspectorSignal
     ? 'Node starts the inspector on SIGUSR1; pass { allowInspectorSignal: true } to watch it anyway'
-    : REFUSED.get(signo);
+    : WATCH_REFUSALS[signo];
   if (reason !== undefined) throw outOfRange(argument, `a signal that can be watched (${reason})`, value);
 }
 
@@ -252,20 +240,11 @@ export function signalThread(tid: number, signal: SignalName | number): void {
   binding.signalThread(tid, toSignalNumber(signal, 'signal', true));
 }
 
-const UNBLOCKABLE = new Map<number, string>([
-  [S.SIGKILL, 'the kernel never blocks SIGKILL'],
-  [S.SIGSTOP, 'the kernel never blocks SIGSTOP'],
-  [S.SIGSEGV, "a thread that blocks SIGSEGV dies on any fault, memprobe's guarded copies included"],
-  [S.SIGBUS, "a thread that blocks SIGBUS dies on any fault, memprobe's guarded copies included"],
-  [32, 'the C library reserves signal 32 and never lets it be blocked'],
-  [33, 'the C library reserves signal 33 and never lets it be blocked'],
-]);
-
 function changeMask(how: 1 | 2, signals: Array<SignalName | number>): SignalName[] {
   const signos = toSignalNumbers(signals, 'signals');
   if (how === 1) {
     signos.forEach((signo, index) => {
-      const reason = UNBLOCKABLE.get(signo);
+      const reason = BLOCK_REFUSALS[signo];
       if (reason !== undefined) throw outOfRange(`signals[${index}]`, `a signal that can be blocked (${reason})`, signals[index]);
     });
   }

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <string>
 #include <vector>
 
 #include "binding/bindings.h"
@@ -16,6 +17,7 @@
 #include "signals/proc_status.h"
 #include "signals/signal_forward.h"
 #include "signals/signal_hub.h"
+#include "signals/signal_policy.h"
 #include "signals/signal_send.h"
 #include "signals/thread_masks.h"
 
@@ -95,15 +97,25 @@ namespace {
 
 EnvData& Data(const Napi::CallbackInfo& info) { return *static_cast<EnvData*>(info.Data()); }
 
+// Signal numbers from an array; anything that is not an integer from 1 to 64 becomes 0 (refused by the hub).
 std::vector<int> SignalList(const Napi::Value& value) {
   const Napi::Array array = value.As<Napi::Array>();
   std::vector<int> signals;
-  for (uint32_t i = 0; i < array.Length(); i++) signals.push_back(array.Get(i).As<Napi::Number>().Int32Value());
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    const double signo = array.Get(i).ToNumber().DoubleValue();
+    signals.push_back(signo >= 1 && signo <= 64 && signo == static_cast<int>(signo) ? static_cast<int>(signo) : 0);
+  }
   return signals;
 }
 
 Napi::Value Fail(const Napi::CallbackInfo& info, int error, const char* syscall_name) {
   ThrowSystemError(info.Env(), Data(info), error, syscall_name);
+  return info.Env().Undefined();
+}
+
+// What the TypeScript layer checks first, checked again here: a RangeError with Node's code.
+Napi::Value OutOfRange(const Napi::CallbackInfo& info, const std::string& message) {
+  napi_throw_range_error(info.Env(), "ERR_OUT_OF_RANGE", message.c_str());
   return info.Env().Undefined();
 }
 
@@ -115,13 +127,19 @@ Napi::Value Outcome(const Napi::CallbackInfo& info, const SystemCallResult& resu
 // watchSignals(signos, dispatch) -> tid of the dedicated thread
 Napi::Value Watch(const Napi::CallbackInfo& info) {
   EnvData& data = Data(info);
+  const std::vector<int> list = SignalList(info[0]);
+  for (int signo : list) {
+    if (const char* reason = WatchRefusal(signo)) {
+      return OutOfRange(info, "Signal " + std::to_string(signo) + " cannot be watched: " + reason);
+    }
+  }
   EnvSignals* signals = static_cast<EnvSignals*>(data.signals);
   if (signals == nullptr) {
     signals = EnvSignals::Create(info.Env(), &data, info[1]);
     if (signals == nullptr) return Fail(info, ENOMEM, "napi_create_threadsafe_function");
   }
   const char* syscall_name = "sigaction";
-  const int error = HubWatch(signals, SignalList(info[0]), &syscall_name);
+  const int error = HubWatch(signals, list, &syscall_name);
   if (error != 0) return Fail(info, error, syscall_name);
   return Napi::Number::New(info.Env(), HubThreadId());
 }
@@ -159,10 +177,19 @@ Napi::Value SendToThread(const Napi::CallbackInfo& info) {
 // changeSignalMask(how: 0 read | 1 block | 2 unblock, signals: bigint) -> bigint, the mask before
 Napi::Value ChangeMask(const Napi::CallbackInfo& info) {
   static const int kHow[] = {0, SIG_BLOCK, SIG_UNBLOCK};
-  bool lossless;
+  const double how = info[0].As<Napi::Number>().DoubleValue();
+  if (!(how == 0 || how == 1 || how == 2)) return OutOfRange(info, "The mask operation must be 0, 1 or 2");
+  bool lossless = false;
   const uint64_t signals = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+  if (!lossless) return OutOfRange(info, "The signal set must fit in 64 bits");
+  for (int signo = 1; how == 1 && signo <= 64; signo++) {
+    if (!(signals & SignalBit(signo))) continue;
+    if (const char* reason = BlockRefusal(signo)) {
+      return OutOfRange(info, "Signal " + std::to_string(signo) + " cannot be blocked: " + reason);
+    }
+  }
   uint64_t previous = 0;
-  const int error = ChangeThisThreadMask(kHow[info[0].As<Napi::Number>().Int32Value()], signals, &previous);
+  const int error = ChangeThisThreadMask(kHow[static_cast<int>(how)], signals, &previous);
   if (error != 0) return Fail(info, error, "pthread_sigmask");
   return Napi::BigInt::New(info.Env(), previous);
 }
@@ -237,6 +264,14 @@ Napi::Object Constants(Napi::Env env) {
   constants.Set("rtmax", SIGRTMAX);
   constants.Set("maskHelper", MaskHelperSignal());
   constants.Set("eventFields", kSignalEventFields);
+  Napi::Object watch_refusals = Napi::Object::New(env);
+  Napi::Object block_refusals = Napi::Object::New(env);
+  for (int signo = 1; signo <= SIGRTMAX; signo++) {
+    if (const char* reason = WatchRefusal(signo)) watch_refusals.Set(static_cast<uint32_t>(signo), reason);
+    if (const char* reason = BlockRefusal(signo)) block_refusals.Set(static_cast<uint32_t>(signo), reason);
+  }
+  constants.Set("watchRefusals", watch_refusals);
+  constants.Set("blockRefusals", block_refusals);
   return constants;
 }
 

@@ -15,6 +15,7 @@
 
 #include "signals/proc_status.h"
 #include "signals/signal_forward.h"
+#include "signals/signal_policy.h"
 #include "signals/thread_masks.h"
 
 namespace memprobe {
@@ -257,7 +258,7 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
   if (error != 0) return error;
   uint64_t fresh = 0;
   for (int signo : signals) {
-    if (signo < 1 || signo > 64 || signo == MaskHelperSignal()) {
+    if (WatchRefusal(signo) != nullptr) {
       *syscall = "sigaction";
       return EINVAL;
     }
