@@ -13,6 +13,9 @@ export interface NativeGuardStatus {
   reasserted: number;
 }
 
+/** A native subscriber to the dedicated signal thread (an opaque external). */
+export type SignalSubscriber = { readonly __memprobeSignalSubscriber: unique symbol };
+
 /** A thread's signal state as /proc/<pid>/task/<tid>/status gives it: bit n-1 stands for signal n. */
 export interface NativeThreadStatus {
   tid: number;
@@ -75,14 +78,16 @@ export interface Binding {
   _touchUnguarded(address: bigint): number;
 
   /**
-   * One more watch of each signal by this environment; returns the dedicated thread's tid. `dispatch` (kept from
-   * the environment's first call) receives batches as an Int32Array of `signalConstants.eventFields` fields per
-   * signal: signo, si_code, pid, uid, value, hasValue.
+   * The subscriber of one copy of the JavaScript layer (each copy its own, so each receives what it watches).
+   * `dispatch` receives batches as an Int32Array of `signalConstants.eventFields` fields per signal: signo,
+   * si_code, pid, uid, value, hasValue.
    */
-  watchSignals(signos: number[], dispatch: (events: Int32Array) => void): number;
-  unwatchSignals(signos: number[]): void;
-  /** Whether this environment's watch keeps its event loop alive. */
-  referenceSignals(referenced: boolean): void;
+  createSignalSubscriber(dispatch: (events: Int32Array) => void): SignalSubscriber;
+  /** One more watch of each signal by the subscriber; returns the dedicated thread's tid. */
+  watchSignals(subscriber: SignalSubscriber, signos: number[]): number;
+  unwatchSignals(subscriber: SignalSubscriber, signos: number[]): void;
+  /** Whether the subscriber's watches keep the event loop alive. */
+  referenceSignals(subscriber: SignalSubscriber, referenced: boolean): void;
   /** A watched signal whose disposition libuv changed (process listeners came or went): take it back. */
   reclaimSignal(signo: number): boolean;
   signalThreadId(): number;

@@ -8,7 +8,7 @@
 import { constants } from 'node:os';
 
 import { invalidArgType, outOfRange } from './errors';
-import { binding, type NativeThreadStatus } from './native';
+import { binding, type NativeThreadStatus, type SignalSubscriber } from './native';
 import { lookupSignal, maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './signal-names';
 import { checkPid } from './validate';
 
@@ -85,9 +85,11 @@ function checkWatchable(signo: number, argument: string, value: unknown, options
   if (reason !== undefined) throw outOfRange(argument, `a signal that can be watched (${reason})`, value);
 }
 
-/** The open watchers of this environment (each worker has its own copy of this module). */
+/** The open watchers of this copy of the module (each worker has its own; so has each jest test file). */
 const watchers = new Set<Watcher>();
 let referenced = 0;
+/** This copy's native subscriber, created at its first watch. */
+let subscriber: SignalSubscriber | undefined;
 
 function dispatch(events: Int32Array): void {
   const current = [...watchers];  // a listener may open or close watchers meanwhile
@@ -133,7 +135,8 @@ class Watcher implements SignalWatcher {
     this.signals = signos.map(signalName);
     this.#listener = listener;
     this.#buffering = listener === undefined;
-    this.threadId = binding.watchSignals(signos, dispatch);
+    subscriber ??= binding.createSignalSubscriber(dispatch);
+    this.threadId = binding.watchSignals(subscriber, signos);
     if (watchers.size === 0) {
       process.on('newListener', reclaimAfterProcessListener);
       process.on('removeListener', reclaimAfterProcessListener);
@@ -170,14 +173,14 @@ class Watcher implements SignalWatcher {
       process.removeListener('newListener', reclaimAfterProcessListener);
       process.removeListener('removeListener', reclaimAfterProcessListener);
     }
-    binding.unwatchSignals(this.signos);
+    if (subscriber !== undefined) binding.unwatchSignals(subscriber, this.signos);
     for (const resolve of this.#waiting.splice(0)) resolve({ value: undefined, done: true });
   }
 
   ref(): this {
     if (this.#open && !this.#referenced) {
       this.#referenced = true;
-      if (referenced++ === 0) binding.referenceSignals(true);
+      if (referenced++ === 0 && subscriber !== undefined) binding.referenceSignals(subscriber, true);
     }
     return this;
   }
@@ -185,7 +188,7 @@ class Watcher implements SignalWatcher {
   unref(): this {
     if (this.#referenced) {
       this.#referenced = false;
-      if (--referenced === 0) binding.referenceSignals(false);
+      if (--referenced === 0 && subscriber !== undefined) binding.referenceSignals(subscriber, false);
     }
     return this;
   }

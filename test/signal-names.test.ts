@@ -83,18 +83,22 @@ test('the addon itself refuses what watchSignals refuses, and checks the mask op
   const result = runChild(`
 const { binding } = require(${JSON.stringify(require.resolve('../dist/native'))});
 const outcome = (call) => { try { call(); return 'accepted'; } catch (error) { return error.name + ' ' + error.code + ' ' + error.message; } };
+const subscriber = binding.createSignalSubscriber(() => {});
 const watched = {};
 for (const signo of [0, 9, 11, 7, 8, 4, 5, 31, 19, 27, 32, 33, binding.signalConstants.maskHelper, 65]) {
-  watched[signo] = outcome(() => binding.watchSignals([signo], () => {}));
+  watched[signo] = outcome(() => binding.watchSignals(subscriber, [signo]));
 }
 const masks = {};
 for (const how of [3, -1, 1.5, 2 ** 32]) masks[how] = outcome(() => binding.changeSignalMask(how, 0n));
 masks.blockSegv = outcome(() => binding.changeSignalMask(1, 1n << 10n));
 masks.blockBus = outcome(() => binding.changeSignalMask(1, 1n << 6n));
+watched.notSubscriber = outcome(() => binding.watchSignals({}, [12]));
 console.log(JSON.stringify({ watched, masks, blocked: memprobe.blockedSignals(), signalThread: memprobe.threadSignalMasks().some((t) => t.name === 'memprobe-signal') }));`);
   expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
   const { watched, masks, blocked, signalThread } = JSON.parse(result.stdout);
-  for (const outcome of Object.values(watched)) expect(outcome).toMatch(/^RangeError ERR_OUT_OF_RANGE .*cannot be watched/);
+  const { notSubscriber, ...refused } = watched;
+  for (const outcome of Object.values(refused)) expect(outcome).toMatch(/^RangeError ERR_OUT_OF_RANGE .*cannot be watched/);
+  expect(notSubscriber).toMatch(/^TypeError ERR_INVALID_ARG_TYPE /);
   expect(watched[11]).toMatch(/synchronous fault signal/);
   expect(watched[7]).toMatch(/synchronous fault signal/);
   for (const outcome of Object.values(masks)) expect(outcome).toMatch(/^RangeError ERR_OUT_OF_RANGE /);

@@ -142,3 +142,36 @@ process.kill(process.pid, 'SIGUSR2');`);
   expect(result.stderr).toContain('listener failed');
   expect(JSON.parse(result.stdout)).toEqual(['second']);
 });
+
+test('a second copy of the JavaScript layer over the same addon receives what it watches (jest, require.cache)', () => {
+  // Jest gives each test file fresh JavaScript modules but shares the native addon in one worker; deleting the
+  // package's modules from require.cache (and not the addon's) does the same.
+  const result = runChild(`
+const path = require('node:path');
+const dist = path.dirname(require.resolve('memprobe'));
+for (const key of Object.keys(require.cache)) if (key.startsWith(dist + path.sep)) delete require.cache[key];
+const second = require('memprobe');
+const received = { first: [], second: [] };
+const first = memprobe.watchSignals(['SIGUSR2', 'SIGRTMIN+3'], (info) => received.first.push(info.signal + ' ' + info.value));
+const other = second.watchSignals(['SIGUSR2', 'SIGRTMIN+3'], (info) => received.second.push(info.signal + ' ' + info.value)).ref();
+const deadline = Date.now() + 5000;
+const until = (predicate) => new Promise((resolve) => { const check = () => (predicate() || Date.now() > deadline ? resolve() : setImmediate(check)); check(); });
+(async () => {
+  memprobe.sendSignal(process.pid, 'SIGRTMIN+3', { value: 1 });
+  second.sendSignal(process.pid, 'SIGRTMIN+3', { value: 2 });
+  await until(() => received.first.length === 2 && received.second.length === 2);
+  other.close();  // the second copy's close leaves the first copy's watch in place
+  const blockedBetween = memprobe.blockedSignals();
+  memprobe.sendSignal(process.pid, 'SIGUSR2');
+  await until(() => received.first.length === 3);
+  first.close();
+  console.log(JSON.stringify({ copies: memprobe.watchSignals !== second.watchSignals, received, blockedBetween, blockedAfter: memprobe.blockedSignals() }));
+})();`);
+  expectClean(result);
+  expect(JSON.parse(result.stdout)).toEqual({
+    copies: true,
+    received: { first: ['SIGRTMIN+3 1', 'SIGRTMIN+3 2', 'SIGUSR2 null'], second: ['SIGRTMIN+3 1', 'SIGRTMIN+3 2'] },
+    blockedBetween: ['SIGUSR2', 'SIGRTMIN+3'],
+    blockedAfter: [],
+  });
+});

@@ -1,10 +1,15 @@
-// N-API surface of the signals: watching (one subscriber per environment, fed by the dedicated thread through
-// an unref'd thread-safe function), sending, the calling thread's mask, every thread's state, the demo.
+// N-API surface of the signals: watching (one subscriber per copy of the JavaScript layer, fed by the dedicated
+// thread through an unref'd thread-safe function), sending, the calling thread's mask, every thread's state,
+// the demo.
 //
-// Lifecycle of an environment's subscriber: created with its thread-safe function at the environment's first
-// watch and kept until the environment goes. Its cleanup hook (registered after the thread-safe function, so
-// it runs before Node closes that function) removes it from the hub, after which the dedicated thread never
-// calls it, then releases the function; the function's finalizer deletes it.
+// Why one subscriber per copy and not per environment: jest gives each test file fresh JavaScript modules over
+// one addon, and so does clearing require.cache; each copy has its own watchers and its own dispatch function,
+// and each must receive what it watches.
+//
+// Lifecycle of a subscriber: created with its thread-safe function at a copy's first watch and kept until the
+// environment goes. Its cleanup hook (registered after the thread-safe function, so it runs before Node closes
+// that function) removes it from the hub, after which the dedicated thread never calls it, then releases the
+// function; the function's finalizer deletes it. JavaScript holds it as a type-tagged external.
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -23,13 +28,16 @@
 
 namespace memprobe {
 
-class EnvSignals : public SignalSubscriber {
- public:
-  explicit EnvSignals(EnvData* data) : data_(data) {}
+namespace {
+constexpr napi_type_tag kSubscriberTag = {0x6d656d70726f6265ULL, 0x7369676e616c7331ULL};  // "memprobe" "signals1"
+}  // namespace
 
-  static EnvSignals* Create(napi_env env, EnvData* data, napi_value dispatch) {
-    EnvSignals* self = new EnvSignals(data);
-    napi_value name;
+class JsSubscriber : public SignalSubscriber {
+ public:
+  // The subscriber and the external that stands for it in JavaScript; nullptr when N-API refused.
+  static napi_value Create(napi_env env, napi_value dispatch) {
+    JsSubscriber* self = new JsSubscriber();
+    napi_value name, external;
     napi_create_string_utf8(env, "memprobe:signals", NAPI_AUTO_LENGTH, &name);
     if (napi_create_threadsafe_function(env, dispatch, nullptr, name, 0, 1, self, Finalize, self, CallJs,
                                         &self->tsfn_) != napi_ok) {
@@ -38,8 +46,20 @@ class EnvSignals : public SignalSubscriber {
     }
     napi_unref_threadsafe_function(env, self->tsfn_);
     napi_add_env_cleanup_hook(env, Cleanup, self);
-    data->signals = self;
-    return self;
+    if (napi_create_external(env, self, nullptr, nullptr, &external) != napi_ok ||
+        napi_type_tag_object(env, external, &kSubscriberTag) != napi_ok) {
+      return nullptr;  // the cleanup hook frees it with the environment
+    }
+    return external;
+  }
+
+  // The subscriber an external stands for, or nullptr when it is not one.
+  static JsSubscriber* From(napi_env env, napi_value value) {
+    bool tagged = false;
+    void* raw = nullptr;
+    if (napi_check_object_type_tag(env, value, &kSubscriberTag, &tagged) != napi_ok || !tagged) return nullptr;
+    if (napi_get_value_external(env, value, &raw) != napi_ok) return nullptr;
+    return static_cast<JsSubscriber*>(raw);
   }
 
   bool Notify() override { return napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking) == napi_ok; }
@@ -55,15 +75,14 @@ class EnvSignals : public SignalSubscriber {
  private:
   // The environment is going (a worker ends, or the process): after HubRemove nothing calls tsfn_ again.
   static void Cleanup(void* raw) {
-    EnvSignals* self = static_cast<EnvSignals*>(raw);
+    JsSubscriber* self = static_cast<JsSubscriber*>(raw);
     self->cleaned_ = true;
-    self->data_->signals = nullptr;
     HubRemove(self);
     napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
   }
 
   static void Finalize(napi_env env, void* raw, void*) {
-    EnvSignals* self = static_cast<EnvSignals*>(raw);
+    JsSubscriber* self = static_cast<JsSubscriber*>(raw);
     if (!self->cleaned_) {  // only if Node ever closed the function before our hook ran
       napi_remove_env_cleanup_hook(env, Cleanup, self);
       HubRemove(self);
@@ -74,7 +93,7 @@ class EnvSignals : public SignalSubscriber {
   // On the environment's thread: everything queued, as one Int32Array of SignalEvent fields.
   static void CallJs(napi_env env, napi_value dispatch, void* raw, void*) {
     if (env == nullptr) return;  // closing
-    EnvSignals* self = static_cast<EnvSignals*>(raw);
+    JsSubscriber* self = static_cast<JsSubscriber*>(raw);
     self->TakeQueued(&self->scratch_);
     if (self->scratch_.empty()) return;
     const size_t bytes = self->scratch_.size() * sizeof(SignalEvent);
@@ -87,7 +106,6 @@ class EnvSignals : public SignalSubscriber {
     napi_call_function(env, undefined, dispatch, 1, &events, nullptr);
   }
 
-  EnvData* data_;
   napi_threadsafe_function tsfn_ = nullptr;
   bool cleaned_ = false;
   std::vector<SignalEvent> scratch_;  // environment's thread only
@@ -124,37 +142,53 @@ Napi::Value Outcome(const Napi::CallbackInfo& info, const SystemCallResult& resu
   return info.Env().Undefined();
 }
 
-// watchSignals(signos, dispatch) -> tid of the dedicated thread
+// The subscriber passed first, or a TypeError thrown (nullptr).
+JsSubscriber* SubscriberArgument(const Napi::CallbackInfo& info) {
+  JsSubscriber* subscriber = JsSubscriber::From(info.Env(), info[0]);
+  if (subscriber == nullptr) {
+    napi_throw_type_error(info.Env(), "ERR_INVALID_ARG_TYPE", "The subscriber must come from createSignalSubscriber");
+  }
+  return subscriber;
+}
+
+// createSignalSubscriber(dispatch) -> the subscriber of one copy of the JavaScript layer
+Napi::Value CreateSubscriber(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) {
+    napi_throw_type_error(info.Env(), "ERR_INVALID_ARG_TYPE", "The dispatch argument must be a function");
+    return info.Env().Undefined();
+  }
+  napi_value subscriber = JsSubscriber::Create(info.Env(), info[0]);
+  if (subscriber == nullptr) return Fail(info, ENOMEM, "napi_create_threadsafe_function");
+  return Napi::Value(info.Env(), subscriber);
+}
+
+// watchSignals(subscriber, signos) -> tid of the dedicated thread
 Napi::Value Watch(const Napi::CallbackInfo& info) {
-  EnvData& data = Data(info);
-  const std::vector<int> list = SignalList(info[0]);
+  JsSubscriber* subscriber = SubscriberArgument(info);
+  if (subscriber == nullptr) return info.Env().Undefined();
+  const std::vector<int> list = SignalList(info[1]);
   for (int signo : list) {
     if (const char* reason = WatchRefusal(signo)) {
       return OutOfRange(info, "Signal " + std::to_string(signo) + " cannot be watched: " + reason);
     }
   }
-  EnvSignals* signals = static_cast<EnvSignals*>(data.signals);
-  if (signals == nullptr) {
-    signals = EnvSignals::Create(info.Env(), &data, info[1]);
-    if (signals == nullptr) return Fail(info, ENOMEM, "napi_create_threadsafe_function");
-  }
   const char* syscall_name = "sigaction";
-  const int error = HubWatch(signals, list, &syscall_name);
+  const int error = HubWatch(subscriber, list, &syscall_name);
   if (error != 0) return Fail(info, error, syscall_name);
   return Napi::Number::New(info.Env(), HubThreadId());
 }
 
-// unwatchSignals(signos)
+// unwatchSignals(subscriber, signos)
 Napi::Value Unwatch(const Napi::CallbackInfo& info) {
-  if (Data(info).signals != nullptr) HubUnwatch(static_cast<EnvSignals*>(Data(info).signals), SignalList(info[0]));
+  JsSubscriber* subscriber = SubscriberArgument(info);
+  if (subscriber != nullptr) HubUnwatch(subscriber, SignalList(info[1]));
   return info.Env().Undefined();
 }
 
-// referenceSignals(boolean): whether this environment's pending signals keep its event loop alive
+// referenceSignals(subscriber, boolean): whether the subscriber's pending signals keep the event loop alive
 Napi::Value Reference(const Napi::CallbackInfo& info) {
-  if (Data(info).signals != nullptr) {
-    static_cast<EnvSignals*>(Data(info).signals)->SetReferenced(info.Env(), info[0].ToBoolean());
-  }
+  JsSubscriber* subscriber = SubscriberArgument(info);
+  if (subscriber != nullptr) subscriber->SetReferenced(info.Env(), info[1].ToBoolean());
   return info.Env().Undefined();
 }
 
@@ -282,6 +316,7 @@ void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data) {
     const char* name;
     Napi::Value (*function)(const Napi::CallbackInfo&);
   } kFunctions[] = {
+      {"createSignalSubscriber", CreateSubscriber},
       {"watchSignals", Watch},           {"unwatchSignals", Unwatch},     {"referenceSignals", Reference},
       {"reclaimSignal", Reclaim},        {"signalThreadId", ThreadId},    {"sendSignal", Send},
       {"signalThread", SendToThread},    {"changeSignalMask", ChangeMask}, {"threadStatuses", ThreadStatuses},
