@@ -18,6 +18,7 @@
         "native/memory/guard.cc",
         "native/binding/guard_binding.cc",
         "native/common/machine.cc",
+        "native/signals/child_handoff.cc",
         "native/signals/masking_demo.cc",
         "native/memory/pages.cc",
         "native/binding/pages_binding.cc",

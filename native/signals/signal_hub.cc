@@ -13,6 +13,7 @@
 
 #include <atomic>
 
+#include "signals/child_handoff.h"
 #include "signals/proc_status.h"
 #include "signals/signal_forward.h"
 #include "signals/signal_policy.h"
@@ -112,6 +113,9 @@ void* ThreadMain(void*) {
       for (size_t i = 0; i < static_cast<size_t>(n) / sizeof(signalfd_siginfo); i++) {
         events[count++] = EventFromSignalfd(infos[i]);
       }
+    }
+    for (size_t i = 0; i < count; i++) {
+      if (events[i].signo == SIGCHLD) HandOnChild(events[i]);
     }
     Dispatch(events, count);
   }
@@ -287,6 +291,8 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
       *syscall = "sigaction";
       fresh &= ~SignalBit(signo);  // its disposition was not changed
       for (int later = signo + 1; later <= 64; later++) fresh &= ~SignalBit(later);
+    } else if (signo == SIGCHLD) {
+      RecordChildPrevious(g_saved[signo]);
     }
   }
   if (error == 0 && fresh != 0) {  // nothing to do for signals already watched elsewhere
@@ -347,6 +353,7 @@ bool HubReclaim(int signo) {
   const struct sigaction forwarding = ForwardingAction();
   if (sigaction(signo, &forwarding, nullptr) != 0) abort();
   g_saved[signo] = current;  // what the displacer wants once memprobe lets go
+  if (signo == SIGCHLD) RecordChildPrevious(current);
   return true;
 }
 
