@@ -1,9 +1,9 @@
 // Signal masks: every thread's state read from /proc, the calling thread's mask changed, and what watching
 // does to every thread's mask and undoes at close. In children: masks of the test runner stay untouched.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 import * as memprobe from '../lib';
-import { runChild } from './helpers/child';
+import { PACKAGE_ROOT, runChild } from './helpers/child';
 
 test('threadSignalMasks lists every thread of this process with its sets as names', () => {
   const result = runChild(`
@@ -100,4 +100,30 @@ test('signals that must never be blocked are refused with a reason', () => {
     expect(() => memprobe.blockSignals([signal])).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/can be blocked \(.+\)/) }));
   }
   expect(() => memprobe.blockSignals('SIGHUP' as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+});
+
+test('with RLIMIT_SIGPENDING at 0 a watch still blocks the set on every thread and delivers; close unblocks it', () => {
+  // No real-time signal can be queued to this process then (tgkill fails with EAGAIN): memprobe's mask helper
+  // must not need one.
+  const script = `const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
+const { binding } = require(${JSON.stringify(require.resolve('../dist/native'))});
+require('node:fs').readFile(__filename, () => {});  // the libuv threadpool too
+const all = () => memprobe.threadSignalMasks();
+const everything = all().filter((t) => t.blocked.includes('SIGHUP')).map((t) => t.tid);  // Node's inspector thread
+let queued;
+try { memprobe.sendSignal(process.pid, 'SIGRTMIN', { value: 1 }); queued = 'queued'; } catch (error) { queued = error.code; }
+let received = 0;
+const watcher = memprobe.watchSignals(['SIGUSR2'], () => received++);
+const notBlocking = all().filter((t) => t.tid !== watcher.threadId && !t.blocked.includes('SIGUSR2')).map((t) => t.name);
+process.kill(process.pid, 'SIGUSR2');
+const check = () => {
+  if (received === 0) return setImmediate(check);
+  watcher.close();
+  const stillBlocking = all().filter((t) => t.blocked.includes('SIGUSR2') && !everything.includes(t.tid)).map((t) => t.name);
+  console.log(JSON.stringify({ queued, notBlocking, received, stillBlocking, stats: binding._signalStats() }));
+};
+check();`;
+  const run = spawnSync('prlimit', ['--sigpending=0', '--', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  expect({ status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+  expect(JSON.parse(run.stdout)).toEqual({ queued: 'EAGAIN', notBlocking: [], received: 1, stillBlocking: [], stats: { forwarded: 0, dropped: 0 } });
 });

@@ -169,8 +169,8 @@ int Converge(uint64_t hold, uint64_t release, int exempt_tid) {
         entry.state = PassState::kSent;
       } else if (errno == ESRCH) {
         entry.state = PassState::kDone;
-      } else if (errno != EAGAIN) {  // EAGAIN: the real-time queue is full (a flood); try again next pass
-        abort();
+      } else {
+        abort();  // a standard signal to a thread of this process: nothing else can fail
       }
       waiting = true;
     }
@@ -218,7 +218,7 @@ uint64_t ApplyUserRequest(uint64_t current, const void* argument) {
 
 }  // namespace
 
-int MaskHelperSignal() { return SIGRTMAX; }
+int MaskHelperSignal() { return SIGSTKFLT; }
 
 sigset_t AllButFaultSignals() {
   static constexpr int kFaults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS};

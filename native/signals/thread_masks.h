@@ -1,6 +1,10 @@
 // Signal masks of every thread of this process. A thread's mask can only be changed by that thread, so to make
-// every thread block a set memprobe sends each one a helper signal (SIGRTMAX) with tgkill; the helper's handler
-// edits the mask that sigreturn restores (uc_sigmask). Threads created later inherit their creator's mask.
+// every thread block a set memprobe sends each one a helper signal with tgkill; the helper's handler edits the
+// mask that sigreturn restores (uc_sigmask). Threads created later inherit their creator's mask.
+// The helper is a standard signal, SIGSTKFLT: the kernel never refuses a standard signal for RLIMIT_SIGPENDING
+// (a real-time one gets EAGAIN once the user's queue is full, or always when the limit is 0), and instances that
+// merge while pending do no harm (the handler applies the held set as it is when it runs). Nothing generates
+// SIGSTKFLT on x86-64 Linux, and neither Node, V8, libuv nor the C library uses it.
 // Which blocked bits memprobe added is kept per thread (initial-exec TLS), so what a thread blocked on its own
 // stays blocked when memprobe lets go.
 //
@@ -17,7 +21,7 @@
 
 namespace memprobe {
 
-int MaskHelperSignal();  // SIGRTMAX of the C library, read at run time
+int MaskHelperSignal();  // SIGSTKFLT
 
 // Every signal but the synchronous fault signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS): the most
 // a thread of memprobe's may block (a thread that blocks SIGSEGV dies on a fault, guarded or not).
