@@ -11,6 +11,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include <algorithm>
 #include <atomic>
 
 #include "signals/child_handoff.h"
@@ -86,14 +89,35 @@ void Dispatch(const SignalEvent* events, size_t count) {
   pthread_mutex_unlock(&g_dispatch);
 }
 
+int64_t NowNs() {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// The audit of every thread's mask (AuditHeldSet) runs on this thread, soon after each change of the held set
+// and after any signal reached the forwarding handler, then less and less often while nothing needs fixing.
+constexpr int kAuditFirstMs = 10;
+constexpr int kAuditLastMs = 1000;
+std::atomic<bool> g_audit_soon{false};  // set by the control side: start the schedule again
+
 void* ThreadMain(void*) {
   pthread_setname_np(pthread_self(), "memprobe-signal");
-  g_thread_tid.store(static_cast<int>(syscall(SYS_gettid)), std::memory_order_release);
+  const int self = static_cast<int>(syscall(SYS_gettid));
+  g_thread_tid.store(self, std::memory_order_release);
   struct pollfd fds[3] = {{g_wake, POLLIN, 0}, {ForwardReadFd(), POLLIN, 0}, {g_signalfd, POLLIN, 0}};
   SignalEvent events[2 * kBatch];
   signalfd_siginfo infos[kBatch];
+  int audit_interval_ms = kAuditFirstMs;
+  int64_t next_audit = NowNs() + audit_interval_ms * int64_t{1000000};
   for (;;) {
-    if (poll(fds, 3, -1) < 0) {
+    if (g_audit_soon.exchange(false, std::memory_order_acq_rel)) {
+      audit_interval_ms = kAuditFirstMs;
+      next_audit = NowNs() + audit_interval_ms * int64_t{1000000};
+    }
+    const int64_t wait_ns = next_audit - NowNs();
+    const int timeout_ms = wait_ns <= 0 ? 0 : static_cast<int>((wait_ns + 999999) / 1000000);
+    if (poll(fds, 3, timeout_ms) < 0) {
       if (errno == EINTR) continue;
       abort();  // EFAULT/EINVAL: impossible with these arguments
     }
@@ -104,7 +128,8 @@ void* ThreadMain(void*) {
     }
     if (g_stop.load(std::memory_order_acquire)) break;
     // Forwarded ones first: the kernel handed them out before whatever is still queued for the signalfd.
-    size_t count = ReadForwarded(events, kBatch);
+    const size_t forwarded = ReadForwarded(events, kBatch);
+    size_t count = forwarded;
     ssize_t n;
     do {
       n = read(g_signalfd, infos, sizeof infos);
@@ -118,6 +143,13 @@ void* ThreadMain(void*) {
       if (events[i].signo == SIGCHLD) HandOnChild(events[i]);
     }
     Dispatch(events, count);
+    if (forwarded > 0) audit_interval_ms = 0;  // some thread did not block the set: look now
+    if (audit_interval_ms == 0 || NowNs() >= next_audit) {
+      // Sent helpers are verified by the next audit, soon; a quiet one lets the next wait twice as long.
+      audit_interval_ms = AuditHeldSet(self) > 0 ? kAuditFirstMs
+                                                 : std::min(kAuditLastMs, std::max(kAuditFirstMs, 2 * audit_interval_ms));
+      next_audit = NowNs() + audit_interval_ms * int64_t{1000000};
+    }
   }
   return nullptr;
 }
@@ -197,10 +229,11 @@ uint64_t WatchedBits() {
   return bits;
 }
 
-// Control lock held. The signalfd reads exactly the watched signals.
+// Control lock held. The signalfd reads exactly the watched signals; the audit starts its schedule again.
 void UpdateSignalfd() {
   const sigset_t set = ToSigset(WatchedBits());
   if (signalfd(g_signalfd, &set, 0) < 0) abort();  // only fails for a bad fd or mask
+  g_audit_soon.store(true, std::memory_order_release);
   Wake();
 }
 

@@ -48,9 +48,18 @@ uint64_t HeldSignals();
 // that can run the helper has its mask converged: held signals blocked, released ones unblocked where memprobe
 // had blocked them. `exempt_tid` (0 for none) is a thread that manages its own mask (the dedicated thread).
 // Threads that block the helper themselves (Node's inspector thread blocks everything) keep their mask.
-// HoldSignals returns 0, or an errno (EMFILE…) after undoing its change when /proc/self/task cannot be listed.
+// Each thread's mask is verified after its helper run (an outer handler's sigreturn can undo it); a thread that
+// keeps the helper blocked is waited for a moment, then left to AuditHeldSet, and looked at again by later
+// passes. HoldSignals returns 0, or an errno (EMFILE…) after undoing its change when /proc/self/task cannot be
+// listed.
 int HoldSignals(uint64_t signals, int exempt_tid);
 void ReleaseSignals(uint64_t signals, int exempt_tid);
+
+// Without the control lock and without waiting (the dedicated thread calls it now and then while anything is
+// held): sends the helper to every thread that lets it in but does not block the whole held set, whatever
+// undid it (an outer handler's return, a thread that blocked the helper while a watch started, one created at
+// that instant). Returns how many it sent. Harmless at any time: the helper applies the held set as it is then.
+int AuditHeldSet(int exempt_tid);
 
 // Edits `mask` (the calling thread's, or a handler's uc_sigmask) to block the held set and unblock what
 // memprobe blocked there and no longer holds. Async-signal-safe.
