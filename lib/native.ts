@@ -98,8 +98,8 @@ export interface Binding {
   /** pid 0: this process. */
   threadStatuses(pid: number): NativeThreadStatus[];
   maskingDemo(): NativeMaskingDemo;
-  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, and lost ones. */
-  _signalStats(): { forwarded: number; dropped: number };
+  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, lost ones, and how many the forwarding pipe holds. */
+  _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number };
   readonly signalConstants: {
     rtmin: number;
     rtmax: number;

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 
 import { runChild } from './helpers/child';
+import { buildFixture } from './helpers/native-fixture';
 import { queueSignals, runSender, UNTIL } from './helpers/signals';
 
 function expectClean(result: ReturnType<typeof runChild>): void {
@@ -174,4 +175,34 @@ const until = (predicate) => new Promise((resolve) => { const check = () => (pre
     blockedBetween: ['SIGUSR2', 'SIGRTMIN+3'],
     blockedAfter: [],
   });
+});
+
+test('signals that take the forwarding path are not lost while fewer than the pipe holds wait to be read', () => {
+  // A foreign thread that unblocks the watched signal on itself over and over takes every instance aimed at it
+  // through memprobe's forwarding handler, while memprobe's thread is starved (nice 19 on the same CPU): the
+  // README's exact condition for a loss is a full pipe, and this many never fill it.
+  const fixture = JSON.stringify(buildFixture('foreign-signals'));
+  const result = runChild(`
+const { binding } = require(${JSON.stringify(require.resolve('../dist/native'))});
+const fixture = require(${fixture});
+let received = 0;
+const watcher = memprobe.watchSignals(['SIGRTMIN+4'], () => received++);
+const count = Math.min(10000, binding._signalStats().forwardCapacity);
+const tid = fixture.startUnblocker(memprobe.signalNumber('SIGRTMIN+4'));
+const starved = fixture.starve(watcher.threadId);
+for (let i = 0; i < count; i++) memprobe.signalThread(tid, 'SIGRTMIN+4');  // queued on that thread until go()
+fixture.go();
+const deadline = Date.now() + 10000;
+const check = () => {
+  const stats = binding._signalStats();
+  if (received + stats.dropped < count && Date.now() < deadline) return setTimeout(check, 10);
+  fixture.stopUnblocker();
+  watcher.close();
+  console.log(JSON.stringify({ starved, count, received, forwarded: stats.forwarded, dropped: stats.dropped }));
+};
+check();`);
+  expectClean(result);
+  const { count, ...rest } = JSON.parse(result.stdout);
+  expect(count).toBeGreaterThan(2000);
+  expect(rest).toEqual({ starved: 0, received: count, forwarded: count, dropped: 0 });
 });

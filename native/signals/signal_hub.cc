@@ -109,7 +109,8 @@ void* ThreadMain(void*) {
   SignalEvent events[2 * kBatch];
   signalfd_siginfo infos[kBatch];
   int audit_interval_ms = kAuditFirstMs;
-  int64_t next_audit = NowNs() + audit_interval_ms * int64_t{1000000};
+  int64_t last_audit = NowNs();
+  int64_t next_audit = last_audit + audit_interval_ms * int64_t{1000000};
   for (;;) {
     if (g_audit_soon.exchange(false, std::memory_order_acq_rel)) {
       audit_interval_ms = kAuditFirstMs;
@@ -143,12 +144,13 @@ void* ThreadMain(void*) {
       if (events[i].signo == SIGCHLD) HandOnChild(events[i]);
     }
     Dispatch(events, count);
-    if (forwarded > 0) audit_interval_ms = 0;  // some thread did not block the set: look now
-    if (audit_interval_ms == 0 || NowNs() >= next_audit) {
+    // Some thread did not block the set: look soon (not more often than kAuditFirstMs).
+    if (forwarded > 0) next_audit = std::min(next_audit, last_audit + kAuditFirstMs * int64_t{1000000});
+    if (NowNs() >= next_audit) {
       // Sent helpers are verified by the next audit, soon; a quiet one lets the next wait twice as long.
-      audit_interval_ms = AuditHeldSet(self) > 0 ? kAuditFirstMs
-                                                 : std::min(kAuditLastMs, std::max(kAuditFirstMs, 2 * audit_interval_ms));
-      next_audit = NowNs() + audit_interval_ms * int64_t{1000000};
+      audit_interval_ms = AuditHeldSet(self) > 0 ? kAuditFirstMs : std::min(kAuditLastMs, 2 * audit_interval_ms);
+      last_audit = NowNs();
+      next_audit = last_audit + audit_interval_ms * int64_t{1000000};
     }
   }
   return nullptr;
@@ -316,6 +318,9 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
   pthread_mutex_unlock(&g_dispatch);
   SetWanted(subscriber);
 
+  // Held before the handler goes in: an instance it catches meanwhile blocks the set on its thread, as later.
+  const uint64_t marked = fresh;
+  MarkHeld(marked);
   const struct sigaction forwarding = ForwardingAction();
   for (int signo = 1; signo <= 64 && error == 0; signo++) {
     if (!(fresh & SignalBit(signo))) continue;
@@ -340,6 +345,7 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
     }
     SetWanted(subscriber);
     ReleaseSignalSet(fresh);
+    if (marked & ~fresh) ReleaseSignals(marked & ~fresh, g_thread_tid.load());  // held, never installed
     if (WatchedBits() == 0) StopThread();
   }
   return error;

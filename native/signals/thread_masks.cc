@@ -287,6 +287,8 @@ void ApplyHeldSet(sigset_t* mask) {
   SetKernelBits(mask, (current | held) & ~drop);
 }
 
+void MarkHeld(uint64_t signals) { g_held.fetch_or(signals, std::memory_order_acq_rel); }
+
 int HoldSignals(uint64_t signals, int exempt_tid) {
   const uint64_t held = g_held.fetch_or(signals, std::memory_order_acq_rel) | signals;
   const int error = Converge(held, 0, exempt_tid);

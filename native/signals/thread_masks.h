@@ -53,6 +53,7 @@ uint64_t HeldSignals();
 // passes. HoldSignals returns 0, or an errno (EMFILE…) after undoing its change when /proc/self/task cannot be
 // listed.
 int HoldSignals(uint64_t signals, int exempt_tid);
+void MarkHeld(uint64_t signals);  // adds them to the held set without a pass (HoldSignals or ReleaseSignals follows)
 void ReleaseSignals(uint64_t signals, int exempt_tid);
 
 // Without the control lock and without waiting (the dedicated thread calls it now and then while anything is
