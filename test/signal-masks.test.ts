@@ -130,7 +130,7 @@ const check = () => {
 check();`;
   const run = spawnSync('prlimit', ['--sigpending=0', '--', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
   expect({ status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
-  expect(JSON.parse(run.stdout)).toEqual({ queued: 'EAGAIN', notBlocking: [], received: 1, stillBlocking: [], stats: { forwarded: 0, dropped: 0 } });
+  expect(JSON.parse(run.stdout)).toEqual({ queued: 'EAGAIN', notBlocking: [], received: 1, stillBlocking: [], stats: expect.objectContaining({ forwarded: 0, dropped: 0 }) });
 });
 
 test('a thread whose mask an outer handler restores after the helper ran nested inside it blocks the set again', () => {

@@ -151,6 +151,6 @@ worker.once('message', async () => {
     blockedBefore: [helper],
     // the handler blocked the watched set there, so the next one goes to the sigwait thread
     blockedAfter: ['SIGUSR2', 'SIGWINCH', helper].sort((a, b) => signalNumber(a) - signalNumber(b)),
-    stats: { forwarded: 1, dropped: 0 },
+    stats: expect.objectContaining({ forwarded: 1, dropped: 0 }),
   });
 });
