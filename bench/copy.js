@@ -10,7 +10,9 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { addressOf, mapPages, pageSize, safeMemcpy } = require('..');
-const floor = require(path.join(__dirname, '..', 'build', 'Release', 'memprobe_bench_floor.node'));
+const { loadBenchAddon } = require('./native-build');
+
+const floor = loadBenchAddon('memprobe_bench_floor');
 
 const SIZES = [8, 64, 4096, 64 * 1024, 1024 * 1024, 64 * 1024 * 1024];
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);

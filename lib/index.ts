@@ -1,7 +1,7 @@
 // memprobe: touch raw process memory from Node.js without taking the process down.
 import { keepGuardOnTop } from './guard';
 
-export type { Address, CopyOptions, CopyResult, Fault, FaultCode, Memory, Protection, ReadOptions, ReadResult, Strategy } from './types';
+export type { Address, CopyFaulted, CopyOptions, CopyResult, CopySucceeded, Fault, FaultCode, Memory, Protection, ReadOptions, ReadResult, Strategy } from './types';
 export { SystemError } from './errors';
 export { formatAddress } from './format';
 export { addressOf, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from './memory';

@@ -1,6 +1,8 @@
 // Loads the addon and declares its typed surface, so nothing above it sees `any`.
 import * as path from 'node:path';
 
+import nodeGypBuild = require('node-gyp-build');
+
 import { SystemError } from './errors';
 import type { FaultCode, Protection } from './types';
 
@@ -112,20 +114,25 @@ export interface Binding {
   };
 }
 
+/**
+ * The addon as node-gyp-build finds it: a local build (build/Release, build/Debug) first, so a checkout always runs
+ * the code as written, then the prebuilt binary for this platform (prebuilds/linux-x64/, shipped in the package).
+ */
 function load(): Binding {
   const root = path.join(__dirname, '..');
-  const candidates = ['build/Release/memprobe.node', 'build/Debug/memprobe.node'].map((file) => path.join(root, file));
-  const failures: string[] = [];
-  for (const candidate of candidates) {
-    try {
-      return require(candidate) as Binding;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'MODULE_NOT_FOUND') throw error;
-      failures.push(candidate);
-    }
+  let file: string;
+  try {
+    file = nodeGypBuild.resolve(root);
+  } catch (error) {
+    throw new Error(
+      `memprobe: no native addon fits this machine (looked in ${path.join(root, 'build', 'Release')}, ` +
+        `${path.join(root, 'build', 'Debug')} and ${path.join(root, 'prebuilds')}). ` +
+        'Build it from source with `npm rebuild memprobe --build-from-source` (needs python3, make and g++; npm 11.19 ' +
+        'and later run it only where the project allows memprobe\'s install script: `npm install-scripts approve memprobe`).\n' +
+        (error as Error).message,
+    );
   }
-  throw new Error(`memprobe: the native addon is not built (looked for ${failures.join(', ')}). Run \`npm install\` or \`npx node-gyp rebuild\`.`);
+  return require(file) as Binding;
 }
 
 export const binding: Binding = load();

@@ -15,18 +15,25 @@ export interface Fault {
   access: 'read' | 'write';
 }
 
-export interface CopyResult {
-  /** true when all `length` bytes were copied */
-  ok: boolean;
-  /** exact length of the prefix that was copied; bytes after it in dst are untouched */
+/** Every byte was copied. */
+export interface CopySucceeded {
+  ok: true;
   bytesCopied: number;
-  fault: Fault | null;
+  fault: null;
 }
 
-export interface ReadResult extends CopyResult {
-  /** the copied prefix */
-  data: Buffer;
+/** A fault stopped the copy: `bytesCopied` is the exact prefix copied; bytes after it in dst are untouched. */
+export interface CopyFaulted {
+  ok: false;
+  bytesCopied: number;
+  fault: Fault;
 }
+
+/** Discriminated on `ok`, so `if (!result.ok) result.fault.code` compiles under `strict`. */
+export type CopyResult = CopySucceeded | CopyFaulted;
+
+/** A copy's result with the copied prefix in `data`. */
+export type ReadResult = CopyResult & { data: Buffer };
 
 export type Strategy = 'signal' | 'syscall';
 

@@ -1,0 +1,10 @@
+{
+  # Native helpers of the benchmarks only, built on demand by bench/native-build.js (never at a user's install).
+  "targets": [
+    {
+      "target_name": "memprobe_bench_floor",
+      "sources": ["native/floor.cc"],
+      "cflags": ["-Wall", "-Wextra", "-Werror"]
+    }
+  ]
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The package as users get it: `npm pack`, then the tarball installed into new empty projects — with the
+# prebuilt binary, with no compiler on PATH at all (the prebuilt binary must serve), and built from source —
+# each then loaded with require, with an ESM import, by a strict TypeScript consumer, and as `npx memprobe`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "test-package: $*" >&2; exit 1; }
+seconds_since() { echo "$(( ($(date +%s%N) - $1) / 1000000 ))" | awk '{ printf "%.1f", $1 / 1000 }'; }
+
+npm pack --pack-destination "$work" >"$work/pack.log" 2>&1 || { cat "$work/pack.log" >&2; fail "npm pack failed"; }
+tarball=$(ls "$work"/memprobe-*.tgz)
+listing=$(tar tzf "$tarball" | sed 's#^package/##' | sort)
+
+# What the tarball holds: the license, the prebuilt binary, sources to build from, and nothing of test/ or bench/.
+for required in LICENSE README.md package.json binding.gyp scripts/install.js dist/index.js dist/index.d.ts dist/cli.js \
+  native/binding/addon.cc prebuilds/linux-x64/memprobe.glibc.node; do
+  grep -qx "$required" <<<"$listing" || fail "the tarball lacks $required"
+done
+if grep -E '^(test|bench|examples|\.ci)/' <<<"$listing"; then fail "the tarball ships development files (above)"; fi
+# Every source map points only at files the tarball ships.
+mkdir "$work/unpacked"
+tar xzf "$tarball" -C "$work/unpacked"
+node -e '
+  const fs = require("fs"), path = require("path");
+  const dist = path.join(process.argv[1], "package", "dist");
+  for (const file of fs.readdirSync(dist).filter((f) => f.endsWith(".map"))) {
+    for (const source of JSON.parse(fs.readFileSync(path.join(dist, file), "utf8")).sources) {
+      if (!fs.existsSync(path.resolve(dist, source))) { console.error(file + " points at " + source + ", not shipped"); process.exit(1); }
+    }
+  }' "$work/unpacked" || fail "a source map points at a file the tarball does not ship"
+
+# Installs the tarball into a new empty project; extra arguments go to npm install, run under the environment
+# in $install_env (NAME=value words). With $allow_scripts set, the project allows memprobe's install script
+# (npm 11.19 and later skip a dependency's install script unless allowed). Prints the seconds it took.
+install_env=()
+allow_scripts=
+install_into() {
+  local project=$1; shift
+  mkdir -p "$project"
+  (cd "$project" && npm init -y >/dev/null &&
+    if [[ -n $allow_scripts ]]; then npm pkg set allowScripts.memprobe=true --json >/dev/null; fi &&
+    start=$(date +%s%N) &&
+    env "${install_env[@]}" npm install --no-audit --no-fund "$@" "$tarball" >install.log 2>&1 && seconds_since "$start") ||
+    { cat "$project/install.log" >&2; fail "npm install of the tarball failed in $project"; }
+}
+
+# What a user does first: require it, import it, run its command, compile against its types.
+check_project() {
+  local project=$1
+  (
+    cd "$project"
+    out=$(node -e '
+      const m = require("memprobe");
+      const r = m.safeRead(0n, 8);
+      if (r.ok || r.fault.code !== "SEGV_MAPERR") throw new Error("unexpected " + JSON.stringify(r, (k, v) => typeof v === "bigint" ? String(v) : v));
+      const b = Buffer.from("memprobe");
+      console.log(m.safeRead(m.addressOf(b), b.length).data.toString());')
+    [[ $out == memprobe ]] || fail "require in $project printed '$out'"
+    out=$(node --input-type=module -e 'import { safeRead, formatAddress } from "memprobe"; console.log(safeRead(0x10n, 1).fault.code, formatAddress(0x10n));')
+    [[ $out == "SEGV_MAPERR 0x000000000010" ]] || fail "ESM import in $project printed '$out'"
+    npx --no-install memprobe --help >help.txt || fail "npx memprobe --help failed in $project"
+    grep -q '^usage:' help.txt || fail "npx memprobe --help printed no usage"
+    cat >consumer.ts <<'TS'
+import { safeRead, type CopyResult } from 'memprobe';
+const result: CopyResult = safeRead(0n, 8);
+const code: string = result.ok ? 'none' : result.fault.code;
+console.log(code);
+TS
+    node "$repo/node_modules/typescript/bin/tsc" --strict --noEmit --module commonjs --moduleResolution node10 --target es2022 \
+      --typeRoots "$repo/node_modules/@types" --types node consumer.ts || fail "a strict TypeScript consumer does not compile in $project"
+  )
+}
+
+# 1. As most users get it: the prebuilt binary, nothing compiled (npm's default decides whether the install
+#    script runs at all; either way the binary is found at run time).
+seconds=$(install_into "$work/prebuilt")
+[[ -e $work/prebuilt/node_modules/memprobe/build ]] && fail "the install built from source although a prebuilt binary fits"
+check_project "$work/prebuilt"
+echo "tarball install with the prebuilt binary: ${seconds} s"
+allow_scripts=1
+
+# 2. No compiler, no make, no python on PATH: only node, npm and sh.
+mkdir -p "$work/bare-bin"
+ln -s "$(command -v node)" "$work/bare-bin/node"
+ln -s "$(command -v npm)" "$work/bare-bin/npm"
+ln -s "$(command -v npx)" "$work/bare-bin/npx"
+ln -s "$(command -v sh)" "$work/bare-bin/sh"   # npm runs install scripts with sh
+for tool in g++ gcc cc c++ make python3; do
+  PATH=$work/bare-bin command -v "$tool" >/dev/null && fail "$tool is still reachable"
+done
+install_env=(PATH="$work/bare-bin" CC=/nonexistent CXX=/nonexistent)
+seconds=$(install_into "$work/no-compiler" --foreground-scripts)
+install_env=()
+grep -q '^memprobe: using the prebuilt binary prebuilds/linux-x64/' "$work/no-compiler/install.log" ||
+  { cat "$work/no-compiler/install.log" >&2; fail "the install script did not choose the prebuilt binary"; }
+[[ -e $work/no-compiler/node_modules/memprobe/build ]] && fail "the install without a compiler tried to build"
+check_project "$work/no-compiler"
+echo "tarball install with no compiler on PATH, install script allowed: ${seconds} s"
+
+# 3. Built from source from the tarball alone, as where no prebuilt binary fits (without -Werror, as users build).
+seconds=$(install_into "$work/from-source" --build-from-source --foreground-scripts)
+grep -q '^memprobe: building the addon from source' "$work/from-source/install.log" || fail "--build-from-source did not build"
+grep -q -- '-Werror' "$work/from-source/node_modules/memprobe/build/memprobe.target.mk" && fail "a user's build compiles with -Werror"
+[[ -e $work/from-source/node_modules/memprobe/build/Release/memprobe.node ]] || fail "--build-from-source did not build"
+check_project "$work/from-source"
+echo "tarball install built from source: ${seconds} s"
+
+echo "test-package: ok"
