@@ -143,10 +143,13 @@ const fixture = require(${fixture});
 const outer = memprobe.signalNumber('SIGRTMIN+10');
 fixture.installNested(outer);
 const worker = new Worker(\`
-  require('node:worker_threads').parentPort.postMessage(require(${fixture.replace(/\\/g, '\\\\')}).tid());
+  const fixture = require(${fixture.replace(/\\/g, '\\\\')});
+  require('node:worker_threads').parentPort.postMessage(fixture.tid());
+  fixture.park();  // the outer handler interrupts it there, holding no lock
   setInterval(() => {}, 1000);\`, { eval: true });
 worker.once('message', async (tid) => {
   const blocks = () => memprobe.threadSignalMasks().find((t) => t.tid === tid).blocked.includes('SIGUSR2');
+  await until(() => fixture.parked() === 1);
   memprobe.signalThread(tid, outer);
   await until(() => fixture.entered() === 1);
   const watcher = memprobe.watchSignals(['SIGUSR2']);
