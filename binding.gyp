@@ -33,10 +33,12 @@
         "native/memory/signal_copy.cc",
         "native/memory/stack_gap.cc",
         "native/memory/syscall_copy.cc",
+        "native/signals/child_handoff.cc",
         "native/signals/masking_demo.cc",
         "native/signals/proc_status.cc",
         "native/signals/signal_forward.cc",
         "native/signals/signal_hub.cc",
+        "native/signals/signal_policy.cc",
         "native/signals/signal_send.cc",
         "native/signals/thread_masks.cc"
       ]

@@ -15,6 +15,9 @@ export interface NativeGuardStatus {
   reasserted: number;
 }
 
+/** A native subscriber to the dedicated signal thread (an opaque external). */
+export type SignalSubscriber = { readonly __memprobeSignalSubscriber: unique symbol };
+
 /** A thread's signal state as /proc/<pid>/task/<tid>/status gives it: bit n-1 stands for signal n. */
 export interface NativeThreadStatus {
   tid: number;
@@ -80,14 +83,16 @@ export interface Binding {
   _touchUnguarded(address: bigint): number;
 
   /**
-   * One more watch of each signal by this environment; returns the dedicated thread's tid. `dispatch` (kept from
-   * the environment's first call) receives batches as an Int32Array of `signalConstants.eventFields` fields per
-   * signal: signo, si_code, pid, uid, value, hasValue.
+   * The subscriber of one copy of the JavaScript layer (each copy its own, so each receives what it watches).
+   * `dispatch` receives batches as an Int32Array of `signalConstants.eventFields` fields per signal: signo,
+   * si_code, pid, uid, value, hasValue.
    */
-  watchSignals(signos: number[], dispatch: (events: Int32Array) => void): number;
-  unwatchSignals(signos: number[]): void;
-  /** Whether this environment's watch keeps its event loop alive. */
-  referenceSignals(referenced: boolean): void;
+  createSignalSubscriber(dispatch: (events: Int32Array) => void): SignalSubscriber;
+  /** One more watch of each signal by the subscriber; returns the dedicated thread's tid. */
+  watchSignals(subscriber: SignalSubscriber, signos: number[]): number;
+  unwatchSignals(subscriber: SignalSubscriber, signos: number[]): void;
+  /** Whether the subscriber's watches keep the event loop alive. */
+  referenceSignals(subscriber: SignalSubscriber, referenced: boolean): void;
   /** A watched signal whose disposition libuv changed (process listeners came or went): take it back. */
   reclaimSignal(signo: number): boolean;
   signalThreadId(): number;
@@ -98,9 +103,18 @@ export interface Binding {
   /** pid 0: this process. */
   threadStatuses(pid: number): NativeThreadStatus[];
   maskingDemo(): NativeMaskingDemo;
-  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, and lost ones. */
-  _signalStats(): { forwarded: number; dropped: number };
-  readonly signalConstants: { rtmin: number; rtmax: number; maskHelper: number; eventFields: number };
+  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, lost ones, and how many the forwarding pipe holds. */
+  _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number };
+  readonly signalConstants: {
+    rtmin: number;
+    rtmax: number;
+    maskHelper: number;
+    eventFields: number;
+    /** why each signal that cannot be watched is refused (the addon refuses them too); SIGUSR1 is not among them */
+    watchRefusals: Partial<Record<number, string>>;
+    /** why each signal that a thread may not block through memprobe is refused */
+    blockRefusals: Partial<Record<number, string>>;
+  };
 }
 
 /**

@@ -3,6 +3,8 @@
 import { spawnSync } from 'node:child_process';
 
 import * as memprobe from '../lib';
+import { binding } from '../lib/native';
+import { runChild } from './helpers/child';
 
 test('standard names are Node\'s; real-time names follow the C library\'s SIGRTMIN/SIGRTMAX like kill -l', () => {
   expect(memprobe.signalNumber('SIGUSR2')).toBe(12);
@@ -45,7 +47,7 @@ test('watchSignals refuses what cannot or must not be watched, saying why', () =
     [32, /C library reserves/],
     [33, /C library reserves/],
     ['SIGUSR1', /inspector.*allowInspectorSignal/],
-    ['SIGRTMAX', /memprobe itself uses it/],
+    [memprobe.signalName(binding.signalConstants.maskHelper), /memprobe itself uses it/],
   ];
   for (const [signal, reason] of reasons) {
     expect(() => memprobe.watchSignals(['SIGUSR2', signal])).toThrow(
@@ -74,4 +76,32 @@ test('sendSignal and signalThread check their arguments and report system errors
   expect(() => memprobe.sendSignal(0x7ffffffe, 0, { value: 1 })).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'sigqueue' }));
   expect(() => memprobe.signalThread(0x7ffffffe, 0)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'tgkill' }));
   memprobe.signalThread(process.pid, 0);
+});
+
+test('the addon itself refuses what watchSignals refuses, and checks the mask operation', () => {
+  // Straight to the native layer, as a second copy of the JavaScript (or a mistake in it) would call it. In a
+  // child: if the refusal were missing, this would take SIGSEGV from the guard.
+  const result = runChild(`
+const { binding } = require(${JSON.stringify(require.resolve('../dist/native'))});
+const outcome = (call) => { try { call(); return 'accepted'; } catch (error) { return error.name + ' ' + error.code + ' ' + error.message; } };
+const subscriber = binding.createSignalSubscriber(() => {});
+const watched = {};
+for (const signo of [0, 9, 11, 7, 8, 4, 5, 31, 19, 27, 32, 33, binding.signalConstants.maskHelper, 65]) {
+  watched[signo] = outcome(() => binding.watchSignals(subscriber, [signo]));
+}
+const masks = {};
+for (const how of [3, -1, 1.5, 2 ** 32]) masks[how] = outcome(() => binding.changeSignalMask(how, 0n));
+masks.blockSegv = outcome(() => binding.changeSignalMask(1, 1n << 10n));
+masks.blockBus = outcome(() => binding.changeSignalMask(1, 1n << 6n));
+watched.notSubscriber = outcome(() => binding.watchSignals({}, [12]));
+console.log(JSON.stringify({ watched, masks, blocked: memprobe.blockedSignals(), signalThread: memprobe.threadSignalMasks().some((t) => t.name === 'memprobe-signal') }));`);
+  expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
+  const { watched, masks, blocked, signalThread } = JSON.parse(result.stdout);
+  const { notSubscriber, ...refused } = watched;
+  for (const outcome of Object.values(refused)) expect(outcome).toMatch(/^RangeError ERR_OUT_OF_RANGE .*cannot be watched/);
+  expect(notSubscriber).toMatch(/^TypeError ERR_INVALID_ARG_TYPE /);
+  expect(watched[11]).toMatch(/synchronous fault signal/);
+  expect(watched[7]).toMatch(/synchronous fault signal/);
+  for (const outcome of Object.values(masks)) expect(outcome).toMatch(/^RangeError ERR_OUT_OF_RANGE /);
+  expect({ blocked, signalThread }).toEqual({ blocked: [], signalThread: false });
 });
