@@ -7,7 +7,7 @@ export { formatAddress } from './format';
 export { addressOf, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from './memory';
 export { mapFile, mapPages, type MapFileOptions, type Mapping } from './pages';
 export { guardStatus, type GuardStatus } from './guard';
-export { signalName, signalNumber, type SignalName } from './signal-names';
+export { signalName, signalNumber, type RealtimeSignalName, type SignalName, type StandardSignalName } from './signal-names';
 export {
   blockedSignals,
   blockSignals,
@@ -16,6 +16,7 @@ export {
   threadSignalMasks,
   unblockSignals,
   watchSignals,
+  type SignalCode,
   type SignalInfo,
   type SignalWatcher,
   type ThreadMask,

@@ -12,11 +12,18 @@ import { binding, type NativeThreadStatus, type SignalSubscriber } from './nativ
 import { lookupSignal, maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './signal-names';
 import { checkPid } from './validate';
 
+/** si_code: who sent a signal and how; for SIGCHLD, what happened to the child. */
+export type SignalCode =
+  | 'SI_USER' | 'SI_KERNEL' | 'SI_QUEUE' | 'SI_TIMER' | 'SI_MESGQ' | 'SI_ASYNCIO' | 'SI_SIGIO' | 'SI_TKILL'
+  | 'SI_DETHREAD' | 'SI_ASYNCNL'
+  | 'CLD_EXITED' | 'CLD_KILLED' | 'CLD_DUMPED' | 'CLD_TRAPPED' | 'CLD_STOPPED' | 'CLD_CONTINUED'
+  | `SI_CODE(${number})`;
+
 export interface SignalInfo {
   signal: SignalName;
   signo: number;
-  /** 'SI_USER' | 'SI_QUEUE' | 'SI_TKILL' | 'SI_KERNEL' | …; a code with no SI_ name comes as 'SI_CODE(<n>)' */
-  code: string;
+  /** 'SI_USER' (kill), 'SI_QUEUE' (sigqueue), 'SI_TKILL' (tgkill, raise), 'SI_KERNEL', …; a code with no name comes as 'SI_CODE(<n>)' */
+  code: SignalCode;
   /** sender, where the kernel says (0 otherwise) */
   pid: number;
   uid: number;
@@ -53,7 +60,7 @@ export interface ThreadMask {
 }
 
 const FIELDS = binding.signalConstants.eventFields;
-const CODES = new Map<number, string>([
+const CODES = new Map<number, SignalCode>([
   [0, 'SI_USER'],
   [0x80, 'SI_KERNEL'],
   [-1, 'SI_QUEUE'],
@@ -66,9 +73,9 @@ const CODES = new Map<number, string>([
   [-60, 'SI_ASYNCNL'],
 ]);
 const S = constants.signals;
-const CHILD_CODES = ['CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
+const CHILD_CODES: SignalCode[] = ['CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
 
-function codeName(signo: number, code: number): string {
+function codeName(signo: number, code: number): SignalCode {
   if (signo === S.SIGCHLD && code >= 1 && code <= CHILD_CODES.length) return CHILD_CODES[code - 1];
   return CODES.get(code) ?? `SI_CODE(${code})`;
 }

@@ -101,10 +101,10 @@ console.log(JSON.stringify({ whileWatched, after: memprobe.blockedSignals() }));
 });
 
 test('signals that must never be blocked are refused with a reason', () => {
-  for (const signal of ['SIGSEGV', 'SIGBUS', 'SIGKILL', 'SIGSTOP', 32, 33]) {
+  for (const signal of ['SIGSEGV', 'SIGBUS', 'SIGKILL', 'SIGSTOP', 32, 33] as const) {
     expect(() => memprobe.blockSignals([signal])).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: expect.stringMatching(/can be blocked \(.+\)/) }));
   }
-  expect(() => memprobe.blockSignals('SIGHUP' as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  expect(() => memprobe.blockSignals('SIGHUP' as unknown as memprobe.SignalName[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
 });
 
 test('with RLIMIT_SIGPENDING at 0 a watch still blocks the set on every thread and delivers; close unblocks it', () => {

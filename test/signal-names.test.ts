@@ -24,17 +24,20 @@ test('standard names are Node\'s; real-time names follow the C library\'s SIGRTM
 });
 
 test('bad names and numbers are TypeErrors and RangeErrors in the usual shape', () => {
+  // A misspelled name does not compile (the type is a union of names); JavaScript callers get the errors below.
+  // @ts-expect-error: not a signal name
   expect(() => memprobe.signalNumber('SIGFOO')).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }));
+  // @ts-expect-error: SIGRTMIN counts upwards only
   expect(() => memprobe.signalNumber('SIGRTMIN-1')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
   expect(() => memprobe.signalNumber('SIGRTMIN+31')).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
-  expect(() => memprobe.signalNumber(12 as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  expect(() => memprobe.signalNumber(12 as unknown as memprobe.SignalName)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   expect(() => memprobe.signalName(0)).toThrow(expect.objectContaining({ name: 'RangeError', message: 'The "signo" argument must be a signal number from 1 to 64. Received 0' }));
   expect(() => memprobe.signalName(65)).toThrow(RangeError);
   expect(() => memprobe.signalName(1.5)).toThrow(RangeError);
 });
 
 test('watchSignals refuses what cannot or must not be watched, saying why', () => {
-  const reasons: Array<[string | number, RegExp]> = [
+  const reasons: Array<[memprobe.SignalName | number, RegExp]> = [
     ['SIGKILL', /cannot be caught, blocked or ignored/],
     ['SIGSTOP', /cannot be caught, blocked or ignored/],
     ['SIGSEGV', /synchronous fault signal/],
@@ -57,9 +60,10 @@ test('watchSignals refuses what cannot or must not be watched, saying why', () =
   expect(() => memprobe.watchSignals([0])).toThrow(RangeError);
   expect(() => memprobe.watchSignals([65])).toThrow(RangeError);
   expect(() => memprobe.watchSignals([])).toThrow(RangeError);
+  // @ts-expect-error: not a signal name
   expect(() => memprobe.watchSignals(['SIGNOPE'])).toThrow(TypeError);
-  expect(() => memprobe.watchSignals('SIGUSR2' as unknown as string[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
-  expect(() => memprobe.watchSignals([{} as unknown as string])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"signals[0]"') }));
+  expect(() => memprobe.watchSignals('SIGUSR2' as unknown as memprobe.SignalName[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  expect(() => memprobe.watchSignals([{} as unknown as memprobe.SignalName])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringContaining('"signals[0]"') }));
   expect(() => memprobe.watchSignals(['SIGUSR2'], 'listener' as unknown as () => void)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
   expect(() => memprobe.watchSignals(['SIGUSR1'], null, { allowInspectorSignal: 1 as unknown as boolean })).toThrow(TypeError);
   // Nothing was watched along the way.
