@@ -7,6 +7,20 @@ export { formatAddress } from './format';
 export { addressOf, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from './memory';
 export { mapFile, mapPages, type MapFileOptions, type Mapping } from './pages';
 export { guardStatus, type GuardStatus } from './guard';
+export {
+  isReadable,
+  probe,
+  ProbeCode,
+  probeMany,
+  probeManyAsync,
+  readMaps,
+  scanReadable,
+  type MapEntry,
+  type PageState,
+  type ProbeOptions,
+  type Range,
+  type ScanOptions,
+} from './probe';
 export { signalName, signalNumber, type SignalName } from './signal-names';
 export {
   blockedSignals,
