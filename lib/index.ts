@@ -21,6 +21,7 @@ export {
   type Range,
   type ScanOptions,
 } from './probe';
+export { hexdump, type HexdumpOptions } from './hexdump';
 export { fuzz, type FuzzMismatch, type FuzzOptions, type FuzzOutcome, type FuzzReport, type MapsVerdict } from './fuzz';
 export { signalName, signalNumber, type SignalName } from './signal-names';
 export {
