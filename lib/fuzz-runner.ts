@@ -53,7 +53,7 @@ const SLICE_MS = 20;            // run this long before letting the event loop i
 const MODEL_REFRESH_MS = 100;   // V8 maps and unmaps all the time: re-read the maps this often
 
 /** Why a copy disagrees with the maps' expectation, or null when it agrees. */
-function disagreement(result: CopyResult, address: bigint, length: number, strategy: Strategy, expected: Expectation, model: MapsModel): string | null {
+export function disagreement(result: CopyResult, address: bigint, length: number, strategy: Strategy, expected: Expectation, model: MapsModel): string | null {
   const copied = result.bytesCopied;
   if (copied < expected.min || copied > expected.max) {
     const window = expected.min === expected.max ? `${expected.min}` : `${expected.min} to ${expected.max}`;
