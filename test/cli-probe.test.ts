@@ -152,18 +152,24 @@ describe('read', () => {
 });
 
 describe('maps', () => {
-  test('another process, as a table and as JSON', () => {
-    const text = fs.readFileSync(`/proc/${target.pid}/maps`, 'utf8').trim().split('\n');
-    const json = JSON.parse(memprobe('maps', '--pid', String(target.pid), '--json').stdout) as Array<{ start: string; perms: string; path: string; inode: number }>;
+  test('another process, as a table and as JSON', async () => {
+    // sleep's maps do not change while we look (a Node process's do).
+    const sleeper = spawn('sleep', ['30']);
+    await new Promise((resolve) => sleeper.once('spawn', resolve));
+    const pid = String(sleeper.pid);
+    const text = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n');
+    const json = JSON.parse(memprobe('maps', '--pid', pid, '--json').stdout) as Array<{ start: string; perms: string; path: string; inode: number }>;
     expect(json.length).toBe(text.length);
     json.forEach((entry, i) => {
       expect(BigInt(entry.start)).toBe(BigInt('0x' + text[i].split('-')[0]));
       expect(entry.perms).toBe(text[i].split(' ')[1]);
     });
-    const table = memprobe('maps', '--pid', String(target.pid));
+    const table = memprobe('maps', '--pid', pid);
+    sleeper.kill();
     expect(table.status).toBe(0);
     expect(table.stdout).toMatch(/^START +END +PERMS +SIZE +OFFSET +DEVICE +INODE +PATH\n/);
     expect(table.stdout.trim().split('\n')).toHaveLength(text.length + 1);
+    expect(table.stdout).toMatch(/ \/(usr\/)?bin\/sleep\n/);
     expect(memprobe('maps').stdout).toMatch(/\[stack\]\n/);
   });
 

@@ -188,14 +188,21 @@ sys.stdin.read()
     fs.writeFileSync(deleted, Buffer.alloc(pageSize, 4));
     const python = spawn('python3', ['-c', script, spaced, deleted], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
-      const line = await new Promise<string>((resolve) => python.stdout.once('data', (data: Buffer) => resolve(data.toString())));
+      let output = '';
+      const line = await new Promise<string>((resolve, reject) => {
+        python.stdout.on('data', (data: Buffer) => {
+          output += data.toString();
+          if (output.includes('\n')) resolve(output);
+        });
+        python.once('exit', (code) => reject(new Error(`python3 exited (${code}) after: ${output}`)));
+      });
       const [anon, named, errno] = line.trim().split(' ');
       const text = fs.readFileSync(`/proc/${python.pid}/maps`, 'utf8');
       const entries = readMaps(python.pid);
       expect(asFields(entries)).toEqual(fieldsOf(text));
       expect(entries.filter((entry) => entry.path === spaced)).toHaveLength(1);
       expect(entries.filter((entry) => entry.path === `${deleted} (deleted)`)).toHaveLength(1);
-      const anonEntry = entries.find((entry) => entry.start === BigInt(anon));
+      const anonEntry = entries.find((entry) => entry.start <= BigInt(anon) && BigInt(anon) < entry.end);  // may merge with a neighbour
       if (named === '0') {
         expect(anonEntry?.path).toBe('[anon:memprobe test name]');
       } else {
