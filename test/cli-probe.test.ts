@@ -157,18 +157,24 @@ describe('maps', () => {
     const sleeper = spawn('sleep', ['30']);
     await new Promise((resolve) => sleeper.once('spawn', resolve));
     const pid = String(sleeper.pid);
-    const text = fs.readFileSync(`/proc/${pid}/maps`, 'utf8').trim().split('\n');
+    // Until the loader is done with it: two reads 50 ms apart that agree.
+    let text = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
+    for (let previous = ''; text !== previous; text = fs.readFileSync(`/proc/${pid}/maps`, 'utf8')) {
+      previous = text;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const lines = text.trim().split('\n');
     const json = JSON.parse(memprobe('maps', '--pid', pid, '--json').stdout) as Array<{ start: string; perms: string; path: string; inode: number }>;
-    expect(json.length).toBe(text.length);
+    expect(json.length).toBe(lines.length);
     json.forEach((entry, i) => {
-      expect(BigInt(entry.start)).toBe(BigInt('0x' + text[i].split('-')[0]));
-      expect(entry.perms).toBe(text[i].split(' ')[1]);
+      expect(BigInt(entry.start)).toBe(BigInt('0x' + lines[i].split('-')[0]));
+      expect(entry.perms).toBe(lines[i].split(' ')[1]);
     });
     const table = memprobe('maps', '--pid', pid);
     sleeper.kill();
     expect(table.status).toBe(0);
     expect(table.stdout).toMatch(/^START +END +PERMS +SIZE +OFFSET +DEVICE +INODE +PATH\n/);
-    expect(table.stdout.trim().split('\n')).toHaveLength(text.length + 1);
+    expect(table.stdout.trim().split('\n')).toHaveLength(lines.length + 1);
     expect(table.stdout).toMatch(/ \/(usr\/)?bin\/sleep\n/);
     expect(memprobe('maps').stdout).toMatch(/\[stack\]\n/);
   });

@@ -69,6 +69,12 @@ describe('another process', () => {
   beforeAll(async () => {
     child = spawn('sleep', ['60']);
     await new Promise((resolve) => child.once('spawn', resolve));
+    // Until the loader is done with it: two reads 50 ms apart that agree.
+    for (let previous = '', text = '-'; text !== previous; ) {
+      previous = text;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      text = fs.readFileSync(`/proc/${child.pid}/maps`, 'utf8');
+    }
   });
   afterAll(() => child.kill());
 
