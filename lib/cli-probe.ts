@@ -116,7 +116,10 @@ export const scanCommand: Command = {
     const pid = pidOption(values.pid);
     const entries = readMaps(pid);
     const ranges = scanWithProgress(start, end, pid, entries, { ...context, progress: context.progress && !values.json });
-    const described = ranges.map((range) => ({ ...range, size: Number(range.end - range.start), mappings: namesFor(range, entries) }));
+    // The process maps and unmaps while we look (V8 does all the time): name each range from the maps read before
+    // and after the scan.
+    const named = [...entries, ...readMaps(pid)];
+    const described = ranges.map((range) => ({ ...range, size: Number(range.end - range.start), mappings: namesFor(range, named) }));
     if (values.json) {
       out.write(toJson(described));
       return 0;
