@@ -4,10 +4,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 import { isReadable, mapFile, mapPages, pageSize, probe, ProbeCode, probeMany, probeManyAsync, scanReadable, type PageState } from '../lib';
 import { binding } from '../lib/native';
-import { runChild } from './helpers/child';
+import { PACKAGE_ROOT, runChild } from './helpers/child';
 import { Layout, type PageKind } from './helpers/layout';
 
 const P = pageSize;
@@ -86,6 +87,25 @@ describe('on a crafted layout', () => {
     const addresses = new BigUint64Array(kinds.map((_, index) => pageAt(index, 7)));
     expect(Array.from(await probeManyAsync(addresses))).toEqual(kinds.map((kind) => ProbeCode[STATE_OF_KIND[kind]]));
     expect(Array.from(await probeManyAsync(new BigUint64Array(0)))).toEqual([]);
+  });
+
+  test('probeMany on worker_threads and the threadpool at once gives every caller the same verdicts', async () => {
+    const addresses = new BigUint64Array(4000);
+    for (let i = 0; i < addresses.length; i++) addresses[i] = pageAt(i % kinds.length, (i * 37) % P);
+    const expected = Array.from(probeMany(addresses));
+    expect(expected.slice(0, kinds.length)).toEqual(kinds.map((kind) => ProbeCode[STATE_OF_KIND[kind]]));
+    const inWorker = (): Promise<number[]> => new Promise((resolve, reject) => {
+      const worker = new Worker(`
+        const { parentPort, workerData } = require('node:worker_threads');
+        const { probeMany } = require(${JSON.stringify(PACKAGE_ROOT)});
+        const results = [];
+        for (let round = 0; round < 20; round++) results.push(Array.from(probeMany(workerData)));
+        parentPort.postMessage(results.every((r) => r.join() === results[0].join()) ? results[0] : 'rounds differ');`, { eval: true, workerData: addresses });
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    const results = await Promise.all([inWorker(), inWorker(), probeManyAsync(addresses), probeManyAsync(addresses), Promise.resolve(probeMany(addresses))]);
+    for (const result of results) expect(Array.from(result)).toEqual(expected);
   });
 
   test('scanReadable returns the readable pages as maximal ranges, exact to the page and clipped', () => {
