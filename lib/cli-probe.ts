@@ -8,7 +8,7 @@ import { hexdump } from './hexdump';
 import { pageSize, safeRead } from './memory';
 import { isReadable, type MapEntry, probe, readMaps, scanReadable, USER_END, type Range } from './probe';
 
-const MAX_READ = 1 << 30;
+const MAX_READ = 16 << 20;  // 16 MiB: its hex dump is ~70 MB of text
 const SCAN_CHUNKS = 64;  // a whole-space scan with a progress bar runs as this many scans of consecutive mappings
 
 function percent(part: number, whole: number): string {
@@ -171,7 +171,7 @@ export const readCommand: Command = {
   usage: 'read <address> <length> [--pid N] [--json]',
   summary: "read memory and show it in xxd's layout; on a fault, the readable prefix and the fault",
   help: [
-    '  address, length  0x… hex or decimal',
+    '  address, length  0x… hex or decimal; length at most 16 MiB',
     '  --pid N          another process, through process_vm_readv',
     '  --json           address, bytes (hex) and fault as JSON',
     'On a fault the readable prefix goes to stdout, the fault to stderr, and the exit status is 1.',
