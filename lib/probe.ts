@@ -14,16 +14,7 @@ export type PageState = 'readable' | 'protected' | 'unmapped' | 'noncanonical';
 
 /** The values probeMany writes, one per address. */
 export const ProbeCode: Readonly<{ readable: 0; protected: 1; unmapped: 2; noncanonical: 3 }> = Object.freeze({ ...binding.probeCodes });
-export type ProbeCodeValue = (typeof ProbeCode)[PageState];
-
 const STATES: readonly PageState[] = (Object.keys(ProbeCode) as PageState[]).sort((a, b) => ProbeCode[a] - ProbeCode[b]);
-
-/** The state a ProbeCode value stands for. */
-export function pageStateOf(code: number): PageState {
-  const state = STATES[code];
-  if (state === undefined) throw outOfRange('code', `a ProbeCode value (0 to ${STATES.length - 1})`, code);
-  return state;
-}
 
 export interface Range {
   start: bigint;
@@ -124,7 +115,7 @@ export async function probeManyAsync(addresses: BigUint64Array, options?: ProbeO
 }
 
 /** The window a scan covers, checked: [start, end) with start <= end. */
-export function scanWindow(options: ScanOptions | undefined): { start: bigint; end: bigint; pid: number } {
+function scanWindow(options: ScanOptions | undefined): { start: bigint; end: bigint; pid: number } {
   checkOptions(options);
   const start = options?.start === undefined ? 0n : toAddress(options.start, 'options.start');
   const end = options?.end === undefined ? USER_END : toAddress(options.end, 'options.end');
