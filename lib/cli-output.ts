@@ -12,7 +12,7 @@ export interface CommandContext {
   err: NodeJS.WritableStream;
   /** stderr is a terminal and no --json: long work may show a progress bar */
   progress: boolean;
-  /** aborted on SIGINT while a command runs: long work stops early and reports what it did */
+  /** aborted on Ctrl-C while an interruptible command runs: it stops early and reports what it did */
   signal: AbortSignal;
 }
 
@@ -27,6 +27,8 @@ export interface Command {
   positionals?: number;
   /** how many it needs at least */
   requiredPositionals?: number;
+  /** Ctrl-C aborts context.signal (the command stops early and reports) instead of ending the process */
+  interruptible?: boolean;
   /** writes its output; returns the exit status (0 success, 1 failure of what it checked) */
   run(values: ParsedValues, positionals: string[], out: NodeJS.WritableStream, context: CommandContext): number | Promise<number>;
 }

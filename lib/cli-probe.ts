@@ -48,6 +48,7 @@ export const fuzzCommand: Command = {
     'Exit status 1 when a copy disagreed with the maps after a fresh read. Ctrl-C stops early with a partial report.',
   ].join('\n'),
   options: { iterations: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+  interruptible: true,
   async run(values, _positionals, out, context) {
     const iterations = values.iterations === undefined ? 100_000 : parseCount(values.iterations as string, '--iterations', 0, Number.MAX_SAFE_INTEGER);
     const seed = values.seed === undefined ? undefined : parseCount(values.seed as string, '--seed', 0, 0xffff_ffff);

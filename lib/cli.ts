@@ -38,7 +38,8 @@ function version(): string {
 export interface MainOptions {
   /** whether stderr is a terminal (a progress bar may be drawn); default: process.stderr.isTTY */
   terminal?: boolean;
-  signal?: AbortSignal;
+  /** let Ctrl-C abort an interruptible command (a second Ctrl-C ends the process as usual) */
+  catchInterrupt?: boolean;
 }
 
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, options: MainOptions = {}): Promise<number> {
@@ -69,12 +70,15 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     if (positionals.length > (command.positionals ?? 0)) throw new UsageError('too many arguments');
     if (positionals.length < (command.requiredPositionals ?? 0)) throw new UsageError('missing arguments');
-    const context: CommandContext = {
-      err,
-      progress: options.terminal ?? (err as NodeJS.WriteStream).isTTY === true,
-      signal: options.signal ?? new AbortController().signal,
-    };
-    return await command.run(values, positionals, out, context);
+    const interrupt = new AbortController();
+    const onInterrupt = (): void => interrupt.abort();
+    if (command.interruptible && options.catchInterrupt) process.once('SIGINT', onInterrupt);
+    const context: CommandContext = { err, progress: options.terminal ?? (err as NodeJS.WriteStream).isTTY === true, signal: interrupt.signal };
+    try {
+      return await command.run(values, positionals, out, context);
+    } finally {
+      process.removeListener('SIGINT', onInterrupt);
+    }
   } catch (error) {
     const usageError = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message = (error as Error).message.split('\n')[0];
@@ -89,10 +93,7 @@ if (require.main === module) {
     if (error.code !== 'EPIPE') throw error;
     process.exit(process.exitCode ?? 0);
   });
-  // Ctrl-C stops long work (fuzz) early with what it did; a second one ends the process as usual.
-  const interrupt = new AbortController();
-  process.once('SIGINT', () => interrupt.abort());
-  main(process.argv.slice(2), process.stdout, process.stderr, { signal: interrupt.signal }).then((status) => {
+  main(process.argv.slice(2), process.stdout, process.stderr, { catchInterrupt: true }).then((status) => {
     process.exitCode = status;
   });
 }

@@ -63,6 +63,20 @@ describe('fuzz', () => {
     expect(Object.values(report.outcomes as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(4000);
   });
 
+  test('Ctrl-C (SIGINT) stops it early with the partial report', async () => {
+    const run = spawn(process.execPath, [CLI, 'fuzz', '--iterations', '50000000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    run.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    run.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => run.once('exit', resolve));
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.aborted).toBe(true);
+    expect(report.iterations).toBeGreaterThan(0);
+    expect(report.iterations).toBeLessThan(50_000_000);
+  });
+
   test('the default run finishes in seconds', () => {
     const run = memprobe('fuzz', '--json');
     expect(run.status).toBe(0);
