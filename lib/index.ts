@@ -7,7 +7,24 @@ export { formatAddress } from './format';
 export { addressOf, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from './memory';
 export { mapFile, mapPages, type MapFileOptions, type Mapping } from './pages';
 export { guardStatus, type GuardStatus } from './guard';
+export {
+  isReadable,
+  probe,
+  ProbeCode,
+  probeMany,
+  probeManyAsync,
+  readMaps,
+  scanReadable,
+  type MapEntry,
+  type PageState,
+  type ProbeOptions,
+  type Range,
+  type ScanOptions,
+} from './probe';
+export { hexdump, type HexdumpOptions } from './hexdump';
+export { fuzz, type FuzzMismatch, type FuzzOptions, type FuzzOutcome, type FuzzReport, type MapsVerdict } from './fuzz';
 export { signalName, signalNumber, type RealtimeSignalName, type SignalName, type StandardSignalName } from './signal-names';
+
 export {
   blockedSignals,
   blockSignals,

@@ -82,6 +82,20 @@ export interface Binding {
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */
   _touchUnguarded(address: bigint): number;
 
+  /** ProbeCode of one address of this process (lib/probe.ts has checked it). */
+  probe(address: bigint | number): number;
+  /** Fills `codes` with a ProbeCode per address; pid 0 is this process. */
+  probeMany(addresses: BigUint64Array, codes: Uint8Array, pid: number): void;
+  /** probeMany on the threadpool; both arrays are kept alive until the promise settles. */
+  probeManyAsync(addresses: BigUint64Array, codes: Uint8Array, pid: number): Promise<void>;
+  /** Bytes from `address` (of at most `length`) readable before the first page that is not. */
+  readablePrefix(address: bigint | number, length: number): number;
+  /** Readable ranges in [start, end) (page-aligned) as [start0, end0, start1, end1, …]; pid 0 is this process. */
+  scanReadable(start: bigint, end: bigint, pid: number): BigUint64Array;
+  readonly probeCodes: { readable: 0; protected: 1; unmapped: 2; noncanonical: 3 };
+  /** Test hook: madvise(MADV_GUARD_INSTALL) over whole pages of an anonymous private mapping. */
+  _installGuardRegion(address: bigint, length: number): void;
+
   /**
    * The subscriber of one copy of the JavaScript layer (each copy its own, so each receives what it watches).
    * `dispatch` receives batches as an Int32Array of `signalConstants.eventFields` fields per signal: signo,
