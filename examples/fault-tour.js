@@ -8,10 +8,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-const { guardStatus, mapFile, mapPages, pageSize, safeRead } = require('memprobe');
+const { formatAddress, guardStatus, mapFile, mapPages, pageSize, safeRead } = require('memprobe');
 
 const P = pageSize;
-const hex = (address) => '0x' + address.toString(16);
 
 function stackStart() {
   const line = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').find((l) => l.endsWith('[stack]'));
@@ -48,7 +47,7 @@ const rows = [['what', 'strategy', 'ok', 'bytesCopied', 'fault', 'signal', 'at']
 for (const [what, address, length] of cases) {
   for (const strategy of ['signal', 'syscall']) {
     const { ok, bytesCopied, fault } = safeRead(address, length, { strategy });
-    rows.push([what, strategy, String(ok), String(bytesCopied), fault ? fault.code : '', fault?.signal ?? '', fault ? hex(fault.address) : '']);
+    rows.push([what, strategy, String(ok), String(bytesCopied), fault ? fault.code : '', fault?.signal ?? '', fault ? formatAddress(fault.address) : '']);
   }
 }
 const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));

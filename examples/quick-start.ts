@@ -1,6 +1,6 @@
 // The README's quick start, exactly as pasted there (test/readme.test.ts checks both are the same, compiles this
 // under strict and runs it, comparing what it prints with the comments).
-import { addressOf, formatAddress, mapPages, pageSize, safeMemcpy, safeRead } from 'memprobe';
+import { addressOf, formatAddress, fuzz, isReadable, mapPages, pageSize, probe, probeMany, safeMemcpy, safeRead } from 'memprobe';
 
 // Two read-write pages; the second becomes PROT_NONE.
 const pages = mapPages(2);
@@ -28,4 +28,13 @@ console.log(safeMemcpy(copy, addressOf(text), text.length).ok, copy.toString());
 console.log(safeMemcpy(pages.address, text, text.length).ok);                     // true
 console.log(safeRead(pages.address, 5).data.toString());                          // hello
 
+// Probing: each verdict comes from a real access, never from /proc alone.
+console.log(probe(pages.address), probe(boundary), probe(0n));   // readable protected unmapped
+console.log(isReadable(pages.address, 2 * pageSize));             // false
+console.log(probeMany(new BigUint64Array([0n, pages.address])));  // Uint8Array(2) [ 2, 0 ]
 pages.unmap();
+
+// The fuzzer: seeded cases through the real copy, each checked against /proc/self/maps.
+fuzz({ iterations: 2_000, seed: 1 }).then((report) => {
+  console.log(report.iterations, report.mismatchCount);          // 2000 0
+});

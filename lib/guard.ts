@@ -4,7 +4,8 @@
 // (the displacer then runs for faults that are not ours) at these moments:
 //   - right after Node changes the disposition for a process listener ('newListener' / 'removeListener');
 //   - right after every native addon loads (process.dlopen), and after every segfault-handler registerHandler();
-//   - natively, before each asynchronous copy and each synchronous copy of kGuardCheckFrom (4 MiB) or more;
+//   - natively, before each asynchronous copy or probeManyAsync batch, and each synchronous copy of
+//     kGuardCheckFrom (4 MiB) or more;
 //   - every CHECK_INTERVAL_MS while the event loop runs (an unref'd timer).
 // Each check is two sigaction queries. What remains: a handler installed natively from a function call (not at
 // load time) that does not chain is not yet noticed by a synchronous copy under 4 MiB made before the next check.

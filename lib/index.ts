@@ -8,7 +8,24 @@ export { addressOf, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsy
 export { mapFile, mapPages, type MapFileOptions, type Mapping } from './pages';
 export { guardStatus, type GuardStatus } from './guard';
 export { enableCrashReports, type CrashReportOptions } from './crash-reports';
-export { signalName, signalNumber, type SignalName } from './signal-names';
+export {
+  isReadable,
+  probe,
+  ProbeCode,
+  probeMany,
+  probeManyAsync,
+  readMaps,
+  scanReadable,
+  type MapEntry,
+  type PageState,
+  type ProbeOptions,
+  type Range,
+  type ScanOptions,
+} from './probe';
+export { hexdump, type HexdumpOptions } from './hexdump';
+export { fuzz, type FuzzMismatch, type FuzzOptions, type FuzzOutcome, type FuzzReport, type MapsVerdict } from './fuzz';
+export { signalName, signalNumber, type RealtimeSignalName, type SignalName, type StandardSignalName } from './signal-names';
+
 export {
   blockedSignals,
   blockSignals,
@@ -17,6 +34,7 @@ export {
   threadSignalMasks,
   unblockSignals,
   watchSignals,
+  type SignalCode,
   type SignalInfo,
   type SignalWatcher,
   type ThreadMask,

@@ -15,6 +15,9 @@ export interface NativeGuardStatus {
   reasserted: number;
 }
 
+/** A native subscriber to the dedicated signal thread (an opaque external). */
+export type SignalSubscriber = { readonly __memprobeSignalSubscriber: unique symbol };
+
 /** A thread's signal state as /proc/<pid>/task/<tid>/status gives it: bit n-1 stands for signal n. */
 export interface NativeThreadStatus {
   tid: number;
@@ -83,15 +86,31 @@ export interface Binding {
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */
   _touchUnguarded(address: bigint): number;
 
+  /** ProbeCode of one address of this process (lib/probe.ts has checked it). */
+  probe(address: bigint | number): number;
+  /** Fills `codes` with a ProbeCode per address; pid 0 is this process. */
+  probeMany(addresses: BigUint64Array, codes: Uint8Array, pid: number): void;
+  /** probeMany on the threadpool; both arrays are kept alive until the promise settles. */
+  probeManyAsync(addresses: BigUint64Array, codes: Uint8Array, pid: number): Promise<void>;
+  /** Bytes from `address` (of at most `length`) readable before the first page that is not. */
+  readablePrefix(address: bigint | number, length: number): number;
+  /** Readable ranges in [start, end) (page-aligned) as [start0, end0, start1, end1, …]; pid 0 is this process. */
+  scanReadable(start: bigint, end: bigint, pid: number): BigUint64Array;
+  readonly probeCodes: { readable: 0; protected: 1; unmapped: 2; noncanonical: 3 };
+  /** Test hook: madvise(MADV_GUARD_INSTALL) over whole pages of an anonymous private mapping. */
+  _installGuardRegion(address: bigint, length: number): void;
+
   /**
-   * One more watch of each signal by this environment; returns the dedicated thread's tid. `dispatch` (kept from
-   * the environment's first call) receives batches as an Int32Array of `signalConstants.eventFields` fields per
-   * signal: signo, si_code, pid, uid, value, hasValue.
+   * The subscriber of one copy of the JavaScript layer (each copy its own, so each receives what it watches).
+   * `dispatch` receives batches as an Int32Array of `signalConstants.eventFields` fields per signal: signo,
+   * si_code, pid, uid, value, hasValue.
    */
-  watchSignals(signos: number[], dispatch: (events: Int32Array) => void): number;
-  unwatchSignals(signos: number[]): void;
-  /** Whether this environment's watch keeps its event loop alive. */
-  referenceSignals(referenced: boolean): void;
+  createSignalSubscriber(dispatch: (events: Int32Array) => void): SignalSubscriber;
+  /** One more watch of each signal by the subscriber; returns the dedicated thread's tid. */
+  watchSignals(subscriber: SignalSubscriber, signos: number[]): number;
+  unwatchSignals(subscriber: SignalSubscriber, signos: number[]): void;
+  /** Whether the subscriber's watches keep the event loop alive. */
+  referenceSignals(subscriber: SignalSubscriber, referenced: boolean): void;
   /** A watched signal whose disposition libuv changed (process listeners came or went): take it back. */
   reclaimSignal(signo: number): boolean;
   signalThreadId(): number;
@@ -102,9 +121,18 @@ export interface Binding {
   /** pid 0: this process. */
   threadStatuses(pid: number): NativeThreadStatus[];
   maskingDemo(): NativeMaskingDemo;
-  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, and lost ones. */
-  _signalStats(): { forwarded: number; dropped: number };
-  readonly signalConstants: { rtmin: number; rtmax: number; maskHelper: number; eventFields: number };
+  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, lost ones, and how many the forwarding pipe holds. */
+  _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number };
+  readonly signalConstants: {
+    rtmin: number;
+    rtmax: number;
+    maskHelper: number;
+    eventFields: number;
+    /** why each signal that cannot be watched is refused (the addon refuses them too); SIGUSR1 is not among them */
+    watchRefusals: Partial<Record<number, string>>;
+    /** why each signal that a thread may not block through memprobe is refused */
+    blockRefusals: Partial<Record<number, string>>;
+  };
 }
 
 /**

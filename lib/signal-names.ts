@@ -7,27 +7,37 @@ import { constants } from 'node:os';
 import { invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { binding } from './native';
 
-/** 'SIGUSR2', 'SIGHUP', 'SIGRTMIN', 'SIGRTMIN+3', 'SIGRTMAX-1', … */
-export type SignalName = string;
+/** Linux's standard signals by name (SIGIOT and SIGPOLL are other names of SIGABRT and SIGIO). */
+export type StandardSignalName =
+  | 'SIGHUP' | 'SIGINT' | 'SIGQUIT' | 'SIGILL' | 'SIGTRAP' | 'SIGABRT' | 'SIGIOT' | 'SIGBUS' | 'SIGFPE' | 'SIGKILL'
+  | 'SIGUSR1' | 'SIGSEGV' | 'SIGUSR2' | 'SIGPIPE' | 'SIGALRM' | 'SIGTERM' | 'SIGSTKFLT' | 'SIGCHLD' | 'SIGCONT'
+  | 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU' | 'SIGURG' | 'SIGXCPU' | 'SIGXFSZ' | 'SIGVTALRM' | 'SIGPROF'
+  | 'SIGWINCH' | 'SIGIO' | 'SIGPOLL' | 'SIGPWR' | 'SIGSYS';
+
+/** Real-time signals, counted from either end as `kill -l` names them: 'SIGRTMIN+3', 'SIGRTMAX-1'. */
+export type RealtimeSignalName = 'SIGRTMIN' | 'SIGRTMAX' | `SIGRTMIN+${number}` | `SIGRTMAX-${number}`;
+
+/** 'SIGUSR2', 'SIGHUP', 'SIGRTMIN', 'SIGRTMIN+3', 'SIGRTMAX-1', …; SIG32 and SIG33 are the C library's own. */
+export type SignalName = StandardSignalName | RealtimeSignalName | 'SIG32' | 'SIG33';
 
 export const SIGRTMIN = binding.signalConstants.rtmin;
 export const SIGRTMAX = binding.signalConstants.rtmax;
 
-const NAMES: SignalName[] = [];
+const NAMES: SignalName[] = [];  // filled from the running system below, which the union above describes
 const NUMBERS = new Map<string, number>();
 
-for (const [name, signo] of Object.entries(constants.signals) as Array<[string, number]>) {
+for (const [name, signo] of Object.entries(constants.signals) as Array<[StandardSignalName, number]>) {
   NAMES[signo] ??= name;
   NUMBERS.set(name, signo);
 }
 for (let signo = 1; signo < SIGRTMIN; signo++) {
   if (NAMES[signo] !== undefined) continue;
-  NAMES[signo] = `SIG${signo}`;
+  NAMES[signo] = `SIG${signo}` as SignalName;
   NUMBERS.set(NAMES[signo], signo);
 }
 const RT_MIDDLE = SIGRTMIN + ((SIGRTMAX - SIGRTMIN) >> 1);
 for (let signo = SIGRTMIN; signo <= SIGRTMAX; signo++) {
-  const name =
+  const name: RealtimeSignalName =
     signo === SIGRTMIN ? 'SIGRTMIN' : signo === SIGRTMAX ? 'SIGRTMAX' : signo <= RT_MIDDLE ? `SIGRTMIN+${signo - SIGRTMIN}` : `SIGRTMAX-${SIGRTMAX - signo}`;
   NAMES[signo] = name;
   NUMBERS.set(name, signo);

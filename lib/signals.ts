@@ -8,15 +8,22 @@
 import { constants } from 'node:os';
 
 import { invalidArgType, outOfRange } from './errors';
-import { binding, type NativeThreadStatus } from './native';
+import { binding, type NativeThreadStatus, type SignalSubscriber } from './native';
 import { lookupSignal, maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './signal-names';
 import { checkPid } from './validate';
+
+/** si_code: who sent a signal and how; for SIGCHLD, what happened to the child. */
+export type SignalCode =
+  | 'SI_USER' | 'SI_KERNEL' | 'SI_QUEUE' | 'SI_TIMER' | 'SI_MESGQ' | 'SI_ASYNCIO' | 'SI_SIGIO' | 'SI_TKILL'
+  | 'SI_DETHREAD' | 'SI_ASYNCNL'
+  | 'CLD_EXITED' | 'CLD_KILLED' | 'CLD_DUMPED' | 'CLD_TRAPPED' | 'CLD_STOPPED' | 'CLD_CONTINUED'
+  | `SI_CODE(${number})`;
 
 export interface SignalInfo {
   signal: SignalName;
   signo: number;
-  /** 'SI_USER' | 'SI_QUEUE' | 'SI_TKILL' | 'SI_KERNEL' | …; a code with no SI_ name comes as 'SI_CODE(<n>)' */
-  code: string;
+  /** 'SI_USER' (kill), 'SI_QUEUE' (sigqueue), 'SI_TKILL' (tgkill, raise), 'SI_KERNEL', …; a code with no name comes as 'SI_CODE(<n>)' */
+  code: SignalCode;
   /** sender, where the kernel says (0 otherwise) */
   pid: number;
   uid: number;
@@ -53,7 +60,7 @@ export interface ThreadMask {
 }
 
 const FIELDS = binding.signalConstants.eventFields;
-const CODES = new Map<number, string>([
+const CODES = new Map<number, SignalCode>([
   [0, 'SI_USER'],
   [0x80, 'SI_KERNEL'],
   [-1, 'SI_QUEUE'],
@@ -66,40 +73,30 @@ const CODES = new Map<number, string>([
   [-60, 'SI_ASYNCNL'],
 ]);
 const S = constants.signals;
-const CHILD_CODES = ['CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
+const CHILD_CODES: SignalCode[] = ['CLD_EXITED', 'CLD_KILLED', 'CLD_DUMPED', 'CLD_TRAPPED', 'CLD_STOPPED', 'CLD_CONTINUED'];
 
-function codeName(signo: number, code: number): string {
+function codeName(signo: number, code: number): SignalCode {
   if (signo === S.SIGCHLD && code >= 1 && code <= CHILD_CODES.length) return CHILD_CODES[code - 1];
   return CODES.get(code) ?? `SI_CODE(${code})`;
 }
 
-const SYNCHRONOUS = 'a synchronous fault signal: the kernel sends it to the thread that faults, which cannot wait for another thread to take it';
-const REFUSED = new Map<number, string>([
-  [S.SIGKILL, 'SIGKILL cannot be caught, blocked or ignored'],
-  [S.SIGSTOP, 'SIGSTOP cannot be caught, blocked or ignored'],
-  [S.SIGSEGV, `${SYNCHRONOUS} (memprobe's fault guard owns SIGSEGV)`],
-  [S.SIGBUS, `${SYNCHRONOUS} (memprobe's fault guard owns SIGBUS)`],
-  [S.SIGFPE, SYNCHRONOUS],
-  [S.SIGILL, SYNCHRONOUS],
-  [S.SIGTRAP, `${SYNCHRONOUS} (and debuggers use it)`],
-  [S.SIGSYS, `${SYNCHRONOUS} (seccomp)`],
-  [S.SIGPROF, "V8's CPU profiler uses SIGPROF"],
-  [32, 'the C library reserves signal 32 for itself (thread cancellation)'],
-  [33, 'the C library reserves signal 33 for itself (setuid and friends across threads)'],
-  [binding.signalConstants.maskHelper, 'memprobe itself uses it to change the signal masks of other threads'],
-]);
+// Why each signal that cannot be watched or blocked is refused: the addon's own list (it refuses them too).
+const WATCH_REFUSALS = binding.signalConstants.watchRefusals;
+const BLOCK_REFUSALS = binding.signalConstants.blockRefusals;
 
 /** A signal that may be watched; RangeError saying why not otherwise. */
 function checkWatchable(signo: number, argument: string, value: unknown, options: WatchOptions): void {
   const reason = signo === S.SIGUSR1 && !options.allowInspectorSignal
     ? 'Node starts the inspector on SIGUSR1; pass { allowInspectorSignal: true } to watch it anyway'
-    : REFUSED.get(signo);
+    : WATCH_REFUSALS[signo];
   if (reason !== undefined) throw outOfRange(argument, `a signal that can be watched (${reason})`, value);
 }
 
-/** The open watchers of this environment (each worker has its own copy of this module). */
+/** The open watchers of this copy of the module (each worker has its own; so has each jest test file). */
 const watchers = new Set<Watcher>();
 let referenced = 0;
+/** This copy's native subscriber, created at its first watch. */
+let subscriber: SignalSubscriber | undefined;
 
 function dispatch(events: Int32Array): void {
   const current = [...watchers];  // a listener may open or close watchers meanwhile
@@ -145,7 +142,8 @@ class Watcher implements SignalWatcher {
     this.signals = signos.map(signalName);
     this.#listener = listener;
     this.#buffering = listener === undefined;
-    this.threadId = binding.watchSignals(signos, dispatch);
+    subscriber ??= binding.createSignalSubscriber(dispatch);
+    this.threadId = binding.watchSignals(subscriber, signos);
     if (watchers.size === 0) {
       process.on('newListener', reclaimAfterProcessListener);
       process.on('removeListener', reclaimAfterProcessListener);
@@ -182,14 +180,14 @@ class Watcher implements SignalWatcher {
       process.removeListener('newListener', reclaimAfterProcessListener);
       process.removeListener('removeListener', reclaimAfterProcessListener);
     }
-    binding.unwatchSignals(this.signos);
+    if (subscriber !== undefined) binding.unwatchSignals(subscriber, this.signos);
     for (const resolve of this.#waiting.splice(0)) resolve({ value: undefined, done: true });
   }
 
   ref(): this {
     if (this.#open && !this.#referenced) {
       this.#referenced = true;
-      if (referenced++ === 0) binding.referenceSignals(true);
+      if (referenced++ === 0 && subscriber !== undefined) binding.referenceSignals(subscriber, true);
     }
     return this;
   }
@@ -197,7 +195,7 @@ class Watcher implements SignalWatcher {
   unref(): this {
     if (this.#referenced) {
       this.#referenced = false;
-      if (--referenced === 0) binding.referenceSignals(false);
+      if (--referenced === 0 && subscriber !== undefined) binding.referenceSignals(subscriber, false);
     }
     return this;
   }
@@ -252,20 +250,11 @@ export function signalThread(tid: number, signal: SignalName | number): void {
   binding.signalThread(tid, toSignalNumber(signal, 'signal', true));
 }
 
-const UNBLOCKABLE = new Map<number, string>([
-  [S.SIGKILL, 'the kernel never blocks SIGKILL'],
-  [S.SIGSTOP, 'the kernel never blocks SIGSTOP'],
-  [S.SIGSEGV, "a thread that blocks SIGSEGV dies on any fault, memprobe's guarded copies included"],
-  [S.SIGBUS, "a thread that blocks SIGBUS dies on any fault, memprobe's guarded copies included"],
-  [32, 'the C library reserves signal 32 and never lets it be blocked'],
-  [33, 'the C library reserves signal 33 and never lets it be blocked'],
-]);
-
 function changeMask(how: 1 | 2, signals: Array<SignalName | number>): SignalName[] {
   const signos = toSignalNumbers(signals, 'signals');
   if (how === 1) {
     signos.forEach((signo, index) => {
-      const reason = UNBLOCKABLE.get(signo);
+      const reason = BLOCK_REFUSALS[signo];
       if (reason !== undefined) throw outOfRange(`signals[${index}]`, `a signal that can be blocked (${reason})`, signals[index]);
     });
   }

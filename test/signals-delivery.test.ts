@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 
 import { runChild } from './helpers/child';
+import { buildFixture } from './helpers/native-fixture';
 import { queueSignals, runSender, UNTIL } from './helpers/signals';
 
 function expectClean(result: ReturnType<typeof runChild>): void {
@@ -141,4 +142,67 @@ process.kill(process.pid, 'SIGUSR2');`);
   expect(result.status).toBe(1);
   expect(result.stderr).toContain('listener failed');
   expect(JSON.parse(result.stdout)).toEqual(['second']);
+});
+
+test('a second copy of the JavaScript layer over the same addon receives what it watches (jest, require.cache)', () => {
+  // Jest gives each test file fresh JavaScript modules but shares the native addon in one worker; deleting the
+  // package's modules from require.cache (and not the addon's) does the same.
+  const result = runChild(`
+const path = require('node:path');
+const dist = path.dirname(require.resolve('memprobe'));
+for (const key of Object.keys(require.cache)) if (key.startsWith(dist + path.sep)) delete require.cache[key];
+const second = require('memprobe');
+const received = { first: [], second: [] };
+const first = memprobe.watchSignals(['SIGUSR2', 'SIGRTMIN+3'], (info) => received.first.push(info.signal + ' ' + info.value));
+const other = second.watchSignals(['SIGUSR2', 'SIGRTMIN+3'], (info) => received.second.push(info.signal + ' ' + info.value)).ref();
+const deadline = Date.now() + 5000;
+const until = (predicate) => new Promise((resolve) => { const check = () => (predicate() || Date.now() > deadline ? resolve() : setImmediate(check)); check(); });
+(async () => {
+  memprobe.sendSignal(process.pid, 'SIGRTMIN+3', { value: 1 });
+  second.sendSignal(process.pid, 'SIGRTMIN+3', { value: 2 });
+  await until(() => received.first.length === 2 && received.second.length === 2);
+  other.close();  // the second copy's close leaves the first copy's watch in place
+  const blockedBetween = memprobe.blockedSignals();
+  memprobe.sendSignal(process.pid, 'SIGUSR2');
+  await until(() => received.first.length === 3);
+  first.close();
+  console.log(JSON.stringify({ copies: memprobe.watchSignals !== second.watchSignals, received, blockedBetween, blockedAfter: memprobe.blockedSignals() }));
+})();`);
+  expectClean(result);
+  expect(JSON.parse(result.stdout)).toEqual({
+    copies: true,
+    received: { first: ['SIGRTMIN+3 1', 'SIGRTMIN+3 2', 'SIGUSR2 null'], second: ['SIGRTMIN+3 1', 'SIGRTMIN+3 2'] },
+    blockedBetween: ['SIGUSR2', 'SIGRTMIN+3'],
+    blockedAfter: [],
+  });
+});
+
+test('signals that take the forwarding path are not lost while fewer than the pipe holds wait to be read', () => {
+  // A foreign thread that unblocks the watched signal on itself over and over takes every instance aimed at it
+  // through memprobe's forwarding handler, while memprobe's thread is starved (nice 19 on the same CPU): the
+  // README's exact condition for a loss is a full pipe, and this many never fill it.
+  const fixture = JSON.stringify(buildFixture('foreign-signals'));
+  const result = runChild(`
+const { binding } = require(${JSON.stringify(require.resolve('../dist/native'))});
+const fixture = require(${fixture});
+let received = 0;
+const watcher = memprobe.watchSignals(['SIGRTMIN+4'], () => received++);
+const count = Math.min(10000, binding._signalStats().forwardCapacity);
+const tid = fixture.startUnblocker(memprobe.signalNumber('SIGRTMIN+4'));
+const starved = fixture.starve(watcher.threadId);
+for (let i = 0; i < count; i++) memprobe.signalThread(tid, 'SIGRTMIN+4');  // queued on that thread until go()
+fixture.go();
+const deadline = Date.now() + 10000;
+const check = () => {
+  const stats = binding._signalStats();
+  if (received + stats.dropped < count && Date.now() < deadline) return setTimeout(check, 10);
+  fixture.stopUnblocker();
+  watcher.close();
+  console.log(JSON.stringify({ starved, count, received, forwarded: stats.forwarded, dropped: stats.dropped }));
+};
+check();`);
+  expectClean(result);
+  const { count, ...rest } = JSON.parse(result.stdout);
+  expect(count).toBeGreaterThan(2000);
+  expect(rest).toEqual({ starved: 0, received: count, forwarded: count, dropped: 0 });
 });

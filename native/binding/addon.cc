@@ -35,6 +35,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPages(env, exports, data);
   InitGuard(env, exports, data);
   InitSignals(env, exports, data);
+  InitProbe(env, exports, data);
   return exports;
 }
 

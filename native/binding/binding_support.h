@@ -13,7 +13,6 @@ struct EnvData {
   Napi::Reference<Napi::ArrayBuffer> fault_state;  // where the synchronous copy writes its outcome
   double* fault_slots = nullptr;                   // fault_state's bytes, slot by slot
   Napi::FunctionReference system_error_class;      // lib/errors.ts SystemError, handed over once at load
-  void* signals = nullptr;  // signals_binding.cc EnvSignals: created at the first watch, owned by its cleanup
 };
 
 // Throws `new SystemError(syscall, code, errno, description[, pid])` in the environment. `pid` (0: none) is the

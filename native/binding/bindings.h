@@ -11,5 +11,6 @@ void InitCopy(Napi::Env env, Napi::Object exports, EnvData* data);   // copy_bin
 void InitPages(Napi::Env env, Napi::Object exports, EnvData* data);  // pages_binding.cc
 void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data);  // guard_binding.cc
 void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data);  // signals_binding.cc
+void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data);    // probe_binding.cc
 
 }  // namespace memprobe

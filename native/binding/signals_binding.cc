@@ -1,14 +1,20 @@
-// N-API surface of the signals: watching (one subscriber per environment, fed by the dedicated thread through
-// an unref'd thread-safe function), sending, the calling thread's mask, every thread's state, the demo.
+// N-API surface of the signals: watching (one subscriber per copy of the JavaScript layer, fed by the dedicated
+// thread through an unref'd thread-safe function), sending, the calling thread's mask, every thread's state,
+// the demo.
 //
-// Lifecycle of an environment's subscriber: created with its thread-safe function at the environment's first
-// watch and kept until the environment goes. Its cleanup hook (registered after the thread-safe function, so
-// it runs before Node closes that function) removes it from the hub, after which the dedicated thread never
-// calls it, then releases the function; the function's finalizer deletes it.
+// Why one subscriber per copy and not per environment: jest gives each test file fresh JavaScript modules over
+// one addon, and so does clearing require.cache; each copy has its own watchers and its own dispatch function,
+// and each must receive what it watches.
+//
+// Lifecycle of a subscriber: created with its thread-safe function at a copy's first watch and kept until the
+// environment goes. Its cleanup hook (registered after the thread-safe function, so it runs before Node closes
+// that function) removes it from the hub, after which the dedicated thread never calls it, then releases the
+// function; the function's finalizer deletes it. JavaScript holds it as a type-tagged external.
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 
+#include <string>
 #include <vector>
 
 #include "binding/bindings.h"
@@ -16,18 +22,22 @@
 #include "signals/proc_status.h"
 #include "signals/signal_forward.h"
 #include "signals/signal_hub.h"
+#include "signals/signal_policy.h"
 #include "signals/signal_send.h"
 #include "signals/thread_masks.h"
 
 namespace memprobe {
 
-class EnvSignals : public SignalSubscriber {
- public:
-  explicit EnvSignals(EnvData* data) : data_(data) {}
+namespace {
+constexpr napi_type_tag kSubscriberTag = {0x6d656d70726f6265ULL, 0x7369676e616c7331ULL};  // "memprobe" "signals1"
+}  // namespace
 
-  static EnvSignals* Create(napi_env env, EnvData* data, napi_value dispatch) {
-    EnvSignals* self = new EnvSignals(data);
-    napi_value name;
+class JsSubscriber : public SignalSubscriber {
+ public:
+  // The subscriber and the external that stands for it in JavaScript; nullptr when N-API refused.
+  static napi_value Create(napi_env env, napi_value dispatch) {
+    JsSubscriber* self = new JsSubscriber();
+    napi_value name, external;
     napi_create_string_utf8(env, "memprobe:signals", NAPI_AUTO_LENGTH, &name);
     if (napi_create_threadsafe_function(env, dispatch, nullptr, name, 0, 1, self, Finalize, self, CallJs,
                                         &self->tsfn_) != napi_ok) {
@@ -36,8 +46,20 @@ class EnvSignals : public SignalSubscriber {
     }
     napi_unref_threadsafe_function(env, self->tsfn_);
     napi_add_env_cleanup_hook(env, Cleanup, self);
-    data->signals = self;
-    return self;
+    if (napi_create_external(env, self, nullptr, nullptr, &external) != napi_ok ||
+        napi_type_tag_object(env, external, &kSubscriberTag) != napi_ok) {
+      return nullptr;  // the cleanup hook frees it with the environment
+    }
+    return external;
+  }
+
+  // The subscriber an external stands for, or nullptr when it is not one.
+  static JsSubscriber* From(napi_env env, napi_value value) {
+    bool tagged = false;
+    void* raw = nullptr;
+    if (napi_check_object_type_tag(env, value, &kSubscriberTag, &tagged) != napi_ok || !tagged) return nullptr;
+    if (napi_get_value_external(env, value, &raw) != napi_ok) return nullptr;
+    return static_cast<JsSubscriber*>(raw);
   }
 
   bool Notify() override { return napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking) == napi_ok; }
@@ -53,15 +75,14 @@ class EnvSignals : public SignalSubscriber {
  private:
   // The environment is going (a worker ends, or the process): after HubRemove nothing calls tsfn_ again.
   static void Cleanup(void* raw) {
-    EnvSignals* self = static_cast<EnvSignals*>(raw);
+    JsSubscriber* self = static_cast<JsSubscriber*>(raw);
     self->cleaned_ = true;
-    self->data_->signals = nullptr;
     HubRemove(self);
     napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
   }
 
   static void Finalize(napi_env env, void* raw, void*) {
-    EnvSignals* self = static_cast<EnvSignals*>(raw);
+    JsSubscriber* self = static_cast<JsSubscriber*>(raw);
     if (!self->cleaned_) {  // only if Node ever closed the function before our hook ran
       napi_remove_env_cleanup_hook(env, Cleanup, self);
       HubRemove(self);
@@ -72,7 +93,7 @@ class EnvSignals : public SignalSubscriber {
   // On the environment's thread: everything queued, as one Int32Array of SignalEvent fields.
   static void CallJs(napi_env env, napi_value dispatch, void* raw, void*) {
     if (env == nullptr) return;  // closing
-    EnvSignals* self = static_cast<EnvSignals*>(raw);
+    JsSubscriber* self = static_cast<JsSubscriber*>(raw);
     self->TakeQueued(&self->scratch_);
     if (self->scratch_.empty()) return;
     const size_t bytes = self->scratch_.size() * sizeof(SignalEvent);
@@ -85,7 +106,6 @@ class EnvSignals : public SignalSubscriber {
     napi_call_function(env, undefined, dispatch, 1, &events, nullptr);
   }
 
-  EnvData* data_;
   napi_threadsafe_function tsfn_ = nullptr;
   bool cleaned_ = false;
   std::vector<SignalEvent> scratch_;  // environment's thread only
@@ -95,10 +115,14 @@ namespace {
 
 EnvData& Data(const Napi::CallbackInfo& info) { return *static_cast<EnvData*>(info.Data()); }
 
+// Signal numbers from an array; anything that is not an integer from 1 to 64 becomes 0 (refused by the hub).
 std::vector<int> SignalList(const Napi::Value& value) {
   const Napi::Array array = value.As<Napi::Array>();
   std::vector<int> signals;
-  for (uint32_t i = 0; i < array.Length(); i++) signals.push_back(array.Get(i).As<Napi::Number>().Int32Value());
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    const double signo = array.Get(i).ToNumber().DoubleValue();
+    signals.push_back(signo >= 1 && signo <= 64 && signo == static_cast<int>(signo) ? static_cast<int>(signo) : 0);
+  }
   return signals;
 }
 
@@ -107,36 +131,64 @@ Napi::Value Fail(const Napi::CallbackInfo& info, int error, const char* syscall_
   return info.Env().Undefined();
 }
 
+// What the TypeScript layer checks first, checked again here: a RangeError with Node's code.
+Napi::Value OutOfRange(const Napi::CallbackInfo& info, const std::string& message) {
+  napi_throw_range_error(info.Env(), "ERR_OUT_OF_RANGE", message.c_str());
+  return info.Env().Undefined();
+}
+
 Napi::Value Outcome(const Napi::CallbackInfo& info, const SystemCallResult& result) {
   ThrowIfFailed(info.Env(), Data(info), result);
   return info.Env().Undefined();
 }
 
-// watchSignals(signos, dispatch) -> tid of the dedicated thread
+// The subscriber passed first, or a TypeError thrown (nullptr).
+JsSubscriber* SubscriberArgument(const Napi::CallbackInfo& info) {
+  JsSubscriber* subscriber = JsSubscriber::From(info.Env(), info[0]);
+  if (subscriber == nullptr) {
+    napi_throw_type_error(info.Env(), "ERR_INVALID_ARG_TYPE", "The subscriber must come from createSignalSubscriber");
+  }
+  return subscriber;
+}
+
+// createSignalSubscriber(dispatch) -> the subscriber of one copy of the JavaScript layer
+Napi::Value CreateSubscriber(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction()) {
+    napi_throw_type_error(info.Env(), "ERR_INVALID_ARG_TYPE", "The dispatch argument must be a function");
+    return info.Env().Undefined();
+  }
+  napi_value subscriber = JsSubscriber::Create(info.Env(), info[0]);
+  if (subscriber == nullptr) return Fail(info, ENOMEM, "napi_create_threadsafe_function");
+  return Napi::Value(info.Env(), subscriber);
+}
+
+// watchSignals(subscriber, signos) -> tid of the dedicated thread
 Napi::Value Watch(const Napi::CallbackInfo& info) {
-  EnvData& data = Data(info);
-  EnvSignals* signals = static_cast<EnvSignals*>(data.signals);
-  if (signals == nullptr) {
-    signals = EnvSignals::Create(info.Env(), &data, info[1]);
-    if (signals == nullptr) return Fail(info, ENOMEM, "napi_create_threadsafe_function");
+  JsSubscriber* subscriber = SubscriberArgument(info);
+  if (subscriber == nullptr) return info.Env().Undefined();
+  const std::vector<int> list = SignalList(info[1]);
+  for (int signo : list) {
+    if (const char* reason = WatchRefusal(signo)) {
+      return OutOfRange(info, "Signal " + std::to_string(signo) + " cannot be watched: " + reason);
+    }
   }
   const char* syscall_name = "sigaction";
-  const int error = HubWatch(signals, SignalList(info[0]), &syscall_name);
+  const int error = HubWatch(subscriber, list, &syscall_name);
   if (error != 0) return Fail(info, error, syscall_name);
   return Napi::Number::New(info.Env(), HubThreadId());
 }
 
-// unwatchSignals(signos)
+// unwatchSignals(subscriber, signos)
 Napi::Value Unwatch(const Napi::CallbackInfo& info) {
-  if (Data(info).signals != nullptr) HubUnwatch(static_cast<EnvSignals*>(Data(info).signals), SignalList(info[0]));
+  JsSubscriber* subscriber = SubscriberArgument(info);
+  if (subscriber != nullptr) HubUnwatch(subscriber, SignalList(info[1]));
   return info.Env().Undefined();
 }
 
-// referenceSignals(boolean): whether this environment's pending signals keep its event loop alive
+// referenceSignals(subscriber, boolean): whether the subscriber's pending signals keep the event loop alive
 Napi::Value Reference(const Napi::CallbackInfo& info) {
-  if (Data(info).signals != nullptr) {
-    static_cast<EnvSignals*>(Data(info).signals)->SetReferenced(info.Env(), info[0].ToBoolean());
-  }
+  JsSubscriber* subscriber = SubscriberArgument(info);
+  if (subscriber != nullptr) subscriber->SetReferenced(info.Env(), info[1].ToBoolean());
   return info.Env().Undefined();
 }
 
@@ -159,10 +211,19 @@ Napi::Value SendToThread(const Napi::CallbackInfo& info) {
 // changeSignalMask(how: 0 read | 1 block | 2 unblock, signals: bigint) -> bigint, the mask before
 Napi::Value ChangeMask(const Napi::CallbackInfo& info) {
   static const int kHow[] = {0, SIG_BLOCK, SIG_UNBLOCK};
-  bool lossless;
+  const double how = info[0].As<Napi::Number>().DoubleValue();
+  if (!(how == 0 || how == 1 || how == 2)) return OutOfRange(info, "The mask operation must be 0, 1 or 2");
+  bool lossless = false;
   const uint64_t signals = info[1].As<Napi::BigInt>().Uint64Value(&lossless);
+  if (!lossless) return OutOfRange(info, "The signal set must fit in 64 bits");
+  for (int signo = 1; how == 1 && signo <= 64; signo++) {
+    if (!(signals & SignalBit(signo))) continue;
+    if (const char* reason = BlockRefusal(signo)) {
+      return OutOfRange(info, "Signal " + std::to_string(signo) + " cannot be blocked: " + reason);
+    }
+  }
   uint64_t previous = 0;
-  const int error = ChangeThisThreadMask(kHow[info[0].As<Napi::Number>().Int32Value()], signals, &previous);
+  const int error = ChangeThisThreadMask(kHow[static_cast<int>(how)], signals, &previous);
   if (error != 0) return Fail(info, error, "pthread_sigmask");
   return Napi::BigInt::New(info.Env(), previous);
 }
@@ -223,11 +284,13 @@ Napi::Value MaskingDemo(const Napi::CallbackInfo& info) {
 
 Napi::Value ThreadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), HubThreadId()); }
 
-// Test hook: how many signals took the forwarding handler's path, and how many of those were lost.
+// Test hook: how many signals took the forwarding handler's path, how many of those were lost, and how many
+// the forwarding pipe holds (0 before the first watch).
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Object object = Napi::Object::New(info.Env());
   object.Set("forwarded", static_cast<double>(ForwardedCount()));
   object.Set("dropped", static_cast<double>(ForwardDropped()));
+  object.Set("forwardCapacity", static_cast<double>(ForwardCapacity()));
   return object;
 }
 
@@ -237,6 +300,14 @@ Napi::Object Constants(Napi::Env env) {
   constants.Set("rtmax", SIGRTMAX);
   constants.Set("maskHelper", MaskHelperSignal());
   constants.Set("eventFields", kSignalEventFields);
+  Napi::Object watch_refusals = Napi::Object::New(env);
+  Napi::Object block_refusals = Napi::Object::New(env);
+  for (int signo = 1; signo <= SIGRTMAX; signo++) {
+    if (const char* reason = WatchRefusal(signo)) watch_refusals.Set(static_cast<uint32_t>(signo), reason);
+    if (const char* reason = BlockRefusal(signo)) block_refusals.Set(static_cast<uint32_t>(signo), reason);
+  }
+  constants.Set("watchRefusals", watch_refusals);
+  constants.Set("blockRefusals", block_refusals);
   return constants;
 }
 
@@ -247,6 +318,7 @@ void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data) {
     const char* name;
     Napi::Value (*function)(const Napi::CallbackInfo&);
   } kFunctions[] = {
+      {"createSignalSubscriber", CreateSubscriber},
       {"watchSignals", Watch},           {"unwatchSignals", Unwatch},     {"referenceSignals", Reference},
       {"reclaimSignal", Reclaim},        {"signalThreadId", ThreadId},    {"sendSignal", Send},
       {"signalThread", SendToThread},    {"changeSignalMask", ChangeMask}, {"threadStatuses", ThreadStatuses},

@@ -1,6 +1,7 @@
-// memprobe_forward_copy: see forward_copy.h. A leaf routine that never touches the stack, so its recovery
-// label can simply return, whatever instruction faulted.
-//   rdi = dst, rsi = src, rdx = length, ecx = use_rep_movsb   ->   rax = 0 (rdx unused)
+// memprobe_forward_copy and memprobe_probe_byte: see forward_copy.h. Leaf routines that never touch the stack,
+// so the recovery label after them can simply return, whatever instruction faulted.
+//   copy:  rdi = dst, rsi = src, rdx = length, ecx = use_rep_movsb   ->   rax = 0 (rdx unused)
+//   probe: rdi = address                                             ->   rax = 0 (rdx unused)
 #include "memory/forward_copy.h"
 
 #define MEMPROBE_STR(x) #x
@@ -111,9 +112,22 @@ memprobe_forward_copy:
 .Lmp_done:
     xor     %eax, %eax
     ret
+    .size memprobe_forward_copy, .-memprobe_forward_copy
+
+    # memprobe_probe_byte: one load of the byte at rdi, inside the range the handler recovers, so a probe costs
+    # one guarded load: rax = 0 when it could be read, else the trap (rdx = si_addr) from the recovery label.
+    .p2align 4
+    .globl memprobe_probe_byte
+    .hidden memprobe_probe_byte
+    .type memprobe_probe_byte, @function
+memprobe_probe_byte:
+    movzbl  (%rdi), %eax
+    xor     %eax, %eax
+    ret
+    .size memprobe_probe_byte, .-memprobe_probe_byte
+
     .globl memprobe_forward_copy_recover
     .hidden memprobe_forward_copy_recover
 memprobe_forward_copy_recover:          # the handler set rax and rdx
     ret
-    .size memprobe_forward_copy, .-memprobe_forward_copy
 )");

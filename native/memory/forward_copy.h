@@ -34,7 +34,11 @@ inline int TrapCode(uint64_t trap) { return static_cast<int>(static_cast<uint32_
 extern "C" {
 // Copies `length` bytes forward. Must only be called with SIGSEGV/SIGBUS unblocked and the guard installed.
 ForwardCopyResult memprobe_forward_copy(uint8_t* dst, const uint8_t* src, size_t length, int use_rep_movsb);
-// [memprobe_forward_copy, memprobe_forward_copy_recover): every instruction that touches src or dst.
+// Loads the byte at `address` (one instruction, nothing stored): trap 0 when it could be read. Same rules as
+// the copy; the probe code (native/probe/) calls it, after making sure the address is not in the stack gap.
+ForwardCopyResult memprobe_probe_byte(const void* address);
+// [memprobe_forward_copy, memprobe_forward_copy_recover): every instruction that touches src or dst, and the
+// probe's load.
 // The handler resumes a fault there at memprobe_forward_copy_recover with rax = trap, rdx = address.
 extern const char memprobe_forward_copy_recover[];
 }

@@ -17,6 +17,7 @@ struct SignalEvent {
   int32_t uid;
   int32_t value;      // sigval.sival_int, when has_value
   int32_t has_value;  // 1 for SI_QUEUE, SI_TIMER, SI_MESGQ
+  int32_t status;     // SIGCHLD: the child's exit status or signal (si_status); 0 otherwise
 };
 
 // How many int32 fields a SignalEvent has: the addon hands events to JavaScript as an Int32Array of these.
@@ -39,7 +40,8 @@ inline SignalEvent EventFromSiginfo(const siginfo_t& info) {
                      sender ? static_cast<int32_t>(info.si_pid) : 0,
                      sender ? static_cast<int32_t>(info.si_uid) : 0,
                      value ? info.si_value.sival_int : 0,
-                     value ? 1 : 0};
+                     value ? 1 : 0,
+                     info.si_signo == SIGCHLD && info.si_code > 0 ? info.si_status : 0};
 }
 
 inline SignalEvent EventFromSignalfd(const signalfd_siginfo& info) {
@@ -52,7 +54,8 @@ inline SignalEvent EventFromSignalfd(const signalfd_siginfo& info) {
                      sender ? static_cast<int32_t>(info.ssi_pid) : 0,
                      sender ? static_cast<int32_t>(info.ssi_uid) : 0,
                      value ? info.ssi_int : 0,
-                     value ? 1 : 0};
+                     value ? 1 : 0,
+                     signo == SIGCHLD && info.ssi_code > 0 ? info.ssi_status : 0};
 }
 
 }  // namespace memprobe

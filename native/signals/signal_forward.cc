@@ -18,6 +18,7 @@ namespace {
 int g_pipe[2] = {-1, -1};
 std::atomic<uint64_t> g_forwarded{0};
 std::atomic<uint64_t> g_dropped{0};
+size_t g_capacity = 0;  // events the pipe holds
 
 void OnWatchedSignal(int, siginfo_t* info, void* context) {
   const int saved_errno = errno;
@@ -37,10 +38,18 @@ int ForwardInit() {
   if (g_pipe[0] >= 0) return 0;
   int ends[2];
   if (pipe2(ends, O_CLOEXEC | O_NONBLOCK) != 0) return errno;
+  // As large as the system lets an unprivileged process make it (fs.pipe-max-size, 1 MiB by default; the
+  // user's pipe-user-pages-soft can refuse it): every event it can hold is one the handler never drops.
+  for (int size = 1 << 20; size > 65536 && fcntl(ends[1], F_SETPIPE_SZ, size) < 0; size >>= 1) {
+  }
+  const int size = fcntl(ends[1], F_GETPIPE_SZ);
+  g_capacity = size > 0 ? static_cast<size_t>(size) / sizeof(SignalEvent) : 0;
   g_pipe[1] = ends[1];
   g_pipe[0] = ends[0];
   return 0;
 }
+
+size_t ForwardCapacity() { return g_capacity; }
 
 int ForwardReadFd() { return g_pipe[0]; }
 

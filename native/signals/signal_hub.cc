@@ -11,10 +11,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <time.h>
+
+#include <algorithm>
 #include <atomic>
 
+#include "signals/child_handoff.h"
 #include "signals/proc_status.h"
 #include "signals/signal_forward.h"
+#include "signals/signal_policy.h"
 #include "signals/thread_masks.h"
 
 namespace memprobe {
@@ -84,14 +89,36 @@ void Dispatch(const SignalEvent* events, size_t count) {
   pthread_mutex_unlock(&g_dispatch);
 }
 
+int64_t NowNs() {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// The audit of every thread's mask (AuditHeldSet) runs on this thread, soon after each change of the held set
+// and after any signal reached the forwarding handler, then less and less often while nothing needs fixing.
+constexpr int kAuditFirstMs = 10;
+constexpr int kAuditLastMs = 1000;
+std::atomic<bool> g_audit_soon{false};  // set by the control side: start the schedule again
+
 void* ThreadMain(void*) {
   pthread_setname_np(pthread_self(), "memprobe-signal");
-  g_thread_tid.store(static_cast<int>(syscall(SYS_gettid)), std::memory_order_release);
+  const int self = static_cast<int>(syscall(SYS_gettid));
+  g_thread_tid.store(self, std::memory_order_release);
   struct pollfd fds[3] = {{g_wake, POLLIN, 0}, {ForwardReadFd(), POLLIN, 0}, {g_signalfd, POLLIN, 0}};
   SignalEvent events[2 * kBatch];
   signalfd_siginfo infos[kBatch];
+  int audit_interval_ms = kAuditFirstMs;
+  int64_t last_audit = NowNs();
+  int64_t next_audit = last_audit + audit_interval_ms * int64_t{1000000};
   for (;;) {
-    if (poll(fds, 3, -1) < 0) {
+    if (g_audit_soon.exchange(false, std::memory_order_acq_rel)) {
+      audit_interval_ms = kAuditFirstMs;
+      next_audit = NowNs() + audit_interval_ms * int64_t{1000000};
+    }
+    const int64_t wait_ns = next_audit - NowNs();
+    const int timeout_ms = wait_ns <= 0 ? 0 : static_cast<int>((wait_ns + 999999) / 1000000);
+    if (poll(fds, 3, timeout_ms) < 0) {
       if (errno == EINTR) continue;
       abort();  // EFAULT/EINVAL: impossible with these arguments
     }
@@ -102,7 +129,8 @@ void* ThreadMain(void*) {
     }
     if (g_stop.load(std::memory_order_acquire)) break;
     // Forwarded ones first: the kernel handed them out before whatever is still queued for the signalfd.
-    size_t count = ReadForwarded(events, kBatch);
+    const size_t forwarded = ReadForwarded(events, kBatch);
+    size_t count = forwarded;
     ssize_t n;
     do {
       n = read(g_signalfd, infos, sizeof infos);
@@ -112,7 +140,18 @@ void* ThreadMain(void*) {
         events[count++] = EventFromSignalfd(infos[i]);
       }
     }
+    for (size_t i = 0; i < count; i++) {
+      if (events[i].signo == SIGCHLD) HandOnChild(events[i]);
+    }
     Dispatch(events, count);
+    // Some thread did not block the set: look soon (not more often than kAuditFirstMs).
+    if (forwarded > 0) next_audit = std::min(next_audit, last_audit + kAuditFirstMs * int64_t{1000000});
+    if (NowNs() >= next_audit) {
+      // Sent helpers are verified by the next audit, soon; a quiet one lets the next wait twice as long.
+      audit_interval_ms = AuditHeldSet(self) > 0 ? kAuditFirstMs : std::min(kAuditLastMs, 2 * audit_interval_ms);
+      last_audit = NowNs();
+      next_audit = last_audit + audit_interval_ms * int64_t{1000000};
+    }
   }
   return nullptr;
 }
@@ -192,10 +231,11 @@ uint64_t WatchedBits() {
   return bits;
 }
 
-// Control lock held. The signalfd reads exactly the watched signals.
+// Control lock held. The signalfd reads exactly the watched signals; the audit starts its schedule again.
 void UpdateSignalfd() {
   const sigset_t set = ToSigset(WatchedBits());
   if (signalfd(g_signalfd, &set, 0) < 0) abort();  // only fails for a bad fd or mask
+  g_audit_soon.store(true, std::memory_order_release);
   Wake();
 }
 
@@ -257,7 +297,7 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
   if (error != 0) return error;
   uint64_t fresh = 0;
   for (int signo : signals) {
-    if (signo < 1 || signo > 64 || signo == MaskHelperSignal()) {
+    if (WatchRefusal(signo) != nullptr) {
       *syscall = "sigaction";
       return EINVAL;
     }
@@ -278,6 +318,9 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
   pthread_mutex_unlock(&g_dispatch);
   SetWanted(subscriber);
 
+  // Held before the handler goes in: an instance it catches meanwhile blocks the set on its thread, as later.
+  const uint64_t marked = fresh;
+  MarkHeld(marked);
   const struct sigaction forwarding = ForwardingAction();
   for (int signo = 1; signo <= 64 && error == 0; signo++) {
     if (!(fresh & SignalBit(signo))) continue;
@@ -286,6 +329,8 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
       *syscall = "sigaction";
       fresh &= ~SignalBit(signo);  // its disposition was not changed
       for (int later = signo + 1; later <= 64; later++) fresh &= ~SignalBit(later);
+    } else if (signo == SIGCHLD) {
+      RecordChildPrevious(g_saved[signo]);
     }
   }
   if (error == 0 && fresh != 0) {  // nothing to do for signals already watched elsewhere
@@ -300,6 +345,7 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
     }
     SetWanted(subscriber);
     ReleaseSignalSet(fresh);
+    if (marked & ~fresh) ReleaseSignals(marked & ~fresh, g_thread_tid.load());  // held, never installed
     if (WatchedBits() == 0) StopThread();
   }
   return error;
@@ -346,6 +392,7 @@ bool HubReclaim(int signo) {
   const struct sigaction forwarding = ForwardingAction();
   if (sigaction(signo, &forwarding, nullptr) != 0) abort();
   g_saved[signo] = current;  // what the displacer wants once memprobe lets go
+  if (signo == SIGCHLD) RecordChildPrevious(current);
   return true;
 }
 

@@ -74,8 +74,9 @@ uint64_t ApplyHeldBits(uint64_t current, const void*) {
   return KernelBits(&mask);
 }
 
-constexpr int64_t kConvergeTimeoutNs = 2000000000;   // a thread that never runs the helper is left as it is
-constexpr int64_t kBlockerObservationNs = 5000000;   // blocking the helper this long is not a passing state
+// A thread that has not run the helper by then is left to run it later (it is pending there) and to the audit.
+constexpr int64_t kConvergeTimeoutNs = 200000000;
+constexpr int64_t kBlockerObservationNs = 2000000;  // blocking the helper this long is not a passing state
 constexpr long kPollNs = 200000;
 
 enum class PassState { kTodo, kSent, kBlocksHelper, kDone };
@@ -100,14 +101,34 @@ bool KnownHelperBlocker(int tid) {
   return false;
 }
 
+void ForgetHelperBlocker(int tid) {
+  std::vector<int>& blockers = *g_helper_blockers;
+  for (size_t i = 0; i < blockers.size(); i++) {
+    if (blockers[i] == tid) {
+      blockers[i] = blockers.back();
+      blockers.pop_back();
+      return;
+    }
+  }
+}
+
+bool SendHelper(pid_t pid, int tid) {
+  if (syscall(SYS_tgkill, pid, tid, MaskHelperSignal()) == 0) return true;
+  if (errno != ESRCH) abort();  // a standard signal to a thread of this process: nothing else can fail
+  return false;                 // it exited
+}
+
 // Sends the helper to every thread whose mask does not yet block `hold` or still blocks some of `release`,
-// and waits until each has run it. A thread caught blocking the helper (all signals are blocked around
-// pthread_create's clone, and inside most handlers) is looked at again; only one that keeps blocking it is
-// left alone. Threads created meanwhile show up in the next listing and are handled the same way.
+// and waits until each has run it. Once it has, the mask is verified, not only that the helper ran: if the
+// helper ran nested inside another handler whose sa_mask let it in (V8's SIGPROF handler has an empty one),
+// that handler's sigreturn restores the mask it interrupted, and the thread gets the helper again.
+// A thread caught blocking the helper (all signals are blocked around pthread_create's clone, inside most
+// handlers, around libuv's fork) is looked at for kBlockerObservationNs; one that keeps blocking it is left to
+// the audit (AuditHeldSet), and later passes look at it again without waiting. Threads created meanwhile show
+// up in the next listing and are handled the same way.
 // Returns 0, or the errno that kept it from listing the threads at all.
 int Converge(uint64_t hold, uint64_t release, int exempt_tid) {
-  const int helper = MaskHelperSignal();
-  const uint64_t helper_bit = SignalBit(helper);
+  const uint64_t helper_bit = SignalBit(MaskHelperSignal());
   const pid_t pid = getpid();
   const int self = static_cast<int>(syscall(SYS_gettid));
   ChangeOwnMask(ApplyHeldBits, nullptr);
@@ -134,16 +155,20 @@ int Converge(uint64_t hold, uint64_t release, int exempt_tid) {
         continue;
       }
       const bool helper_blocked = status.blocked & helper_bit;
+      const bool holds = (status.blocked & hold) == hold;
       if (entry.state == PassState::kSent) {
-        // Done once the helper is neither pending nor running (a running handler blocks its own signal).
+        // The helper has run once it is neither pending nor running (a running handler blocks its own signal).
         if ((status.pending & helper_bit) || helper_blocked) {
           waiting = true;
-        } else {
-          entry.state = PassState::kDone;
+          continue;
         }
-        continue;
+        // Releasing, only the thread's own bookkeeping knows which blocked bits are memprobe's: its run is final.
+        if (holds || release != 0) {
+          entry.state = PassState::kDone;
+          continue;
+        }
+        entry.state = PassState::kTodo;  // undone by an outer handler's return: once more
       }
-      const bool converged = (status.blocked & hold) == hold && (status.blocked & release) == 0;
       if (helper_blocked) {
         if (KnownHelperBlocker(tid)) {
           entry.state = PassState::kDone;
@@ -159,19 +184,14 @@ int Converge(uint64_t hold, uint64_t release, int exempt_tid) {
         }
         continue;
       }
+      ForgetHelperBlocker(tid);  // it lets the helper in again
       // Releasing, a thread that still blocks a released signal gets the helper even if it blocked that signal
       // on its own: only its helper run can tell (its bookkeeping is thread-local).
-      if (converged) {
+      if (holds && (status.blocked & release) == 0) {
         entry.state = PassState::kDone;
         continue;
       }
-      if (syscall(SYS_tgkill, pid, tid, helper) == 0) {
-        entry.state = PassState::kSent;
-      } else if (errno == ESRCH) {
-        entry.state = PassState::kDone;
-      } else if (errno != EAGAIN) {  // EAGAIN: the real-time queue is full (a flood); try again next pass
-        abort();
-      }
+      entry.state = SendHelper(pid, tid) ? PassState::kSent : PassState::kDone;
       waiting = true;
     }
     if (!waiting || NowNs() > deadline) break;
@@ -218,7 +238,7 @@ uint64_t ApplyUserRequest(uint64_t current, const void* argument) {
 
 }  // namespace
 
-int MaskHelperSignal() { return SIGRTMAX; }
+int MaskHelperSignal() { return SIGSTKFLT; }
 
 sigset_t AllButFaultSignals() {
   static constexpr int kFaults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS};
@@ -267,6 +287,8 @@ void ApplyHeldSet(sigset_t* mask) {
   SetKernelBits(mask, (current | held) & ~drop);
 }
 
+void MarkHeld(uint64_t signals) { g_held.fetch_or(signals, std::memory_order_acq_rel); }
+
 int HoldSignals(uint64_t signals, int exempt_tid) {
   const uint64_t held = g_held.fetch_or(signals, std::memory_order_acq_rel) | signals;
   const int error = Converge(held, 0, exempt_tid);
@@ -284,6 +306,24 @@ void ReleaseSignals(uint64_t signals, int exempt_tid) {
   // the next pass reaches them (the calling thread is always done).
   Converge(held, signals, exempt_tid);
   g_settled.store(held, std::memory_order_release);
+}
+
+int AuditHeldSet(int exempt_tid) {
+  const uint64_t held = g_held.load(std::memory_order_acquire);
+  if (held == 0) return 0;
+  const uint64_t helper_bit = SignalBit(MaskHelperSignal());
+  const pid_t pid = getpid();
+  std::vector<int> tids;
+  if (ListThreads(0, &tids) != 0) return 0;  // out of descriptors: the next audit
+  int sent = 0;
+  for (int tid : tids) {
+    if (tid == exempt_tid) continue;
+    ThreadStatus status;
+    if (ReadThreadStatus(0, tid, &status) != 0) continue;
+    if ((status.blocked & held) == held || ((status.blocked | status.pending) & helper_bit)) continue;
+    if (SendHelper(pid, tid)) sent++;
+  }
+  return sent;
 }
 
 int ChangeThisThreadMask(int how, uint64_t signals, uint64_t* previous) {

@@ -1,6 +1,10 @@
 // Signal masks of every thread of this process. A thread's mask can only be changed by that thread, so to make
-// every thread block a set memprobe sends each one a helper signal (SIGRTMAX) with tgkill; the helper's handler
-// edits the mask that sigreturn restores (uc_sigmask). Threads created later inherit their creator's mask.
+// every thread block a set memprobe sends each one a helper signal with tgkill; the helper's handler edits the
+// mask that sigreturn restores (uc_sigmask). Threads created later inherit their creator's mask.
+// The helper is a standard signal, SIGSTKFLT: the kernel never refuses a standard signal for RLIMIT_SIGPENDING
+// (a real-time one gets EAGAIN once the user's queue is full, or always when the limit is 0), and instances that
+// merge while pending do no harm (the handler applies the held set as it is when it runs). Nothing generates
+// SIGSTKFLT on x86-64 Linux, and neither Node, V8, libuv nor the C library uses it.
 // Which blocked bits memprobe added is kept per thread (initial-exec TLS), so what a thread blocked on its own
 // stays blocked when memprobe lets go.
 //
@@ -17,7 +21,7 @@
 
 namespace memprobe {
 
-int MaskHelperSignal();  // SIGRTMAX of the C library, read at run time
+int MaskHelperSignal();  // SIGSTKFLT
 
 // Every signal but the synchronous fault signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS): the most
 // a thread of memprobe's may block (a thread that blocks SIGSEGV dies on a fault, guarded or not).
@@ -44,9 +48,19 @@ uint64_t HeldSignals();
 // that can run the helper has its mask converged: held signals blocked, released ones unblocked where memprobe
 // had blocked them. `exempt_tid` (0 for none) is a thread that manages its own mask (the dedicated thread).
 // Threads that block the helper themselves (Node's inspector thread blocks everything) keep their mask.
-// HoldSignals returns 0, or an errno (EMFILE…) after undoing its change when /proc/self/task cannot be listed.
+// Each thread's mask is verified after its helper run (an outer handler's sigreturn can undo it); a thread that
+// keeps the helper blocked is waited for a moment, then left to AuditHeldSet, and looked at again by later
+// passes. HoldSignals returns 0, or an errno (EMFILE…) after undoing its change when /proc/self/task cannot be
+// listed.
 int HoldSignals(uint64_t signals, int exempt_tid);
+void MarkHeld(uint64_t signals);  // adds them to the held set without a pass (HoldSignals or ReleaseSignals follows)
 void ReleaseSignals(uint64_t signals, int exempt_tid);
+
+// Without the control lock and without waiting (the dedicated thread calls it now and then while anything is
+// held): sends the helper to every thread that lets it in but does not block the whole held set, whatever
+// undid it (an outer handler's return, a thread that blocked the helper while a watch started, one created at
+// that instant). Returns how many it sent. Harmless at any time: the helper applies the held set as it is then.
+int AuditHeldSet(int exempt_tid);
 
 // Edits `mask` (the calling thread's, or a handler's uc_sigmask) to block the held set and unblock what
 // memprobe blocked there and no longer holds. Async-signal-safe.

@@ -1,0 +1,224 @@
+// `memprobe fuzz`, `scan`, `probe`, `read` and `maps`.
+import { type Command, type CommandContext, formatSize, formatTable, parseAddress, parseCount, pidOption, toJson, UsageError } from './cli-output';
+import { startProgress } from './cli-progress-bar';
+import { formatAddress } from './format';
+import { fuzz, type FuzzReport } from './fuzz';
+import { OUTCOMES } from './fuzz-runner';
+import { hexdump } from './hexdump';
+import { pageSize, safeRead } from './memory';
+import { isReadable, type MapEntry, probe, readMaps, scanReadable, USER_END, type Range } from './probe';
+
+const MAX_READ = 16 << 20;  // 16 MiB: its hex dump is ~70 MB of text
+const SCAN_CHUNKS = 64;  // a whole-space scan with a progress bar runs as this many scans of consecutive mappings
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
+}
+
+function describeFuzz(report: FuzzReport): string {
+  const lines = [
+    `memprobe fuzz: ${report.iterations.toLocaleString('en-US')} cases${report.aborted ? ` (stopped early, of ${report.requested.toLocaleString('en-US')})` : ''}, ` +
+      `seed ${report.seed}, ${report.threads} thread${report.threads === 1 ? '' : 's'}, lengths ${report.lengths[0]} to ${report.lengths[1]} bytes`,
+    '',
+  ];
+  const rows = OUTCOMES.filter((outcome) => report.outcomes[outcome] > 0).map((outcome) => [
+    outcome,
+    report.outcomes[outcome].toLocaleString('en-US'),
+    percent(report.outcomes[outcome], report.iterations),
+  ]);
+  lines.push(formatTable(['OUTCOME', 'CASES', 'SHARE'], rows));
+  const explained = report.rechecked === 1 ? '1 disagreement' : `${report.rechecked} disagreements`;
+  lines.push(`mismatches with /proc/self/maps: ${report.mismatchCount} (${explained} explained by a fresh maps read)`);
+  for (const m of report.mismatches) {
+    lines.push(`  ${formatAddress(m.address)} +${m.length} ${m.api} ${m.strategy}: ${m.reason}` +
+      ` (copy: ${m.copy.bytesCopied} bytes, ${m.copy.code ?? 'ok'}; maps: ${m.maps.minBytes === m.maps.maxBytes ? m.maps.minBytes : `${m.maps.minBytes}-${m.maps.maxBytes}`} bytes, ${m.maps.verdict ?? 'all readable'})`);
+  }
+  lines.push(`${(report.durationMs / 1000).toFixed(2)} s, ${report.probesPerSecond.toLocaleString('en-US')} probes/s`);
+  return lines.join('\n') + '\n';
+}
+
+export const fuzzCommand: Command = {
+  usage: 'fuzz [--iterations N] [--seed S] [--threads T] [--json]',
+  summary: 'copy generated addresses through safeMemcpy/safeRead and check each against /proc/self/maps',
+  help: [
+    '  --iterations N  cases in all (default 100000)',
+    '  --seed S        32-bit seed; the same seed on the same layout gives the same cases (default: random, printed)',
+    '  --threads T     worker threads, each with its own stream (default 1)',
+    '  --json          the full report as JSON',
+    'Exit status 1 when a copy disagreed with the maps after a fresh read. Ctrl-C stops early with a partial report.',
+  ].join('\n'),
+  options: { iterations: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+  interruptible: true,
+  async run(values, _positionals, out, context) {
+    const iterations = values.iterations === undefined ? 100_000 : parseCount(values.iterations as string, '--iterations', 0, Number.MAX_SAFE_INTEGER);
+    const seed = values.seed === undefined ? undefined : parseCount(values.seed as string, '--seed', 0, 0xffff_ffff);
+    const threads = values.threads === undefined ? 1 : parseCount(values.threads as string, '--threads', 1, 64);
+    const bar = startProgress({ ...context, progress: context.progress && !values.json }, 'fuzz', iterations);
+    let report: FuzzReport;
+    try {
+      report = await fuzz({ iterations, seed, threads, signal: context.signal, onProgress: (done) => bar.update(done) });
+    } finally {
+      bar.stop();
+    }
+    out.write(values.json ? toJson(report) : describeFuzz(report));
+    return report.mismatchCount > 0 ? 1 : 0;
+  },
+};
+
+/** The names of the mappings a range overlaps ('[anonymous]' for those without one). */
+function namesFor(range: Range, entries: readonly MapEntry[]): string[] {
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (entry.end <= range.start || entry.start >= range.end) continue;
+    const name = entry.path === '' ? '[anonymous]' : entry.path;
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+/** scanReadable over [start, end), in chunks of consecutive mappings when a progress bar is shown. */
+function scanWithProgress(start: bigint, end: bigint, pid: number | undefined, entries: readonly MapEntry[], context: CommandContext): Range[] {
+  const inside = entries.filter((entry) => entry.end > start && entry.start < end);
+  if (!context.progress || inside.length < 2) return scanReadable({ start, end, pid });
+  const per = Math.ceil(inside.length / SCAN_CHUNKS);
+  const bounds = [start];
+  for (let i = per; i < inside.length; i += per) bounds.push(inside[i].start);
+  bounds.push(end);
+  const bar = startProgress(context, 'scan', bounds.length - 1);
+  const ranges: Range[] = [];
+  try {
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      for (const range of scanReadable({ start: bounds[i], end: bounds[i + 1], pid })) {
+        const last = ranges[ranges.length - 1];
+        if (last !== undefined && last.end === range.start) last.end = range.end;
+        else ranges.push({ ...range });
+      }
+      bar.update(i + 1);
+    }
+  } finally {
+    bar.stop();
+  }
+  return ranges;
+}
+
+export const scanCommand: Command = {
+  usage: 'scan [--start A] [--end A] [--pid N] [--json]',
+  summary: 'readable ranges of this process (or --pid), with the mappings beside each',
+  help: [
+    '  --start A, --end A  the window [A, A), 0x… hex or decimal (default: the user half, 0 to 0x800000000000)',
+    '  --pid N             another process, read through process_vm_readv one page at a time',
+    '  --json              the ranges as JSON',
+  ].join('\n'),
+  options: { start: { type: 'string' }, end: { type: 'string' }, pid: { type: 'string' }, json: { type: 'boolean' } },
+  run(values, _positionals, out, context) {
+    const start = values.start === undefined ? 0n : parseAddress(values.start as string, '--start');
+    const end = values.end === undefined ? USER_END : parseAddress(values.end as string, '--end');
+    if (start > end) throw new UsageError(`--start (${formatAddress(start)}) is past --end (${formatAddress(end)})`);
+    const pid = pidOption(values.pid);
+    const entries = readMaps(pid);
+    const ranges = scanWithProgress(start, end, pid, entries, { ...context, progress: context.progress && !values.json });
+    // The process maps and unmaps while we look (V8 does all the time): name each range from the maps read before
+    // and after the scan.
+    const named = [...entries, ...readMaps(pid)];
+    const described = ranges.map((range) => ({ ...range, size: Number(range.end - range.start), mappings: namesFor(range, named) }));
+    if (values.json) {
+      out.write(toJson(described));
+      return 0;
+    }
+    const rows = described.map((range) => [formatAddress(range.start), formatAddress(range.end), formatSize(range.end - range.start), range.mappings.join(', ')]);
+    out.write(formatTable(['START', 'END', 'SIZE', 'MAPPING'], rows));
+    return 0;
+  },
+};
+
+export const probeCommand: Command = {
+  usage: 'probe <address> [length] [--json]',
+  summary: 'what a read finds at an address: readable, protected, unmapped or noncanonical',
+  help: '  length  check every page of [address, address + length) (0x… hex or decimal)\nAlways exits 0: the state is the answer.',
+  options: { json: { type: 'boolean' } },
+  positionals: 2,
+  requiredPositionals: 1,
+  run(values, positionals, out) {
+    const address = parseAddress(positionals[0], 'the address');
+    const length = positionals[1] === undefined ? undefined : parseCount(positionals[1], 'the length', 0, Number.MAX_SAFE_INTEGER);
+    if (length !== undefined && address + BigInt(length) > 1n << 64n) throw new UsageError('address + length passes 2^64');
+    if (length === undefined) {
+      const state = probe(address);
+      out.write(values.json ? toJson({ address, state }) : `${formatAddress(address)}: ${state}\n`);
+      return 0;
+    }
+    const readable = isReadable(address, length);
+    // Where it stops: the first page whose state is not readable.
+    let stop: { address: bigint; state: string } | null = null;
+    const page = BigInt(pageSize);
+    for (let at = address; !readable && at < address + BigInt(length); at = (at / page + 1n) * page) {
+      const state = probe(at);
+      if (state !== 'readable') {
+        stop = { address: at, state };
+        break;
+      }
+    }
+    if (values.json) {
+      out.write(toJson({ address, length, readable, firstUnreadable: stop }));
+    } else {
+      const where = stop === null ? '' : `: ${formatAddress(stop.address)} is ${stop.state}`;
+      out.write(`${formatAddress(address)} +${length}: ${readable ? 'readable' : `not readable${where}`}\n`);
+    }
+    return 0;
+  },
+};
+
+export const readCommand: Command = {
+  usage: 'read <address> <length> [--pid N] [--json]',
+  summary: "read memory and show it in xxd's layout; on a fault, the readable prefix and the fault",
+  help: [
+    '  address, length  0x… hex or decimal; length at most 16 MiB',
+    '  --pid N          another process, through process_vm_readv',
+    '  --json           address, bytes (hex) and fault as JSON',
+    'On a fault the readable prefix goes to stdout, the fault to stderr, and the exit status is 1.',
+  ].join('\n'),
+  options: { pid: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: 2,
+  requiredPositionals: 2,
+  run(values, positionals, out, context) {
+    const address = parseAddress(positionals[0], 'the address');
+    const length = parseCount(positionals[1], 'the length', 0, MAX_READ);
+    if (address + BigInt(length) > 1n << 64n) throw new UsageError('address + length passes 2^64');
+    const pid = pidOption(values.pid);
+    const result = safeRead(address, length, pid === undefined ? undefined : { pid });
+    if (values.json) {
+      out.write(toJson({ address, length, bytesRead: result.bytesCopied, data: result.data.toString('hex'), fault: result.fault }));
+    } else {
+      out.write(hexdump(result.data, { offset: address }));
+    }
+    const fault = result.fault;
+    if (fault === null) return 0;
+    context.err.write(`memprobe read: ${fault.code} at ${formatAddress(fault.address)} after ${result.bytesCopied} of ${length} bytes\n`);
+    return 1;
+  },
+};
+
+export const mapsCommand: Command = {
+  usage: 'maps [--pid N] [--json]',
+  summary: 'the mappings of this process (or --pid), parsed from /proc/<pid>/maps',
+  options: { pid: { type: 'string' }, json: { type: 'boolean' } },
+  run(values, _positionals, out) {
+    const entries = readMaps(pidOption(values.pid));
+    if (values.json) {
+      out.write(toJson(entries));
+      return 0;
+    }
+    const rows = entries.map((entry) => [
+      formatAddress(entry.start),
+      formatAddress(entry.end),
+      entry.perms,
+      formatSize(entry.end - entry.start),
+      entry.offset.toString(16),
+      entry.device,
+      String(entry.inode),
+      entry.path,
+    ]);
+    out.write(formatTable(['START', 'END', 'PERMS', 'SIZE', 'OFFSET', 'DEVICE', 'INODE', 'PATH'], rows));
+    return 0;
+  },
+};

@@ -1,0 +1,165 @@
+// What /proc/self/maps says a copy must do: the model the fuzzer checks every copy against. It knows nothing of
+// how memprobe copies; it reads the kernel's lists (maps, and on a disagreement pagemap and the mapped file's
+// size), so a disagreement is a bug in one of the two, never the model agreeing with itself.
+import * as fs from 'node:fs';
+
+import type { MapEntry } from './probe';
+import { parseMaps } from './probe';
+import type { FaultCode, Strategy } from './types';
+
+/** What the maps say about one page. 'uncertain': the maps cannot tell ([vvar] pages; '--x' with protection keys). */
+export type MapsVerdict = 'readable' | 'protected' | 'unmapped' | 'noncanonical' | 'past-eof' | 'uncertain';
+
+const USER_END = 1n << 47n;
+const KERNEL_START = (1n << 64n) - USER_END;
+const GUARD_REGION_BIT = 58n;  // /proc/<pid>/pagemap: a guard region (MADV_GUARD_INSTALL), Linux 6.15
+const PKU = /\bpku\b/.test(readTextOrEmpty('/proc/cpuinfo'));
+
+function readTextOrEmpty(path: string): string {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export interface Expectation {
+  /** the copy must copy at least this many bytes … */
+  min: number;
+  /** … and at most this many */
+  max: number;
+  /** the maps' verdict for the page where the readable prefix ends (null when all of it is readable) */
+  verdict: MapsVerdict | null;
+}
+
+/** The signal strategy's fault codes each verdict allows. */
+const SIGNAL_CODES: Record<Exclude<MapsVerdict, 'readable' | 'uncertain'>, readonly FaultCode[]> = {
+  protected: ['SEGV_ACCERR', 'SEGV_PKUERR'],
+  unmapped: ['SEGV_MAPERR'],
+  noncanonical: ['NONCANONICAL'],
+  'past-eof': ['BUS_ADRERR'],
+};
+
+export class MapsModel {
+  private entries: MapEntry[] = [];
+  private readonly page: bigint;
+  /** refined verdicts for single pages (guard regions, pages past a file's end), valid until the next refresh */
+  private readonly refined = new Map<bigint, MapsVerdict>();
+
+  constructor(pageSize: number) {
+    this.page = BigInt(pageSize);
+    this.refresh();
+  }
+
+  refresh(): void {
+    this.entries = parseMaps(fs.readFileSync('/proc/self/maps', 'utf8'));
+    this.refined.clear();
+  }
+
+  private entryAt(address: bigint): MapEntry | undefined {
+    const entries = this.entries;
+    let low = 0;
+    let high = entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (entries[middle].end <= address) low = middle + 1;
+      else high = middle;
+    }
+    const entry = entries[low];
+    return entry !== undefined && entry.start <= address ? entry : undefined;
+  }
+
+  /** The maps' verdict for the page holding `address`, for a read by `strategy`. */
+  verdict(address: bigint, strategy: Strategy): MapsVerdict {
+    if (address >= USER_END && address < KERNEL_START) return 'noncanonical';
+    if (address >= KERNEL_START) return 'unmapped';  // the kernel half, [vsyscall] included: user reads fault there
+    const page = address - (address % this.page);
+    const refined = this.refined.get(page);
+    if (refined !== undefined) return refined;
+    const entry = this.entryAt(address);
+    if (entry === undefined) return 'unmapped';  // the gap below [stack] too: not listed, not readable
+    if (entry.path.startsWith('[vvar')) return 'uncertain';  // some of its pages raise SIGBUS, which ones the maps do not say
+    const [r, w, x] = [entry.perms[0] === 'r', entry.perms[1] === 'w', entry.perms[2] === 'x'];
+    if (strategy === 'syscall') return r ? 'readable' : 'protected';  // process_vm_readv wants VM_READ
+    if (r || w) return 'readable';  // x86 has no write-only pages
+    if (x) return PKU ? 'uncertain' : 'readable';  // execute-only needs a protection key
+    return 'protected';
+  }
+
+  /**
+   * The bytes of [address, address + length) a copy by `strategy` must copy. Uncertain pages widen the window:
+   * the prefix may end at one of them or go on through it.
+   */
+  expect(address: bigint, length: number, strategy: Strategy): Expectation {
+    const end = address + BigInt(length);
+    let min: number | null = null;
+    let position = address;
+    while (position < end) {
+      const verdict = this.verdict(position, strategy);
+      const offset = Number(position - address);
+      if (verdict === 'uncertain') {
+        min ??= offset;
+      } else if (verdict !== 'readable') {
+        return { min: min ?? offset, max: offset, verdict };
+      }
+      const next = position - (position % this.page) + this.page;
+      position = next < end ? next : end;
+    }
+    return { min: min ?? length, max: length, verdict: null };
+  }
+
+  /** Whether a fault code fits the maps' verdict for the page it was reported at. */
+  static codeFits(code: FaultCode, verdict: MapsVerdict, strategy: Strategy): boolean {
+    if (strategy === 'syscall') return code === 'EFAULT';
+    if (verdict === 'uncertain') return true;
+    if (verdict === 'readable') return false;
+    return SIGNAL_CODES[verdict].includes(code);
+  }
+
+  /**
+   * Looks closer at a page the maps call readable where a copy stopped, with two more kernel lists: pagemap (a guard
+   * region inside the mapping) and the mapped file's size (a page past its end). Remembers what it finds.
+   */
+  refine(address: bigint): void {
+    const page = address - (address % this.page);
+    const entry = this.entryAt(page);
+    if (entry === undefined || this.refined.has(page)) return;
+    if (this.isGuardPage(page)) {
+      this.refined.set(page, 'unmapped');
+      return;
+    }
+    const size = this.fileSize(entry);
+    if (size !== null && entry.offset + (page - entry.start) >= size) this.refined.set(page, 'past-eof');
+  }
+
+  private isGuardPage(page: bigint): boolean {
+    try {
+      const fd = fs.openSync('/proc/self/pagemap', 'r');
+      try {
+        const bytes = Buffer.alloc(8);
+        fs.readSync(fd, bytes, 0, 8, Number((page / this.page) * 8n));
+        return ((bytes.readBigUInt64LE(0) >> GUARD_REGION_BIT) & 1n) === 1n;
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  /** The size of the file behind a mapping, rounded up to whole pages; null for anonymous memory or when unknown. */
+  private fileSize(entry: MapEntry): bigint | null {
+    if (entry.inode === 0 || !entry.path.startsWith('/')) return null;
+    const range = `${entry.start.toString(16)}-${entry.end.toString(16)}`;
+    for (const path of [entry.path, `/proc/self/map_files/${range}`]) {
+      try {
+        const stat = fs.statSync(path, { bigint: true });
+        if (stat.ino !== BigInt(entry.inode)) continue;  // replaced, or deleted: try the mapping's own link
+        return ((stat.size + this.page - 1n) / this.page) * this.page;
+      } catch {
+        continue;
+      }
+    }
+    return null;
+  }
+}

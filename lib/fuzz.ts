@@ -1,0 +1,163 @@
+// fuzz(): throws many addresses at this process's memory through the real copy and checks each verdict against
+// /proc/self/maps. One stream runs on the calling thread (yielding to the event loop between slices); `threads: N`
+// runs N streams on worker_threads and merges them.
+import { randomInt } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+import { invalidArgType, outOfRange } from './errors';
+import type { LayoutEntry } from './fuzz-generator';
+import { MISMATCHES_KEPT, OUTCOMES, runShare, type FuzzMismatch, type FuzzOutcome, type ShareOptions, type ShareResult } from './fuzz-runner';
+import type { WorkerInput, WorkerMessage } from './fuzz-worker';
+import { pageSize } from './memory';
+import { readMaps } from './probe';
+import { checkLength, checkPositiveInteger } from './validate';
+
+export type { FuzzMismatch, FuzzOutcome } from './fuzz-runner';
+export type { MapsVerdict } from './fuzz-model';
+
+export interface FuzzOptions {
+  /** cases in all (default 100,000) */
+  iterations?: number;
+  /** a 32-bit unsigned integer; default: a random one (reported, so the run can be repeated) */
+  seed?: number;
+  /** worker threads, each with its own stream (default 1: the calling thread) */
+  threads?: number;
+  /** [min, max] bytes per case (default [0, 4 pages]) */
+  lengths?: [number, number];
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface FuzzReport {
+  /** cases run (fewer than requested when aborted) */
+  iterations: number;
+  requested: number;
+  seed: number;
+  threads: number;
+  lengths: [number, number];
+  aborted: boolean;
+  /** how each case ended: 'readable' (every byte copied) or the fault code */
+  outcomes: Record<FuzzOutcome, number>;
+  /** the first 100 disagreements that survived a fresh maps read and a second copy */
+  mismatches: FuzzMismatch[];
+  mismatchCount: number;
+  /** disagreements that a fresh maps read explained (the map changed meanwhile) */
+  rechecked: number;
+  durationMs: number;
+  probesPerSecond: number;
+  /** the mappings the generator aimed at (taken at the start) */
+  layoutMappings: number;
+  /** FNV-1a digest per stream of its (address, length) sequence: the same for the same seed and layout */
+  digests: string[];
+}
+
+const MAX_THREADS = 64;
+const MAX_LENGTH = 1 << 24;
+const PROGRESS_MS = 100;
+
+function checkOptions(options: unknown): Required<Pick<FuzzOptions, 'iterations' | 'seed' | 'threads' | 'lengths'>> & FuzzOptions {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const { iterations = 100_000, seed = randomInt(0x1_0000_0000), threads = 1, lengths = [0, 4 * pageSize], onProgress, signal } = options as FuzzOptions;
+  checkLength(iterations, 'options.iterations');
+  if (typeof seed !== 'number') throw invalidArgType('options.seed', 'of type number', seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw outOfRange('options.seed', 'an integer from 0 to 2^32-1', seed);
+  checkPositiveInteger(threads, 'options.threads');
+  if (threads > MAX_THREADS) throw outOfRange('options.threads', `at most ${MAX_THREADS}`, threads);
+  if (!Array.isArray(lengths) || lengths.length !== 2) throw invalidArgType('options.lengths', 'a [min, max] array', lengths);
+  checkLength(lengths[0], 'options.lengths[0]');
+  checkLength(lengths[1], 'options.lengths[1]');
+  if (lengths[1] > MAX_LENGTH) throw outOfRange('options.lengths[1]', `at most ${MAX_LENGTH}`, lengths[1]);
+  if (lengths[0] > lengths[1]) throw outOfRange('options.lengths[0]', `at most options.lengths[1] (${lengths[1]})`, lengths[0]);
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArgType('options.onProgress', 'of type function', onProgress);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  return { iterations, seed, threads, lengths: [lengths[0], lengths[1]], onProgress, signal };
+}
+
+/** The worker script: beside this file once built; from the TypeScript sources (tests), the built copy. */
+function workerScript(): string {
+  const candidates = [path.join(__dirname, 'fuzz-worker.js'), path.join(__dirname, '..', 'dist', 'fuzz-worker.js')];
+  const found = candidates.find((candidate) => fs.existsSync(candidate));
+  if (found === undefined) throw new Error(`memprobe: the fuzz worker is not built (looked for ${candidates.join(', ')}). Run \`npm run build:ts\`.`);
+  return found;
+}
+
+function runInWorker(share: ShareOptions, abort: Int32Array, progress: (done: number) => void): Promise<ShareResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerScript(), { workerData: { share, abort } satisfies WorkerInput });
+    let result: ShareResult | undefined;
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'progress') progress(message.done);
+      else result = message.result;
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (result !== undefined) resolve(result);
+      else reject(new Error(`memprobe: a fuzz worker exited with code ${code} before reporting`));
+    });
+  });
+}
+
+/** Iterations per stream: as even as possible, the first streams taking the remainder. */
+function split(iterations: number, threads: number): number[] {
+  return Array.from({ length: threads }, (_, k) => Math.floor(iterations / threads) + (k < iterations % threads ? 1 : 0));
+}
+
+/**
+ * Copies `iterations` generated cases through safeMemcpy/safeRead (signal and syscall strategies alternating) and
+ * checks each against /proc/self/maps. Resolves with a report; an aborted run resolves with what it did so far.
+ */
+export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
+  const { iterations, seed, threads, lengths, onProgress, signal } = checkOptions(options);
+  const started = performance.now();
+  const layout: LayoutEntry[] = readMaps().map(({ start, end }) => ({ start, end }));
+  const shares = split(iterations, threads);
+  const done = new Array<number>(threads).fill(0);
+  const abort = new Int32Array(new SharedArrayBuffer(4));
+  const onAbort = (): void => void Atomics.store(abort, 0, 1);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let reportedAt = 0;
+  const progress = (stream: number, count: number): void => {
+    done[stream] = count;
+    const now = performance.now();
+    if (onProgress === undefined || now - reportedAt < PROGRESS_MS) return;
+    reportedAt = now;
+    onProgress(done.reduce((a, b) => a + b, 0), iterations);
+  };
+
+  let results: ShareResult[];
+  try {
+    results = await Promise.all(shares.map((share, stream) => {
+      const shareOptions: ShareOptions = { seed, stream, iterations: share, lengths, layout, pageSize };
+      const report = (count: number): void => progress(stream, count);
+      return threads === 1
+        ? runShare(shareOptions, { progress: report, aborted: () => Atomics.load(abort, 0) === 1 })
+        : runInWorker(shareOptions, abort, report);
+    }));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+
+  const durationMs = performance.now() - started;
+  const total = results.reduce((sum, result) => sum + result.iterations, 0);
+  onProgress?.(total, iterations);
+  const outcomes = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, results.reduce((sum, result) => sum + result.outcomes[outcome], 0)])) as Record<FuzzOutcome, number>;
+  return {
+    iterations: total,
+    requested: iterations,
+    seed,
+    threads,
+    lengths,
+    aborted: total < iterations,
+    outcomes,
+    mismatches: results.flatMap((result) => result.mismatches).slice(0, MISMATCHES_KEPT),
+    mismatchCount: results.reduce((sum, result) => sum + result.mismatchCount, 0),
+    rechecked: results.reduce((sum, result) => sum + result.rechecked, 0),
+    durationMs,
+    probesPerSecond: durationMs > 0 ? Math.round(total / (durationMs / 1000)) : 0,
+    layoutMappings: layout.length,
+    digests: results.map((result) => result.digest),
+  };
+}

@@ -1,0 +1,163 @@
+// N-API surface of probing: one address, a batch (synchronous or on the threadpool, this process or another one),
+// a range's readable prefix, and the readable ranges of an address space. lib/probe.ts checks every argument
+// first; this layer only converts them.
+#include <string.h>
+
+#include <vector>
+
+#include "binding/bindings.h"
+#include "memory/guard.h"
+#include "probe/guard_regions.h"
+#include "probe/probe.h"
+#include "probe/remote_probe.h"
+#include "probe/scan.h"
+
+namespace memprobe {
+
+namespace {
+
+// lib/probe.ts passes an address as a bigint, or a number it has checked is a safe integer.
+uint64_t AddressArgument(const Napi::Value& value) {
+  if (value.IsBigInt()) {
+    bool lossless;
+    return value.As<Napi::BigInt>().Uint64Value(&lossless);
+  }
+  return static_cast<uint64_t>(value.As<Napi::Number>().Int64Value());
+}
+
+// A batch: the addresses (a BigUint64Array), where the codes go (a Uint8Array as long), and the pid (0: this process).
+struct Batch {
+  const uint64_t* addresses = nullptr;
+  uint8_t* codes = nullptr;
+  size_t count = 0;
+  pid_t pid = 0;
+};
+
+bool ReadBatch(const Napi::CallbackInfo& info, Batch* batch) {
+  const Napi::TypedArray addresses = info[0].As<Napi::TypedArray>();
+  const Napi::TypedArray codes = info[1].As<Napi::TypedArray>();
+  if (addresses.TypedArrayType() != napi_biguint64_array || codes.TypedArrayType() != napi_uint8_array ||
+      codes.ElementLength() < addresses.ElementLength()) {
+    Napi::TypeError::New(info.Env(), "memprobe: probeMany takes a BigUint64Array and a Uint8Array as long")
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  batch->addresses = reinterpret_cast<const uint64_t*>(static_cast<const uint8_t*>(addresses.ArrayBuffer().Data()) +
+                                                       addresses.ByteOffset());
+  batch->codes = static_cast<uint8_t*>(codes.ArrayBuffer().Data()) + codes.ByteOffset();
+  batch->count = addresses.ElementLength();
+  batch->pid = info[2].As<Napi::Number>().Int32Value();
+  return true;
+}
+
+SystemCallResult RunBatch(const Batch& batch) {
+  if (batch.pid != 0) return ProbeAddressesRemote(batch.pid, batch.addresses, batch.codes, batch.count);
+  ProbeAddresses(batch.addresses, batch.codes, batch.count);
+  return Succeeded();
+}
+
+// probe(address) -> ProbeCode
+Napi::Value Probe(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), ProbeAddress(AddressArgument(info[0])));
+}
+
+// probeMany(addresses, codes, pid): fills codes.
+Napi::Value ProbeMany(const Napi::CallbackInfo& info) {
+  Batch batch;
+  if (ReadBatch(info, &batch)) ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), RunBatch(batch));
+  return info.Env().Undefined();
+}
+
+// Lifecycle: created on the JS thread, which keeps both arrays alive through references; Execute probes on a pool
+// thread without touching N-API; OnOK/OnError (JS thread) settle the promise, then the worker deletes itself.
+class ProbeManyWorker : public Napi::AsyncWorker {
+ public:
+  ProbeManyWorker(const Napi::CallbackInfo& info, const Batch& batch)
+      : Napi::AsyncWorker(info.Env(), "memprobe.probeMany"),
+        deferred_(Napi::Promise::Deferred::New(info.Env())),
+        env_data_(static_cast<EnvData*>(info.Data())),
+        batch_(batch),
+        addresses_(Napi::Persistent(info[0].As<Napi::Object>())),
+        codes_(Napi::Persistent(info[1].As<Napi::Object>())) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    if (batch_.pid == 0) GuardReassert();  // as before each asynchronous copy: no handler displaced the guard
+    result_ = RunBatch(batch_);
+  }
+
+  void OnOK() override {
+    if (result_.error != 0) {
+      deferred_.Reject(MakeSystemError(Env(), *env_data_, result_.error, result_.syscall));
+    } else {
+      deferred_.Resolve(Env().Undefined());
+    }
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  EnvData* env_data_;
+  Batch batch_;
+  Napi::ObjectReference addresses_;
+  Napi::ObjectReference codes_;
+  SystemCallResult result_{};
+};
+
+// probeManyAsync(addresses, codes, pid) -> Promise<undefined>
+Napi::Value ProbeManyAsync(const Napi::CallbackInfo& info) {
+  Batch batch;
+  if (!ReadBatch(info, &batch)) return info.Env().Undefined();
+  ProbeManyWorker* worker = new ProbeManyWorker(info, batch);
+  const Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// readablePrefix(address, length) -> bytes readable from address before the first page that is not
+Napi::Value ReadablePrefixBinding(const Napi::CallbackInfo& info) {
+  const size_t length = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
+  return Napi::Number::New(info.Env(), static_cast<double>(ReadablePrefix(AddressArgument(info[0]), length)));
+}
+
+// scanReadable(start, end, pid) -> BigUint64Array [start0, end0, start1, end1, ...]
+Napi::Value ScanReadableBinding(const Napi::CallbackInfo& info) {
+  const uint64_t start = AddressArgument(info[0]);
+  const uint64_t end = AddressArgument(info[1]);
+  const pid_t pid = info[2].As<Napi::Number>().Int32Value();
+  std::vector<Range> ranges;
+  const SystemCallResult result =
+      pid == 0 ? ScanReadable(start, end, &ranges) : ScanReadableRemote(pid, start, end, &ranges);
+  if (ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), result)) return info.Env().Undefined();
+  Napi::BigUint64Array array = Napi::BigUint64Array::New(info.Env(), ranges.size() * 2, napi_biguint64_array);
+  if (!ranges.empty()) memcpy(array.Data(), ranges.data(), ranges.size() * sizeof(Range));
+  return array;
+}
+
+// Test hook: _installGuardRegion(address, length), MADV_GUARD_INSTALL (SystemError where the kernel lacks it).
+Napi::Value InstallGuardRegionBinding(const Napi::CallbackInfo& info) {
+  const size_t length = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
+  ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()),
+                InstallGuardRegion(static_cast<uintptr_t>(AddressArgument(info[0])), length));
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data) {
+  exports.Set("probe", Napi::Function::New(env, Probe, "probe", data));
+  exports.Set("probeMany", Napi::Function::New(env, ProbeMany, "probeMany", data));
+  exports.Set("probeManyAsync", Napi::Function::New(env, ProbeManyAsync, "probeManyAsync", data));
+  exports.Set("readablePrefix", Napi::Function::New(env, ReadablePrefixBinding, "readablePrefix", data));
+  exports.Set("scanReadable", Napi::Function::New(env, ScanReadableBinding, "scanReadable", data));
+  exports.Set("_installGuardRegion", Napi::Function::New(env, InstallGuardRegionBinding, "_installGuardRegion", data));
+  Napi::Object codes = Napi::Object::New(env);
+  codes.Set("readable", static_cast<double>(kProbeReadable));
+  codes.Set("protected", static_cast<double>(kProbeProtected));
+  codes.Set("unmapped", static_cast<double>(kProbeUnmapped));
+  codes.Set("noncanonical", static_cast<double>(kProbeNoncanonical));
+  exports.Set("probeCodes", codes);
+}
+
+}  // namespace memprobe

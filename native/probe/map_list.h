@@ -1,0 +1,39 @@
+// The mappings of a process as /proc/<pid>/maps lists them, read natively: the snapshot the prober uses to rule
+// out addresses nothing maps, and to know where to make its real accesses. Plain C++, no N-API.
+//
+// Owns: reading and parsing the maps file into sorted entries. Must never: decide that anything is readable
+// (only a real access does that; see probe.h), or be called from a signal handler (it allocates).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "common/system_call.h"
+
+namespace memprobe {
+
+// How one access speaks for the pages of a mapping (see scan.cc).
+enum class MapKind : uint8_t {
+  kAnonymous,  // no path, [heap], [stack], [anon:…]: one protection for every page
+  kFile,       // a path (or another name): pages past the file's end fault, and only those
+  kSpecial,    // the kernel's own ([vvar], [vdso], [vsyscall]…): each page may differ
+};
+
+struct MapEntry {
+  uintptr_t start;
+  uintptr_t end;
+  bool read, write, execute;
+  MapKind kind;
+};
+
+// Reads /proc/<pid>/maps (pid 0: this process). Entries come sorted by address, as the kernel lists them.
+// A missing process is ESRCH.
+SystemCallResult ReadMapList(pid_t pid, std::vector<MapEntry>* entries);
+
+// Index of the entry that contains `address`, or -1. Entries sorted, not overlapping.
+ptrdiff_t FindMapEntry(const std::vector<MapEntry>& entries, uintptr_t address);
+
+}  // namespace memprobe

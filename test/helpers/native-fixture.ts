@@ -1,0 +1,19 @@
+// Builds a C Node-API fixture from test/fixtures (other native code sharing the process, for differential
+// tests) with cc, against the headers of the Node that runs the tests, once per Node version.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** The path of the built fixture `name` (test/fixtures/<name>.c), to require() in a child. */
+export function buildFixture(name: string): string {
+  const source = path.join(__dirname, '..', 'fixtures', `${name}.c`);
+  const headers = path.join(path.dirname(process.execPath), '..', 'include', 'node');
+  const directory = path.join(os.tmpdir(), 'memprobe-fixtures', `${process.version}-${process.pid}`);
+  const output = path.join(directory, `${name}.node`);
+  if (!fs.existsSync(output)) {
+    fs.mkdirSync(directory, { recursive: true });
+    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', `-I${headers}`, '-DNAPI_VERSION=8', '-o', output, source]);
+  }
+  return output;
+}
