@@ -4,10 +4,12 @@ import type { ParseArgsConfig } from 'node:util';
 
 import { formatAddress } from './format';
 
+/** @internal */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
+/** @internal */
 export type ParsedValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
 
-/** Where a command writes besides stdout, and whether it may draw a progress bar there. */
+/** @internal Where a command writes besides stdout, and whether it may draw a progress bar there. */
 export interface CommandContext {
   err: NodeJS.WritableStream;
   /** stderr is a terminal and no --json: long work may show a progress bar */
@@ -16,6 +18,7 @@ export interface CommandContext {
   signal: AbortSignal;
 }
 
+/** @internal */
 export interface Command {
   /** e.g. 'threads [--pid N] [--json]' */
   usage: string;
@@ -33,9 +36,10 @@ export interface Command {
   run(values: ParsedValues, positionals: string[], out: NodeJS.WritableStream, context: CommandContext): number | Promise<number>;
 }
 
-/** A command's bad argument: exit status 2 with the usage, like an unknown flag. */
+/** @internal A command's bad argument: exit status 2 with the usage, like an unknown flag. */
 export class UsageError extends Error {}
 
+/** @internal */
 export function pidOption(value: ParsedValues[string]): number | undefined {
   if (value === undefined) return undefined;
   const pid = Number(value);
@@ -43,7 +47,7 @@ export function pidOption(value: ParsedValues[string]): number | undefined {
   return pid;
 }
 
-/** Columns padded to their widest cell, the last one left ragged. */
+/** @internal Columns padded to their widest cell, the last one left ragged. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column].length)));
   const line = (cells: string[]): string => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ');
@@ -52,7 +56,7 @@ export function formatTable(headers: string[], rows: string[][]): string {
 
 const ADDRESS_MAX = (1n << 64n) - 1n;
 
-/** An address typed by a person: 0x… hex or decimal, at most 2^64-1. */
+/** @internal An address typed by a person: 0x… hex or decimal, at most 2^64-1. */
 export function parseAddress(text: string | undefined, what: string): bigint {
   if (text === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new UsageError(`${what} must be an address (0x… hex or decimal), not '${String(text)}'`);
   const address = BigInt(text);
@@ -60,19 +64,19 @@ export function parseAddress(text: string | undefined, what: string): bigint {
   return address;
 }
 
-/** A count typed by a person: hex or decimal, from `min` to `max`. */
+/** @internal A count typed by a person: hex or decimal, from `min` to `max`. */
 export function parseCount(text: string | undefined, what: string, min: number, max: number): number {
   const value = text !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`${what} must be an integer from ${min} to ${max}, not '${String(text)}'`);
   return value;
 }
 
-/** JSON with bigints (addresses, offsets) as formatAddress strings. */
+/** @internal JSON with bigints (addresses, offsets) as formatAddress strings. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? formatAddress(item) : item), 2) + '\n';
 }
 
-/** 1536 -> '1.5 KiB' */
+/** @internal 1536 -> '1.5 KiB' */
 export function formatSize(bytes: bigint): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = Number(bytes);

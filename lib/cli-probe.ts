@@ -37,6 +37,7 @@ function describeFuzz(report: FuzzReport): string {
   return lines.join('\n') + '\n';
 }
 
+/** @internal */
 export const fuzzCommand: Command = {
   usage: 'fuzz [--iterations N] [--seed S] [--threads T] [--json]',
   summary: 'copy generated addresses through safeMemcpy/safeRead and check each against /proc/self/maps',
@@ -101,6 +102,7 @@ function scanWithProgress(start: bigint, end: bigint, pid: number | undefined, e
   return ranges;
 }
 
+/** @internal */
 export const scanCommand: Command = {
   usage: 'scan [--start A] [--end A] [--pid N] [--json]',
   summary: 'readable ranges of this process (or --pid), with the mappings beside each',
@@ -131,6 +133,7 @@ export const scanCommand: Command = {
   },
 };
 
+/** @internal */
 export const probeCommand: Command = {
   usage: 'probe <address> [length] [--json]',
   summary: 'what a read finds at an address: readable, protected, unmapped or noncanonical',
@@ -168,6 +171,7 @@ export const probeCommand: Command = {
   },
 };
 
+/** @internal */
 export const readCommand: Command = {
   usage: 'read <address> <length> [--pid N] [--json]',
   summary: "read memory and show it in xxd's layout; on a fault, the readable prefix and the fault",
@@ -198,6 +202,7 @@ export const readCommand: Command = {
   },
 };
 
+/** @internal */
 export const mapsCommand: Command = {
   usage: 'maps [--pid N] [--json]',
   summary: 'the mappings of this process (or --pid), parsed from /proc/<pid>/maps',

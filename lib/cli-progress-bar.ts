@@ -4,6 +4,7 @@ import { SingleBar } from 'cli-progress';
 
 import type { CommandContext } from './cli-output';
 
+/** @internal */
 export interface Progress {
   update(done: number): void;
   stop(): void;
@@ -11,6 +12,7 @@ export interface Progress {
 
 const SILENT: Progress = { update() {}, stop() {} };
 
+/** @internal */
 export function startProgress(context: CommandContext, label: string, total: number): Progress {
   if (!context.progress || total <= 0) return SILENT;
   const bar = new SingleBar({

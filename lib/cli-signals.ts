@@ -6,7 +6,7 @@ import { threadSignalMasks } from './signals';
 
 const EVERY_SIGNAL = Array.from({ length: SIGRTMAX }, (_, index) => signalName(index + 1));
 
-/** A signal list for a table cell: without the SIG prefix, or 'all but …' when that is shorter. */
+/** @internal A signal list for a table cell: without the SIG prefix, or 'all but …' when that is shorter. */
 export function compactSignals(names: string[]): string {
   if (names.length === 0) return '-';
   const strip = (name: string): string => name.replace(/^SIG/, '');
@@ -14,6 +14,7 @@ export function compactSignals(names: string[]): string {
   return missing.length < names.length / 4 ? `all but ${missing.map(strip).join(' ') || 'none'}` : names.map(strip).join(' ');
 }
 
+/** @internal */
 export const threadsCommand: Command = {
   usage: 'threads [--pid N] [--json]',
   summary: 'signal masks of every thread (blocked, pending, ignored, caught)',
@@ -38,6 +39,7 @@ export const threadsCommand: Command = {
   },
 };
 
+/** @internal */
 export const maskingDemoCommand: Command = {
   usage: 'masking-demo [--json]',
   summary: 'which thread the kernel picks for a signal, depending on masks',

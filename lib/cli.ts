@@ -10,6 +10,7 @@ import { type Command, type CommandContext, UsageError } from './cli-output';
 import { fuzzCommand, mapsCommand, probeCommand, readCommand, scanCommand } from './cli-probe';
 import { maskingDemoCommand, threadsCommand } from './cli-signals';
 
+/** @internal */
 export const COMMANDS: Record<string, Command> = {
   fuzz: fuzzCommand,
   scan: scanCommand,
@@ -20,6 +21,7 @@ export const COMMANDS: Record<string, Command> = {
   'masking-demo': maskingDemoCommand,
 };
 
+/** @internal */
 export function usage(): string {
   const width = Math.max(...Object.values(COMMANDS).map((command) => command.usage.length));
   const lines = Object.values(COMMANDS).map((command) => `  memprobe ${command.usage.padEnd(width)}  ${command.summary}`);
@@ -35,6 +37,7 @@ function version(): string {
   return manifest.version;
 }
 
+/** @internal */
 export interface MainOptions {
   /** whether stderr is a terminal (a progress bar may be drawn); default: process.stderr.isTTY */
   terminal?: boolean;
@@ -42,6 +45,7 @@ export interface MainOptions {
   catchInterrupt?: boolean;
 }
 
+/** @internal */
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, options: MainOptions = {}): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {

@@ -36,20 +36,22 @@ function message(name: string, expected: string, received: string): string {
   return `The "${name}" argument must be ${expected}. Received ${received}`;
 }
 
+/** @internal */
 export function invalidArgType(name: string, expected: string, value: unknown): TypeError {
   return withCode(new TypeError(message(name, expected, describeType(value))), 'ERR_INVALID_ARG_TYPE');
 }
 
-/** `received` replaces the usual description where the value itself must be shown (a path, say). */
+/** @internal `received` replaces the usual description where the value itself must be shown (a path, say). */
 export function invalidArgValue(name: string, expected: string, value: unknown, received = describeType(value)): TypeError {
   return withCode(new TypeError(message(name, expected, received)), 'ERR_INVALID_ARG_VALUE');
 }
 
+/** @internal */
 export function outOfRange(name: string, expected: string, value: unknown): RangeError {
   return withCode(new RangeError(message(name, expected, describeValue(value))), 'ERR_OUT_OF_RANGE');
 }
 
-/** enableCrashReports() cannot work here: segfault-handler is missing, failed to build or load, or this is a worker. */
+/** @internal enableCrashReports() cannot work here: segfault-handler is missing, failed to build or load, or this is a worker. */
 export function crashReportsUnavailable(reason: string, cause?: unknown): Error {
   return withCode(new Error(`memprobe: crash reports are unavailable: ${reason}`, cause === undefined ? undefined : { cause }), 'ERR_CRASH_REPORTS_UNAVAILABLE');
 }

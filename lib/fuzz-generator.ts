@@ -2,16 +2,17 @@
 // change it only with a new major version, so a seed keeps naming the same cases. The same seed, stream and layout
 // give the same sequence of (address, length) on any machine.
 
-/** A mapping the generator aims at: [start, end), as /proc/self/maps listed it when the run began. */
+/** @internal A mapping the generator aims at: [start, end), as /proc/self/maps listed it when the run began. */
 export interface LayoutEntry {
   start: bigint;
   end: bigint;
 }
 
-export type CaseKind = 'uniform' | 'edge' | 'page-boundary' | 'null-page' | 'kernel-half' | 'noncanonical' | 'vsyscall' | 'inside';
+/** Which part of the generator's mix a case came from (README, "The generator's mix"). */
+export type FuzzCaseKind = 'uniform' | 'edge' | 'page-boundary' | 'null-page' | 'kernel-half' | 'noncanonical' | 'vsyscall' | 'inside';
 
-/** Weights out of 100, in drawing order. */
-export const CASE_MIX: ReadonlyArray<readonly [CaseKind, number]> = [
+/** @internal Weights out of 100, in drawing order. */
+export const CASE_MIX: ReadonlyArray<readonly [FuzzCaseKind, number]> = [
   ['uniform', 30],        // uniform over the user half [0, 2^47)
   ['edge', 25],           // a mapping's first or last byte's neighbourhood: edge + d, d in EDGE_OFFSETS
   ['page-boundary', 10],  // a page boundary inside a mapping, minus 0..63 bytes (so most copies cross it)
@@ -25,6 +26,7 @@ export const CASE_MIX: ReadonlyArray<readonly [CaseKind, number]> = [
 const USER_END = 1n << 47n;
 const KERNEL_START = (1n << 64n) - USER_END;
 const ADDRESS_LIMIT = 1n << 64n;
+/** @internal */
 export const VSYSCALL_PAGE = 0xffff_ffff_ff60_0000n;
 
 /** splitmix32: turns a seed (and a stream number) into well-spread state words. */
@@ -36,7 +38,7 @@ function splitmix32(state: number): [number, number] {
   return [next, (z ^ (z >>> 16)) >>> 0];
 }
 
-/** xoshiro128**, seeded by splitmix32 from (seed, stream). Stream k is what worker k draws from. */
+/** @internal xoshiro128**, seeded by splitmix32 from (seed, stream). Stream k is what worker k draws from. */
 export class Random {
   private readonly s = new Uint32Array(4);
 
@@ -86,13 +88,14 @@ export class Random {
   }
 }
 
+/** @internal */
 export interface FuzzCase {
-  kind: CaseKind;
+  kind: FuzzCaseKind;
   address: bigint;
   length: number;
 }
 
-/** Drawing cases for one stream. */
+/** @internal Drawing cases for one stream. */
 export class CaseGenerator {
   private readonly random: Random;
   private readonly layout: readonly LayoutEntry[];
@@ -115,7 +118,7 @@ export class CaseGenerator {
     return { kind, address, length: this.length(address) };
   }
 
-  private kind(): CaseKind {
+  private kind(): FuzzCaseKind {
     let draw = this.random.below(100);
     for (const [kind, weight] of CASE_MIX) {
       if (draw < weight) return kind;
@@ -128,7 +131,7 @@ export class CaseGenerator {
     return this.layout.length === 0 ? undefined : this.layout[this.random.below(this.layout.length)];
   }
 
-  private address(kind: CaseKind): bigint {
+  private address(kind: FuzzCaseKind): bigint {
     const page = BigInt(this.page);
     switch (kind) {
       case 'uniform':

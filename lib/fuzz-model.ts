@@ -23,6 +23,7 @@ function readTextOrEmpty(path: string): string {
   }
 }
 
+/** @internal */
 export interface Expectation {
   /** the copy must copy at least this many bytes … */
   min: number;
@@ -40,6 +41,7 @@ const SIGNAL_CODES: Record<Exclude<MapsVerdict, 'readable' | 'uncertain'>, reado
   'past-eof': ['BUS_ADRERR'],
 };
 
+/** @internal */
 export class MapsModel {
   private entries: MapEntry[] = [];
   private readonly page: bigint;

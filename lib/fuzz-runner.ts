@@ -1,13 +1,15 @@
 // One stream of fuzz cases, run on the thread that calls it (the main thread, or one worker of a threaded run):
 // each case is copied through the real safeMemcpy/safeRead, alternating strategies, and checked against the maps.
-import { CaseGenerator, type CaseKind, type LayoutEntry } from './fuzz-generator';
+import { CaseGenerator, type FuzzCaseKind, type LayoutEntry } from './fuzz-generator';
 import { type Expectation, MapsModel, type MapsVerdict } from './fuzz-model';
 import { safeMemcpy, safeRead } from './memory';
 import type { CopyResult, FaultCode, Strategy } from './types';
 
 export type FuzzOutcome = 'readable' | FaultCode;
+/** @internal */
 export const OUTCOMES: readonly FuzzOutcome[] = ['readable', 'SEGV_MAPERR', 'SEGV_ACCERR', 'SEGV_PKUERR', 'BUS_ADRERR', 'BUS_OBJERR', 'NONCANONICAL', 'EFAULT'];
 
+/** Which copy function a case went through. */
 export type FuzzApi = 'safeMemcpy' | 'safeRead';
 
 export interface FuzzMismatch {
@@ -15,7 +17,7 @@ export interface FuzzMismatch {
   length: number;
   strategy: Strategy;
   api: FuzzApi;
-  kind: CaseKind;
+  kind: FuzzCaseKind;
   /** what the copy said (the second time: a disagreement is copied again before it counts) */
   copy: { bytesCopied: number; code: FaultCode | null; faultAddress: bigint | null };
   /** what /proc/self/maps said after a fresh read: the bytes a copy must copy, and the verdict where that ends */
@@ -23,6 +25,7 @@ export interface FuzzMismatch {
   reason: string;
 }
 
+/** @internal */
 export interface ShareOptions {
   seed: number;
   stream: number;
@@ -32,6 +35,7 @@ export interface ShareOptions {
   pageSize: number;
 }
 
+/** @internal */
 export interface ShareResult {
   iterations: number;
   outcomes: Record<FuzzOutcome, number>;
@@ -43,16 +47,18 @@ export interface ShareResult {
   digest: string;
 }
 
+/** @internal */
 export interface ShareHooks {
   progress(done: number): void;
   aborted(): boolean;
 }
 
+/** @internal */
 export const MISMATCHES_KEPT = 100;
 const SLICE_MS = 20;            // run this long before letting the event loop in
 const MODEL_REFRESH_MS = 100;   // V8 maps and unmaps all the time: re-read the maps this often
 
-/** Why a copy disagrees with the maps' expectation, or null when it agrees. */
+/** @internal Why a copy disagrees with the maps' expectation, or null when it agrees. */
 export function disagreement(result: CopyResult, address: bigint, length: number, strategy: Strategy, expected: Expectation, model: MapsModel): string | null {
   const copied = result.bytesCopied;
   if (copied < expected.min || copied > expected.max) {
@@ -75,6 +81,7 @@ function fnv1a(hash: number, value: bigint): number {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/** @internal */
 export async function runShare(options: ShareOptions, hooks: ShareHooks): Promise<ShareResult> {
   const generator = new CaseGenerator({ seed: options.seed, stream: options.stream, layout: options.layout, pageSize: options.pageSize, lengths: options.lengths });
   const model = new MapsModel(options.pageSize);

@@ -3,12 +3,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { runShare, type ShareOptions } from './fuzz-runner';
 
+/** @internal */
 export interface WorkerInput {
   share: ShareOptions;
   /** [0] becomes 1 when the run is aborted */
   abort: Int32Array;
 }
 
+/** @internal */
 export type WorkerMessage = { type: 'progress'; done: number } | { type: 'done'; result: Awaited<ReturnType<typeof runShare>> };
 
 const { share, abort } = workerData as WorkerInput;

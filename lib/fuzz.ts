@@ -14,7 +14,8 @@ import { pageSize } from './memory';
 import { readMaps } from './probe';
 import { checkLength, checkPositiveInteger } from './validate';
 
-export type { FuzzMismatch, FuzzOutcome } from './fuzz-runner';
+export type { FuzzApi, FuzzMismatch, FuzzOutcome } from './fuzz-runner';
+export type { FuzzCaseKind } from './fuzz-generator';
 export type { MapsVerdict } from './fuzz-model';
 
 export interface FuzzOptions {

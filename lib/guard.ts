@@ -26,7 +26,7 @@ export function guardStatus(): GuardStatus {
   return binding.guardStatus();
 }
 
-/** How often the guard checks that it still owns SIGSEGV/SIGBUS while nothing else made it look. */
+/** @internal How often the guard checks that it still owns SIGSEGV/SIGBUS while nothing else made it look. */
 export const CHECK_INTERVAL_MS = 1000;
 
 // One set of hooks per process object, however many copies of this module are loaded (jest, cleared caches).
@@ -74,6 +74,7 @@ function wrapDlopen(): void {
   } as typeof process.dlopen;
 }
 
+/** @internal */
 export function keepGuardOnTop(): void {
   const owner = process as NodeJS.Process & { [HOOKED]?: true };
   if (owner[HOOKED]) return;

@@ -23,7 +23,7 @@ export {
   type ScanOptions,
 } from './probe';
 export { hexdump, type HexdumpOptions } from './hexdump';
-export { fuzz, type FuzzMismatch, type FuzzOptions, type FuzzOutcome, type FuzzReport, type MapsVerdict } from './fuzz';
+export { fuzz, type FuzzApi, type FuzzCaseKind, type FuzzMismatch, type FuzzOptions, type FuzzOutcome, type FuzzReport, type MapsVerdict } from './fuzz';
 export { signalName, signalNumber, type RealtimeSignalName, type SignalName, type StandardSignalName } from './signal-names';
 
 export {

@@ -6,19 +6,20 @@ import nodeGypBuild = require('node-gyp-build');
 import { SystemError } from './errors';
 import type { FaultCode, Protection } from './types';
 
-/** dst/src as the addon takes them: a view (JavaScript-owned memory) or a raw address. */
+/** @internal dst/src as the addon takes them: a view (JavaScript-owned memory) or a raw address. */
 export type NativeMemory = ArrayBufferView | bigint | number;
 
+/** @internal */
 export interface NativeGuardStatus {
   installed: boolean;
   previous: { SIGSEGV: string; SIGBUS: string };
   reasserted: number;
 }
 
-/** A native subscriber to the dedicated signal thread (an opaque external). */
+/** @internal A native subscriber to the dedicated signal thread (an opaque external). */
 export type SignalSubscriber = { readonly __memprobeSignalSubscriber: unique symbol };
 
-/** A thread's signal state as /proc/<pid>/task/<tid>/status gives it: bit n-1 stands for signal n. */
+/** @internal A thread's signal state as /proc/<pid>/task/<tid>/status gives it: bit n-1 stands for signal n. */
 export interface NativeThreadStatus {
   tid: number;
   name: string;
@@ -29,6 +30,7 @@ export interface NativeThreadStatus {
   caught: bigint;
 }
 
+/** @internal */
 export interface NativeMaskingDemo {
   signo: number;
   demoThreads: Array<{ tid: number; name: string; blocks: boolean }>;
@@ -44,6 +46,7 @@ export interface NativeMaskingDemo {
   openTargetAfter: NativeThreadStatus;
 }
 
+/** @internal */
 export interface Binding {
   setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string, pid?: number) => Error): void;
 
@@ -156,5 +159,6 @@ function load(): Binding {
   return require(file) as Binding;
 }
 
+/** @internal */
 export const binding: Binding = load();
 binding.setSystemErrorClass(SystemError);

@@ -48,11 +48,13 @@ export interface MapEntry {
   path: string;
 }
 
+/** @internal */
 export const ADDRESS_MAX = (1n << 64n) - 1n;
+/** @internal */
 export const USER_END = 1n << 47n;
 const PAGE = BigInt(binding.pageSize);
 
-/** An address argument as a bigint: a bigint in [0, 2^64) or a non-negative safe-integer number. */
+/** @internal An address argument as a bigint: a bigint in [0, 2^64) or a non-negative safe-integer number. */
 export function toAddress(value: unknown, name: string): bigint {
   if (typeof value === 'bigint') {
     if (value < 0n || value > ADDRESS_MAX) throw outOfRange(name, `an address from 0 to 0x${ADDRESS_MAX.toString(16)}`, value);
@@ -145,7 +147,7 @@ export function scanReadable(options?: ScanOptions): Range[] {
 
 const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) (\S+) (\d+)(?: +(.*))?$/;
 
-/** Parses the text of a /proc/<pid>/maps file. */
+/** @internal Parses the text of a /proc/<pid>/maps file. */
 export function parseMaps(text: string): MapEntry[] {
   const entries: MapEntry[] = [];
   for (const line of text.split('\n')) {

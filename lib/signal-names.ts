@@ -20,7 +20,9 @@ export type RealtimeSignalName = 'SIGRTMIN' | 'SIGRTMAX' | `SIGRTMIN+${number}` 
 /** 'SIGUSR2', 'SIGHUP', 'SIGRTMIN', 'SIGRTMIN+3', 'SIGRTMAX-1', …; SIG32 and SIG33 are the C library's own. */
 export type SignalName = StandardSignalName | RealtimeSignalName | 'SIG32' | 'SIG33';
 
+/** @internal */
 export const SIGRTMIN = binding.signalConstants.rtmin;
+/** @internal */
 export const SIGRTMAX = binding.signalConstants.rtmax;
 
 const NAMES: SignalName[] = [];  // filled from the running system below, which the union above describes
@@ -62,6 +64,7 @@ function numberOfName(name: string, argument: string): number {
 /**
  * A signal argument as a number: a name, or an integer from 1 (0 with `allowZero`, the existence check of
  * kill) to SIGRTMAX. TypeError for other types and unknown names, RangeError for numbers out of range.
+ * @internal
  */
 export function toSignalNumber(value: unknown, argument: string, allowZero = false): number {
   if (typeof value === 'string') return numberOfName(value, argument);
@@ -73,13 +76,13 @@ export function toSignalNumber(value: unknown, argument: string, allowZero = fal
   return value;
 }
 
-/** Signal arguments given as an array, each checked as `<argument>[i]`. */
+/** @internal Signal arguments given as an array, each checked as `<argument>[i]`. */
 export function toSignalNumbers(values: unknown, argument: string): number[] {
   if (!Array.isArray(values)) throw invalidArgType(argument, 'an array of signal names or numbers', values);
   return values.map((value, index) => toSignalNumber(value, `${argument}[${index}]`));
 }
 
-/** The number of a known name (any spelling signalNumber accepts), or undefined. */
+/** @internal The number of a known name (any spelling signalNumber accepts), or undefined. */
 export function lookupSignal(name: string): number | undefined {
   try {
     return numberOfName(name, 'name');
@@ -97,7 +100,7 @@ export function signalName(signo: number): SignalName {
   return NAMES[toSignalNumber(signo, 'signo')];
 }
 
-/** A kernel signal set (bit n-1 for signal n) as names, lowest number first. */
+/** @internal A kernel signal set (bit n-1 for signal n) as names, lowest number first. */
 export function maskToNames(mask: bigint): SignalName[] {
   const names: SignalName[] = [];
   for (let signo = 1; signo <= SIGRTMAX; signo++) {
@@ -106,6 +109,7 @@ export function maskToNames(mask: bigint): SignalName[] {
   return names;
 }
 
+/** @internal */
 export function numbersToMask(signos: readonly number[]): bigint {
   let mask = 0n;
   for (const signo of signos) mask |= 1n << BigInt(signo - 1);

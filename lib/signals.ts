@@ -283,6 +283,7 @@ export function blockedSignals(): SignalName[] {
   return maskToNames(binding.changeSignalMask(0, 0n));
 }
 
+/** @internal */
 export function toThreadMask(status: NativeThreadStatus): ThreadMask {
   return {
     tid: status.tid,

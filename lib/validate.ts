@@ -1,18 +1,19 @@
 // Argument checks shared by every module; each throws the Node-style error for its case.
 import { invalidArgType, outOfRange } from './errors';
 
-/** A byte count: a non-negative safe integer. */
+/** @internal A byte count: a non-negative safe integer. */
 export function checkLength(value: unknown, name = 'length'): asserts value is number {
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
   if (!Number.isSafeInteger(value) || value < 0) throw outOfRange(name, 'a non-negative integer', value);
 }
 
-/** A positive integer, such as a page count. */
+/** @internal A positive integer, such as a page count. */
 export function checkPositiveInteger(value: unknown, name: string): asserts value is number {
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
   if (!Number.isSafeInteger(value) || value <= 0) throw outOfRange(name, 'a positive integer', value);
 }
 
+/** @internal */
 export function checkPid(value: unknown, name = 'options.pid'): asserts value is number {
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
   if (!Number.isInteger(value) || value <= 0 || value > 0x7fffffff) throw outOfRange(name, 'a process id (a positive 32-bit integer)', value);

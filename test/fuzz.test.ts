@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { fuzz, mapFile, pageSize, readMaps, safeRead, type CopyResult, type Strategy } from '../lib';
-import { CASE_MIX, CaseGenerator, type CaseKind, type LayoutEntry, VSYSCALL_PAGE } from '../lib/fuzz-generator';
+import { CASE_MIX, CaseGenerator, type FuzzCaseKind, type LayoutEntry, VSYSCALL_PAGE } from '../lib/fuzz-generator';
 import { MapsModel } from '../lib/fuzz-model';
 import { disagreement, runShare } from '../lib/fuzz-runner';
 import { Layout } from './helpers/layout';
@@ -21,7 +21,7 @@ const LAYOUT: LayoutEntry[] = [
   { start: 0x7ffd_0000_0000n, end: 0x7ffd_0002_1000n },
 ];
 
-function draw(seed: number, stream: number, count: number, layout: readonly LayoutEntry[] = LAYOUT, lengths: [number, number] = [0, 4 * P]): Array<{ kind: CaseKind; address: bigint; length: number }> {
+function draw(seed: number, stream: number, count: number, layout: readonly LayoutEntry[] = LAYOUT, lengths: [number, number] = [0, 4 * P]): Array<{ kind: FuzzCaseKind; address: bigint; length: number }> {
   const generator = new CaseGenerator({ seed, stream, layout, pageSize: P, lengths });
   return Array.from({ length: count }, () => generator.next());
 }
@@ -36,13 +36,13 @@ describe('the generator', () => {
 
   test('follows the documented mix, and each kind lands where it says', () => {
     const cases = draw(7, 0, 40_000);
-    const counts = new Map<CaseKind, number>();
+    const counts = new Map<FuzzCaseKind, number>();
     for (const c of cases) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1);
     for (const [kind, weight] of CASE_MIX) expect([kind, Math.abs((counts.get(kind) ?? 0) / cases.length - weight / 100) < 0.01]).toEqual([kind, true]);
     const near = (address: bigint): boolean => LAYOUT.some((m) => [m.start, m.end].some((edge) => address - edge >= -BigInt(P) - 1n && address - edge <= BigInt(P) + 1n));
     const inside = (address: bigint): boolean => LAYOUT.some((m) => address >= m.start && address < m.end);
     for (const c of cases) {
-      const where: Record<CaseKind, boolean> = {
+      const where: Record<FuzzCaseKind, boolean> = {
         uniform: c.address < USER_END,
         edge: near(c.address),
         'page-boundary': LAYOUT.some((m) => c.address >= m.start - 64n && c.address <= m.end) && (c.address % BigInt(P) === 0n || c.address % BigInt(P) >= BigInt(P - 63)),

@@ -1,0 +1,75 @@
+// The published types as a strict TypeScript user gets them (dist/*.d.ts, built by `npm test`): complete, precise
+// enough to catch mistakes at compile time, and without the package's internal helpers.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ts from 'typescript';
+
+import { PACKAGE_ROOT } from './helpers/child';
+
+const DIST = path.join(PACKAGE_ROOT, 'dist');
+
+/** Diagnostics of a consumer file that imports 'memprobe' (resolved to dist/index.d.ts), libraries checked too. */
+function compileConsumer(code: string): string[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-types-'));
+  try {
+    const file = path.join(dir, 'consumer.ts');
+    fs.writeFileSync(file, code);
+    const program = ts.createProgram([file], {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      skipLibCheck: false,
+      types: ['node'],
+      typeRoots: [path.join(PACKAGE_ROOT, 'node_modules', '@types')],
+      baseUrl: PACKAGE_ROOT,
+      paths: { memprobe: ['dist/index.d.ts'] },
+    });
+    return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('published types', () => {
+  test('no declaration file exports anything the package root does not', () => {
+    const files = fs.readdirSync(DIST).filter((file) => file.endsWith('.d.ts')).map((file) => path.join(DIST, file));
+    const program = ts.createProgram(files, { types: ['node'], typeRoots: [path.join(PACKAGE_ROOT, 'node_modules', '@types')] });
+    const checker = program.getTypeChecker();
+    const exportsOf = (file: string): string[] => {
+      const module = checker.getSymbolAtLocation(program.getSourceFile(file)!);
+      return module === undefined ? [] : checker.getExportsOfModule(module).map((symbol) => symbol.name);
+    };
+    const root = new Set(exportsOf(path.join(DIST, 'index.d.ts')));
+    expect(root.has('safeMemcpy')).toBe(true);
+    const extra = files.filter((file) => !file.endsWith('index.d.ts')).flatMap((file) => exportsOf(file).filter((name) => !root.has(name)).map((name) => `${path.basename(file)}: ${name}`));
+    expect(extra).toEqual([]);
+  });
+
+  test('a strict consumer compiles against them, with results narrowed on ok', () => {
+    expect(
+      compileConsumer(`
+import { safeRead, safeMemcpy, watchSignals, formatAddress, type SignalInfo, type CopyResult } from 'memprobe';
+const r = safeRead(0n, 8);
+if (!r.ok) { const code: string = r.fault.code; const at: string = formatAddress(r.fault.address); void code; void at; }
+else { const none: null = r.fault; void none; }
+const c: CopyResult = safeMemcpy(Buffer.alloc(8), 0n, 8);
+const copied: number = c.bytesCopied; void copied;
+const w = watchSignals(['SIGUSR2', 'SIGRTMIN+3', 'SIGRTMAX-1', 12], (info: SignalInfo) => {
+  const code: 'SI_QUEUE' | 'SI_USER' | string = info.code; void code;
+});
+w.close();`),
+    ).toEqual([]);
+  });
+
+  test.each([
+    ['a fault read without checking ok', `import { safeRead } from 'memprobe'; const code = safeRead(0n, 8).fault.code; void code;`],
+    ['a misspelled signal name', `import { watchSignals } from 'memprobe'; watchSignals(['SIGUSR3']);`],
+    ['a real-time name counted the wrong way', `import { signalNumber } from 'memprobe'; signalNumber('SIGRTMIN-1');`],
+    ['an si_code that does not exist', `import type { SignalInfo } from 'memprobe'; const c: SignalInfo['code'] = 'SI_NOPE'; void c;`],
+    ['an internal helper', `import { binding } from 'memprobe'; void binding;`],
+  ])('%s does not compile', (_what, code) => {
+    expect(compileConsumer(code)).not.toEqual([]);
+  });
+});
