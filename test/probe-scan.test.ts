@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { mapFile, pageSize, probeMany, ProbeCode, readMaps, safeRead, scanReadable, SystemError, type MapEntry, type Range } from '../lib';
+import { pageSize, probeMany, ProbeCode, readMaps, safeRead, scanReadable, SystemError, type MapEntry, type Range } from '../lib';
 import { parseMaps } from '../lib/probe';
-import { PACKAGE_ROOT } from './helpers/child';
+import { PACKAGE_ROOT, runChild } from './helpers/child';
 
 const USER_END = 1n << 47n;
 const isVvar = (entry: MapEntry): boolean => entry.path.startsWith('[vvar');
@@ -36,7 +36,7 @@ function without(ranges: readonly Range[], holes: readonly Range[]): Range[] {
   return result;
 }
 
-/** Runs `scan` between two reads of the maps until both reads agree (V8 maps and unmaps while we look). */
+/** Runs `scan` between two reads of the maps until both reads agree (a process may map and unmap while we look). */
 function stableScan(readText: () => string, scan: () => Range[]): { entries: MapEntry[]; ranges: Range[] } {
   for (let attempt = 0; attempt < 20; attempt++) {
     const before = readText();
@@ -46,8 +46,32 @@ function stableScan(readText: () => string, scan: () => Range[]): { entries: Map
   throw new Error('the maps kept changing during every scan');
 }
 
+/**
+ * In a fresh, quiet Node process (a test runner's own process maps and unmaps thousands of V8 pages while it
+ * collects garbage): runs `scan` (an expression of `memprobe`) between two reads of its maps until both agree,
+ * and returns those maps with what the scan found.
+ */
+function stableScanInChild(scan: string): { entries: MapEntry[]; ranges: Range[] } {
+  const child = runChild(`
+    const fs = require('node:fs');
+    const hex = (key, value) => (typeof value === 'bigint' ? '0x' + value.toString(16) : value);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const before = fs.readFileSync('/proc/self/maps', 'utf8');
+      const ranges = ${scan};
+      if (fs.readFileSync('/proc/self/maps', 'utf8') === before) {
+        console.log(JSON.stringify({ text: before, ranges }, hex));
+        process.exit(0);
+      }
+    }
+    console.error('the maps kept changing during every scan');
+    process.exit(1);`);
+  expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
+  const { text, ranges } = JSON.parse(child.stdout) as { text: string; ranges: Array<{ start: string; end: string }> };
+  return { entries: parseMaps(text), ranges: ranges.map((range) => ({ start: BigInt(range.start), end: BigInt(range.end) })) };
+}
+
 test('the whole-space scan equals the readable entries of /proc/self/maps, [vvar] pages excepted', () => {
-  const { entries, ranges } = stableScan(() => fs.readFileSync('/proc/self/maps', 'utf8'), () => scanReadable());
+  const { entries, ranges } = stableScanInChild('memprobe.scanReadable()');
   const vvar = rangesOf(entries, isVvar);
   expect(vvar.length).toBeGreaterThan(0);
   // x86: r, and also -w- and --x (no write-only or execute-only pages without protection keys).
@@ -59,7 +83,7 @@ test('the whole-space scan equals the readable entries of /proc/self/maps, [vvar
 });
 
 test('scanReadable({ pid: own pid }) reads page by page: the maps\' readable entries, [vvar] excepted (process_vm_readv refuses it)', () => {
-  const { entries, ranges } = stableScan(() => fs.readFileSync('/proc/self/maps', 'utf8'), () => scanReadable({ pid: process.pid }));
+  const { entries, ranges } = stableScanInChild('memprobe.scanReadable({ pid: process.pid })');
   // process_vm_readv reads only what the maps list as readable, and never the kernel's [vvar] pages.
   expect(ranges).toEqual(rangesOf(entries, (entry) => entry.perms[0] === 'r' && !isVvar(entry)));
 });
@@ -150,25 +174,35 @@ describe('readMaps', () => {
     const deleted = path.join(dir, 'gone soon');
     fs.writeFileSync(spaced, Buffer.alloc(pageSize, 1));
     fs.writeFileSync(deleted, Buffer.alloc(pageSize, 2));
-    const a = mapFile(spaced, pageSize);
-    const b = mapFile(deleted, pageSize);
-    fs.rmSync(deleted);
-    try {
-      for (let attempt = 0; ; attempt++) {
+    // In a quiet child: the maps of a test runner's process change too often to compare them whole.
+    const child = runChild(`
+      const fs = require('node:fs');
+      const a = memprobe.mapFile(${JSON.stringify(spaced)}, memprobe.pageSize);
+      const b = memprobe.mapFile(${JSON.stringify(deleted)}, memprobe.pageSize);
+      fs.rmSync(${JSON.stringify(deleted)});
+      const hex = (key, value) => (typeof value === 'bigint' ? '0x' + value.toString(16) : value);
+      for (let attempt = 0; attempt < 20; attempt++) {
         const text = fs.readFileSync('/proc/self/maps', 'utf8');
-        const entries = readMaps();
-        if (fs.readFileSync('/proc/self/maps', 'utf8') !== text && attempt < 10) continue;
-        expect(asFields(entries)).toEqual(fieldsOf(text));
-        expect(entries.find((entry) => entry.start === a.address)?.path).toBe(spaced);
-        expect(entries.find((entry) => entry.start === b.address)?.path).toBe(`${deleted} (deleted)`);
-        expect(entries.some((entry) => entry.path === '')).toBe(true);
-        expect(entries.some((entry) => entry.path === '[heap]' || entry.path === '[stack]')).toBe(true);
-        break;
+        const entries = memprobe.readMaps();
+        if (fs.readFileSync('/proc/self/maps', 'utf8') !== text) continue;
+        console.log(JSON.stringify({ text, entries, a: a.address, b: b.address }, hex));
+        process.exit(0);
       }
-    } finally {
-      a.unmap();
-      b.unmap();
-    }
+      console.error('the maps kept changing');
+      process.exit(1);`);
+    expect({ status: child.status, stderr: child.stderr }).toEqual({ status: 0, stderr: '' });
+    const snapshot = JSON.parse(child.stdout) as { text: string; entries: Array<Record<string, string | number>>; a: string; b: string };
+    const entries: MapEntry[] = snapshot.entries.map((entry) => ({
+      ...(entry as unknown as MapEntry),
+      start: BigInt(entry.start),
+      end: BigInt(entry.end),
+      offset: BigInt(entry.offset),
+    }));
+    expect(asFields(entries)).toEqual(fieldsOf(snapshot.text));
+    expect(entries.find((entry) => entry.start === BigInt(snapshot.a))?.path).toBe(spaced);
+    expect(entries.find((entry) => entry.start === BigInt(snapshot.b))?.path).toBe(`${deleted} (deleted)`);
+    expect(entries.some((entry) => entry.path === '')).toBe(true);
+    expect(entries.some((entry) => entry.path === '[heap]' || entry.path === '[stack]')).toBe(true);
   });
 
   test('of another process that maps odd paths, and a named anonymous mapping where the kernel supports it', async () => {

@@ -163,8 +163,12 @@ test('a guard region inside a mapping (MADV_GUARD_INSTALL) is unmapped to a read
   try {
     binding._installGuardRegion(mapping.address + 2n * BP, 2 * P);
     const at = (page: number): bigint => mapping.address + BigInt(page * P);
-    // The maps still list one mapping for all six pages.
-    expect(fs.readFileSync('/proc/self/maps', 'utf8')).toMatch(new RegExp(`^${mapping.address.toString(16)}-[0-9a-f]+ rw-p`, 'm'));
+    // The maps still list one mapping covering all six pages (the kernel may have merged a neighbour into it).
+    const covering = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => {
+      const [start, end] = line.split(' ')[0].split('-').map((hex) => BigInt(`0x${hex || '0'}`));
+      return line.includes(' rw-p ') && start <= at(0) && end >= at(6);
+    });
+    expect(covering).toHaveLength(1);
     expect([0, 1, 2, 3, 4, 5].map((page) => probe(at(page)))).toEqual(['readable', 'readable', 'unmapped', 'unmapped', 'readable', 'readable']);
     expect(scanReadable({ start: at(0), end: at(6) })).toEqual([{ start: at(0), end: at(2) }, { start: at(4), end: at(6) }]);
     // A guard at the first page, where the scan would otherwise make its one load for the mapping.
