@@ -24,4 +24,8 @@ void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char*
   if (!exception.IsEmpty()) napi_throw(env, exception);
 }
 
+void ExportFunctions(Napi::Env env, Napi::Object exports, EnvData* data, std::initializer_list<ExportedFunction> functions) {
+  for (const ExportedFunction& entry : functions) exports.Set(entry.name, Napi::Function::New(env, entry.function, entry.name, data));
+}
+
 }  // namespace memprobe

@@ -4,6 +4,8 @@
 
 #include <napi.h>
 
+#include <initializer_list>
+
 #include "common/system_call.h"
 
 namespace memprobe {
@@ -21,5 +23,13 @@ void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char*
 // Throws the SystemError a failed wrapper call stands for; returns whether it failed.
 bool ThrowIfFailed(Napi::Env env, const EnvData& data, const SystemCallResult& result);
 Napi::Value MakeSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall, int pid = 0);
+
+// One function a binding file exports, named as JavaScript sees it.
+struct ExportedFunction {
+  const char* name;
+  Napi::Value (*function)(const Napi::CallbackInfo&);
+};
+// Sets each on `exports`, with the environment's data as the callback data.
+void ExportFunctions(Napi::Env env, Napi::Object exports, EnvData* data, std::initializer_list<ExportedFunction> functions);
 
 }  // namespace memprobe

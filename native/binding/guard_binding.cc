@@ -45,11 +45,14 @@ Napi::Value TouchUnguarded(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
-  exports.Set("guardStatus", Napi::Function::New(env, GuardStatusBinding, "guardStatus", data));
-  exports.Set("reassertGuard", Napi::Function::New(env, ReassertGuard, "reassertGuard", data));
-  exports.Set("_setGuardFastExit", Napi::Function::New(env, SetGuardFastExit, "_setGuardFastExit", data));
-  exports.Set("_useV8TrapHandler", Napi::Function::New(env, UseV8TrapHandler, "_useV8TrapHandler", data));
-  exports.Set("_touchUnguarded", Napi::Function::New(env, TouchUnguarded, "_touchUnguarded", data));
+  ExportFunctions(env, exports, data,
+                  {
+                      {"guardStatus", GuardStatusBinding},
+                      {"reassertGuard", ReassertGuard},
+                      {"_setGuardFastExit", SetGuardFastExit},
+                      {"_useV8TrapHandler", UseV8TrapHandler},
+                      {"_touchUnguarded", TouchUnguarded},
+                  });
 }
 
 }  // namespace memprobe

@@ -85,12 +85,15 @@ Napi::Value UnmapBinding(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitPages(Napi::Env env, Napi::Object exports, EnvData* data) {
-  exports.Set("addressOf", Napi::Function::New(env, AddressOf, "addressOf", data));
-  exports.Set("_makeExternal", Napi::Function::New(env, MakeExternal, "_makeExternal", data));
-  exports.Set("mapAnonymous", Napi::Function::New(env, MapAnonymousBinding, "mapAnonymous", data));
-  exports.Set("mapFile", Napi::Function::New(env, MapFileBinding, "mapFile", data));
-  exports.Set("protect", Napi::Function::New(env, ProtectBinding, "protect", data));
-  exports.Set("unmap", Napi::Function::New(env, UnmapBinding, "unmap", data));
+  ExportFunctions(env, exports, data,
+                  {
+                      {"addressOf", AddressOf},
+                      {"_makeExternal", MakeExternal},
+                      {"mapAnonymous", MapAnonymousBinding},
+                      {"mapFile", MapFileBinding},
+                      {"protect", ProtectBinding},
+                      {"unmap", UnmapBinding},
+                  });
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(GetMachine().page_size)));
   Napi::Object protections = Napi::Object::New(env);
   protections.Set("none", PROT_NONE);

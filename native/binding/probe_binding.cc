@@ -146,12 +146,15 @@ Napi::Value InstallGuardRegionBinding(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data) {
-  exports.Set("probe", Napi::Function::New(env, Probe, "probe", data));
-  exports.Set("probeMany", Napi::Function::New(env, ProbeMany, "probeMany", data));
-  exports.Set("probeManyAsync", Napi::Function::New(env, ProbeManyAsync, "probeManyAsync", data));
-  exports.Set("readablePrefix", Napi::Function::New(env, ReadablePrefixBinding, "readablePrefix", data));
-  exports.Set("scanReadable", Napi::Function::New(env, ScanReadableBinding, "scanReadable", data));
-  exports.Set("_installGuardRegion", Napi::Function::New(env, InstallGuardRegionBinding, "_installGuardRegion", data));
+  ExportFunctions(env, exports, data,
+                  {
+                      {"probe", Probe},
+                      {"probeMany", ProbeMany},
+                      {"probeManyAsync", ProbeManyAsync},
+                      {"readablePrefix", ReadablePrefixBinding},
+                      {"scanReadable", ScanReadableBinding},
+                      {"_installGuardRegion", InstallGuardRegionBinding},
+                  });
   Napi::Object codes = Napi::Object::New(env);
   codes.Set("readable", static_cast<double>(kProbeReadable));
   codes.Set("protected", static_cast<double>(kProbeProtected));

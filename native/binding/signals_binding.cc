@@ -314,17 +314,14 @@ Napi::Object Constants(Napi::Env env) {
 }  // namespace
 
 void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data) {
-  static const struct {
-    const char* name;
-    Napi::Value (*function)(const Napi::CallbackInfo&);
-  } kFunctions[] = {
-      {"createSignalSubscriber", CreateSubscriber},
-      {"watchSignals", Watch},           {"unwatchSignals", Unwatch},     {"referenceSignals", Reference},
-      {"reclaimSignal", Reclaim},        {"signalThreadId", ThreadId},    {"sendSignal", Send},
-      {"signalThread", SendToThread},    {"changeSignalMask", ChangeMask}, {"threadStatuses", ThreadStatuses},
-      {"maskingDemo", MaskingDemo},      {"_signalStats", Stats},
-  };
-  for (const auto& entry : kFunctions) exports.Set(entry.name, Napi::Function::New(env, entry.function, entry.name, data));
+  ExportFunctions(env, exports, data,
+                  {
+                      {"createSignalSubscriber", CreateSubscriber},
+                      {"watchSignals", Watch},           {"unwatchSignals", Unwatch},     {"referenceSignals", Reference},
+                      {"reclaimSignal", Reclaim},        {"signalThreadId", ThreadId},    {"sendSignal", Send},
+                      {"signalThread", SendToThread},    {"changeSignalMask", ChangeMask}, {"threadStatuses", ThreadStatuses},
+                      {"maskingDemo", MaskingDemo},      {"_signalStats", Stats},
+                  });
   exports.Set("signalConstants", Constants(env));
 }
 
