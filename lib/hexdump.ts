@@ -12,8 +12,8 @@ export interface HexdumpOptions {
   /** the address shown for the first byte (xxd -o): default the address itself, or 0 for a Uint8Array */
   offset?: Address;
   /**
-   * color each byte's hex digits and character with ANSI escapes, in the colors of `xxd -R always`: printable
-   * green, tab, newline and carriage return yellow, NUL white, 0xff blue, the rest red; the visible text is the same
+   * ANSI colors as `xxd -R always` prints them: a byte's hex digits and character green when printable, yellow for
+   * tab, newline and carriage return, white for NUL, blue for 0xff, red otherwise; the visible text is the same
    */
   ansi?: boolean;
 }
@@ -27,7 +27,7 @@ function printable(byte: number): string {
   return byte >= 0x20 && byte <= 0x7e ? String.fromCharCode(byte) : '.';
 }
 
-/** xxd's color digit for a byte (begin_coloring_char in xxd.c): 2 green, 3 yellow, 7 white, 4 blue, 1 red. */
+/** xxd's color digit for a byte (get_color_char in xxd.c): 2 green, 3 yellow, 7 white, 4 blue, 1 red. */
 function colorOf(byte: number): string {
   if (byte >= 0x20 && byte <= 0x7e) return '2';
   if (byte === 0x09 || byte === 0x0a || byte === 0x0d) return '3';
@@ -35,31 +35,58 @@ function colorOf(byte: number): string {
   return byte === 0xff ? '4' : '1';
 }
 
-const PLAIN = { hex: (byte: number) => HEX[byte], character: printable };
-// xxd -R: ESC [ 1 ; 3 <color> m, the text, ESC [ 0 m.
-const COLORED = {
-  hex: (byte: number) => `\x1b[1;3${colorOf(byte)}m${HEX[byte]}\x1b[0m`,
-  character: (byte: number) => `\x1b[1;3${colorOf(byte)}m${printable(byte)}\x1b[0m`,
-};
+function addressOf(offset: bigint, line: number): string {
+  return `${(offset + BigInt(line)).toString(16).padStart(8, '0')}:`;
+}
 
-function format(bytes: Uint8Array, offset: bigint, ansi: boolean): string {
-  const style = ansi ? COLORED : PLAIN;
+function format(bytes: Uint8Array, offset: bigint): string {
   let text = '';
   for (let line = 0; line < bytes.length; line += BYTES_PER_LINE) {
     const chunk = bytes.subarray(line, line + BYTES_PER_LINE);
     let hex = '';
-    let width = 0;  // visible characters of `hex`
     let characters = '';
     for (let i = 0; i < chunk.length; i++) {
-      if (i > 0 && i % 2 === 0) {
-        hex += ' ';
-        width++;
-      }
-      hex += style.hex(chunk[i]);
-      width += 2;
-      characters += style.character(chunk[i]);
+      if (i > 0 && i % 2 === 0) hex += ' ';
+      hex += HEX[chunk[i]];
+      characters += printable(chunk[i]);
     }
-    text += `${(offset + BigInt(line)).toString(16).padStart(8, '0')}: ${hex}${' '.repeat(HEX_WIDTH - width)}  ${characters}\n`;
+    text += `${addressOf(offset, line)} ${hex.padEnd(HEX_WIDTH)}  ${characters}\n`;
+  }
+  return text;
+}
+
+/**
+ * As `xxd -R always` prints it (xxd 2026-06, print_colored_line): the plain line, each character with a color (a
+ * byte's hex digits and its character that byte's color; the padding of a short last line partly red, as xxd
+ * pads it), one escape sequence per run of one color, reset where the run ends.
+ */
+function formatColored(bytes: Uint8Array, offset: bigint): string {
+  let text = '';
+  for (let line = 0; line < bytes.length; line += BYTES_PER_LINE) {
+    const chunk = bytes.subarray(line, line + BYTES_PER_LINE);
+    const address = addressOf(offset, line);
+    const plain = `${address} ${''.padEnd(HEX_WIDTH)}  ${''.padEnd(chunk.length)}\n`.split('');
+    const colors: string[] = new Array<string>(plain.length).fill('');
+    const hexAt = (i: number) => address.length + 1 + Math.floor((5 * i) / 2);
+    const characterAt = address.length + 3 + HEX_WIDTH;
+    chunk.forEach((byte, i) => {
+      const color = colorOf(byte);
+      [plain[hexAt(i)], plain[hexAt(i) + 1]] = HEX[byte];
+      colors[hexAt(i)] = colors[hexAt(i) + 1] = color;
+      plain[characterAt + i] = printable(byte);
+      colors[characterAt + i] = color;
+    });
+    const missing = BYTES_PER_LINE - chunk.length;
+    for (let i = 0, at = hexAt(chunk.length) + missing + Math.floor(missing / 2); i < missing; i++) colors[at + i] = '1';
+    let current = '';
+    plain.forEach((character, i) => {
+      if (colors[i] !== current) {
+        if (current !== '') text += '\x1b[0m';
+        if (colors[i] !== '') text += `\x1b[1;3${colors[i]}m`;
+        current = colors[i];
+      }
+      text += character;
+    });
   }
   return text;
 }
@@ -75,10 +102,12 @@ export function hexdump(memory: Address | Uint8Array, options: HexdumpOptions = 
   if (typeof ansi !== 'boolean') throw invalidArgType('options.ansi', 'of type boolean', ansi);
   if (memory instanceof Uint8Array) {
     const shown = offset === undefined ? 0n : toAddress(offset, 'options.offset');
-    return format(memory.subarray(0, length ?? memory.length), shown, ansi);
+    const shownBytes = memory.subarray(0, length ?? memory.length);
+    return ansi ? formatColored(shownBytes, shown) : format(shownBytes, shown);
   }
   if (typeof memory !== 'bigint' && typeof memory !== 'number') throw invalidArgType('memory', 'of type bigint or number (an address) or a Uint8Array', memory);
   const address = toAddress(memory, 'memory');
   const shown = offset === undefined ? address : toAddress(offset, 'options.offset');
-  return format(safeRead(address, length ?? DEFAULT_LENGTH).data, shown, ansi);
+  const read = safeRead(address, length ?? DEFAULT_LENGTH).data;
+  return ansi ? formatColored(read, shown) : format(read, shown);
 }
