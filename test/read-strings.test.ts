@@ -150,7 +150,9 @@ describe('readUtf16', () => {
       ]);
     }
     // A pair cut by maxLength leaves a lone high surrogate.
-    expect(readUtf16(addressOf(Buffer.from('😀\0', 'utf16le')), { maxLength: 1 })).toMatchObject({ ok: true, value: '\ufffd' });
+    const pair = Buffer.from('😀\0', 'utf16le');
+    expect(readUtf16(addressOf(pair), { maxLength: 1 })).toMatchObject({ ok: true, value: '\ufffd' });
+    expect(pair.length).toBe(6);  // kept alive until here
   });
 
   test('at an odd address, units straddling the page boundary, and no terminator before a protected page', () => {

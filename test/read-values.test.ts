@@ -199,6 +199,7 @@ test('following pointers: readPointer of a pointer written with writePointer, th
   const pointer = readPointer(addressOf(slot));
   expect(pointer).toEqual({ ok: true, value: addressOf(target), fault: null });
   if (pointer.ok) expect(readU8(pointer.value + 3n)).toEqual({ ok: true, value: 'p'.charCodeAt(0), fault: null });
+  expect([slot.length, target.length]).toEqual([8, 8]);  // both kept alive until here
 });
 
 test('a float written as float32 is rounded as DataView rounds it', () => {
@@ -274,7 +275,8 @@ describe('bad input', () => {
   });
 
   test('values: of the right type, integers that fit the kind', () => {
-    const target = addressOf(Buffer.alloc(8));
+    const memory = Buffer.alloc(8);  // referenced at the end: its bytes must outlive every write
+    const target = addressOf(memory);
     expect(() => memprobe.writeU8(target, 256)).toThrow('The "value" argument must be an integer from 0 to 255. Received 256');
     expect(() => memprobe.writeU8(target, -1)).toThrow(code('ERR_OUT_OF_RANGE'));
     expect(() => memprobe.writeU8(target, 1.5)).toThrow(code('ERR_OUT_OF_RANGE'));
@@ -296,5 +298,6 @@ describe('bad input', () => {
     expect(writeU32(target, 0xffff_ffffn).ok).toBe(true);
     expect(writeU64(target, Number.MAX_SAFE_INTEGER).ok).toBe(true);
     expect(readU64(target)).toEqual({ ok: true, value: BigInt(Number.MAX_SAFE_INTEGER), fault: null });
+    expect(memory.readBigUInt64LE(0)).toBe(BigInt(Number.MAX_SAFE_INTEGER));
   });
 });
