@@ -9,25 +9,10 @@
 const crypto = require('node:crypto');
 
 const { addressOf, mapPages, pageSize, readCString, readU32, safeMemcpy, safeRead, scanMemory, scanMemoryIter } = require('..');
+const { formatNs, median, spread } = require('./stats');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
 const ROUND_NS = 20e6;  // time per variant per round for the small operations
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function spread(values) {
-  return `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
-}
-
-function formatNs(ns) {
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
-  return `${ns.toFixed(1)} ns`;
-}
 
 function nsPerOp(fn, iterations) {
   const start = process.hrtime.bigint();

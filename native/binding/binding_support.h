@@ -54,6 +54,13 @@ inline AddressArgument DecodeAddress(napi_env env, napi_value value, size_t leng
   return AddressArgument::kOk;
 }
 
+// exports[name] = a raw N-API function (no node-addon-api wrapper on the call) whose data is the environment's.
+inline void ExportRaw(napi_env env, napi_value exports, const char* name, napi_callback callback, EnvData* data) {
+  napi_value function;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function);
+  napi_set_named_property(env, exports, name, function);
+}
+
 // Throws `new SystemError(syscall, code, errno, description[, pid])` in the environment. `pid` (0: none) is the
 // process a call was aimed at (process_vm_readv/writev); the message then names it and the likely cause.
 void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall, int pid = 0);

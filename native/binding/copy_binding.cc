@@ -246,13 +246,8 @@ void InitCopy(Napi::Env env, Napi::Object exports, EnvData* data) {
   data->fault_slots = static_cast<double*>(state.Data());
   exports.Set("faultState", state);
 
-  auto raw = [&](const char* name, napi_callback callback) {
-    napi_value function;
-    napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function);
-    exports.Set(name, function);
-  };
-  raw("copyAsync", CopyAsync);
-  raw("readProcess", ReadProcessSync);
+  ExportRaw(env, exports, "copyAsync", CopyAsync, data);
+  ExportRaw(env, exports, "readProcess", ReadProcessSync, data);
 
   Napi::Array kinds = Napi::Array::New(env);
   for (uint32_t i = 0; i < sizeof kFaultKindNames / sizeof kFaultKindNames[0]; i++) {

@@ -7,7 +7,7 @@
 // details are in the environment's fault-state buffer; a write returns `undefined`, or 1 for a fault.
 #include <string.h>
 
-#include <cmath>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -370,17 +370,13 @@ void ExportAccessors(napi_env env, Napi::Object readers, Napi::Object writers, E
   const napi_callback reads_be[] = {Read<kKind, true>...};
   const napi_callback writes[] = {Write<kKind, false>...};
   const napi_callback writes_be[] = {Write<kKind, true>...};
-  auto set = [&](Napi::Object target, const std::string& name, napi_callback callback) {
-    napi_value function;
-    napi_create_function(env, name.c_str(), NAPI_AUTO_LENGTH, callback, data, &function);
-    target.Set(name, function);
-  };
   for (size_t i = 0; i < sizeof...(kKind); i++) {
     const std::string name = kKindNames[kinds[i]];
-    set(readers, name, reads[i]);
-    set(readers, name + "be", reads_be[i]);
-    set(writers, name, writes[i]);
-    set(writers, name + "be", writes_be[i]);
+    const std::string big_endian = name + "be";
+    ExportRaw(env, readers, name.c_str(), reads[i], data);
+    ExportRaw(env, readers, big_endian.c_str(), reads_be[i], data);
+    ExportRaw(env, writers, name.c_str(), writes[i], data);
+    ExportRaw(env, writers, big_endian.c_str(), writes_be[i], data);
   }
 }
 
@@ -392,14 +388,9 @@ void InitInspect(Napi::Env env, Napi::Object exports, EnvData* data) {
   ExportAccessors<kU8, kU16, kU32, kU64, kI8, kI16, kI32, kI64, kF32, kF64>(env, readers, writers, data);
   exports.Set("readers", readers);
   exports.Set("writers", writers);
-  auto raw = [&](const char* name, napi_callback callback) {
-    napi_value function;
-    napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function);
-    exports.Set(name, function);
-  };
-  raw("readCString", ReadCStringBinding);
-  raw("readUtf8", ReadUtf8Binding);
-  raw("readUtf16", ReadUtf16Binding);
+  ExportRaw(env, exports, "readCString", ReadCStringBinding, data);
+  ExportRaw(env, exports, "readUtf8", ReadUtf8Binding, data);
+  ExportRaw(env, exports, "readUtf16", ReadUtf16Binding, data);
   exports.Set("scanMemory", Napi::Function::New(env, ScanMemoryBinding, "scanMemory", data));
   exports.Set("scanMemoryAsync", Napi::Function::New(env, ScanMemoryAsyncBinding, "scanMemoryAsync", data));
   Napi::Object states = Napi::Object::New(env);
