@@ -84,6 +84,11 @@ test('random patterns over random memory: the reference search of the same bytes
       const expected = reference(data, pattern).map((offset) => start + BigInt(offset));
       expect([pattern, scanMemory(pattern, { start, end })]).toEqual([pattern, expected]);
       if (round % 8 === 0) expect([pattern, await collect(scanMemoryIter(pattern, { start, end }))]).toEqual([pattern, expected]);
+      // A window at any alignment: the first and last 16-byte blocks are searched only in part.
+      const from = next() * 37 + next();
+      const to = data.length - next() * 41 - next();
+      const inside = reference(data.subarray(from, to), pattern).map((offset) => start + BigInt(from + offset));
+      expect([pattern, from, to, scanMemory(pattern, { start: start + BigInt(from), end: start + BigInt(to) })]).toEqual([pattern, from, to, inside]);
     }
   } finally {
     mapping.unmap();
