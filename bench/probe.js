@@ -14,27 +14,12 @@ const os = require('node:os');
 const path = require('node:path');
 
 const { fuzz, probeMany, readMaps, scanReadable } = require('..');
+const { formatNs, median, spread } = require('./stats');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 9);
 const FUZZ_ROUNDS = Number(process.env.BENCH_FUZZ_ROUNDS || 5);
 const ADDRESSES = 200_000;
 const PAGE = 4096n;
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function spread(values) {
-  return `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
-}
-
-function formatNs(ns) {
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;
-  return `${ns.toFixed(1)} ns`;
-}
 
 /** xorshift64*: the same addresses on every run of the benchmark (against the layout of the moment). */
 function random(seed) {

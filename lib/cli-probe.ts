@@ -171,6 +171,11 @@ export const probeCommand: Command = {
   },
 };
 
+/** Colors as xxd -R auto decides: stdout is a terminal and NO_COLOR is unset or empty. */
+function colorsWanted(out: NodeJS.WritableStream): boolean {
+  return (out as NodeJS.WriteStream).isTTY === true && !process.env.NO_COLOR;
+}
+
 /** @internal */
 export const readCommand: Command = {
   usage: 'read <address> <length> [--pid N] [--json]',
@@ -179,6 +184,7 @@ export const readCommand: Command = {
     '  address, length  0x… hex or decimal; length at most 16 MiB',
     '  --pid N          another process, through process_vm_readv',
     '  --json           address, bytes (hex) and fault as JSON',
+    'On a terminal the bytes are colored as xxd -R colors them (not when NO_COLOR is set).',
     'On a fault the readable prefix goes to stdout, the fault to stderr, and the exit status is 1.',
   ].join('\n'),
   options: { pid: { type: 'string' }, json: { type: 'boolean' } },
@@ -193,7 +199,7 @@ export const readCommand: Command = {
     if (values.json) {
       out.write(toJson({ address, length, bytesRead: result.bytesCopied, data: result.data.toString('hex'), fault: result.fault }));
     } else {
-      out.write(hexdump(result.data, { offset: address }));
+      out.write(hexdump(result.data, { offset: address, ansi: colorsWanted(out) }));
     }
     const fault = result.fault;
     if (fault === null) return 0;

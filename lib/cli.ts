@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { type Command, type CommandContext, UsageError } from './cli-output';
+import { scanMemoryCommand } from './cli-inspect';
 import { fuzzCommand, mapsCommand, probeCommand, readCommand, scanCommand } from './cli-probe';
 import { maskingDemoCommand, threadsCommand } from './cli-signals';
 
@@ -14,6 +15,7 @@ import { maskingDemoCommand, threadsCommand } from './cli-signals';
 export const COMMANDS: Record<string, Command> = {
   fuzz: fuzzCommand,
   scan: scanCommand,
+  'scan-memory': scanMemoryCommand,
   probe: probeCommand,
   read: readCommand,
   maps: mapsCommand,

@@ -2,7 +2,7 @@
 // failed system calls (created by the addon too, which receives the class at load time).
 import { inspect, types } from 'node:util';
 
-type ErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_CRASH_REPORTS_UNAVAILABLE';
+type ErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_CRASH_REPORTS_UNAVAILABLE' | 'ABORT_ERR';
 
 function withCode<E extends Error>(error: E, code: ErrorCode): E & { code: ErrorCode } {
   Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
@@ -49,6 +49,13 @@ export function invalidArgValue(name: string, expected: string, value: unknown, 
 /** @internal */
 export function outOfRange(name: string, expected: string, value: unknown): RangeError {
   return withCode(new RangeError(message(name, expected, describeValue(value))), 'ERR_OUT_OF_RANGE');
+}
+
+/** @internal What Node's promise APIs reject with when their AbortSignal fires (timers/promises, events.once…). */
+export function abortError(reason: unknown): Error {
+  const error = new Error('The operation was aborted', { cause: reason });
+  error.name = 'AbortError';
+  return withCode(error, 'ABORT_ERR');
 }
 
 /** @internal enableCrashReports() cannot work here: segfault-handler is missing, failed to build or load, or this is a worker. */

@@ -11,6 +11,11 @@ export interface HexdumpOptions {
   length?: number;
   /** the address shown for the first byte (xxd -o): default the address itself, or 0 for a Uint8Array */
   offset?: Address;
+  /**
+   * ANSI colors as `xxd -R always` prints them: a byte's hex digits and character green when printable, yellow for
+   * tab, newline and carriage return, white for NUL, blue for 0xff, red otherwise; the visible text is the same
+   */
+  ansi?: boolean;
 }
 
 const DEFAULT_LENGTH = 256;
@@ -20,6 +25,18 @@ const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(
 
 function printable(byte: number): string {
   return byte >= 0x20 && byte <= 0x7e ? String.fromCharCode(byte) : '.';
+}
+
+/** xxd's color digit for a byte (get_color_char in xxd.c): 2 green, 3 yellow, 7 white, 4 blue, 1 red. */
+function colorOf(byte: number): string {
+  if (byte >= 0x20 && byte <= 0x7e) return '2';
+  if (byte === 0x09 || byte === 0x0a || byte === 0x0d) return '3';
+  if (byte === 0x00) return '7';
+  return byte === 0xff ? '4' : '1';
+}
+
+function addressOf(offset: bigint, line: number): string {
+  return `${(offset + BigInt(line)).toString(16).padStart(8, '0')}:`;
 }
 
 function format(bytes: Uint8Array, offset: bigint): string {
@@ -33,7 +50,43 @@ function format(bytes: Uint8Array, offset: bigint): string {
       hex += HEX[chunk[i]];
       characters += printable(chunk[i]);
     }
-    text += `${(offset + BigInt(line)).toString(16).padStart(8, '0')}: ${hex.padEnd(HEX_WIDTH)}  ${characters}\n`;
+    text += `${addressOf(offset, line)} ${hex.padEnd(HEX_WIDTH)}  ${characters}\n`;
+  }
+  return text;
+}
+
+/**
+ * As `xxd -R always` prints it (xxd 2026-06, print_colored_line): the plain line, each character with a color (a
+ * byte's hex digits and its character that byte's color; the padding of a short last line partly red, as xxd
+ * pads it), one escape sequence per run of one color, reset where the run ends.
+ */
+function formatColored(bytes: Uint8Array, offset: bigint): string {
+  let text = '';
+  for (let line = 0; line < bytes.length; line += BYTES_PER_LINE) {
+    const chunk = bytes.subarray(line, line + BYTES_PER_LINE);
+    const address = addressOf(offset, line);
+    const plain = `${address} ${''.padEnd(HEX_WIDTH)}  ${''.padEnd(chunk.length)}\n`.split('');
+    const colors: string[] = new Array<string>(plain.length).fill('');
+    const hexAt = (i: number) => address.length + 1 + Math.floor((5 * i) / 2);
+    const characterAt = address.length + 3 + HEX_WIDTH;
+    chunk.forEach((byte, i) => {
+      const color = colorOf(byte);
+      [plain[hexAt(i)], plain[hexAt(i) + 1]] = HEX[byte];
+      colors[hexAt(i)] = colors[hexAt(i) + 1] = color;
+      plain[characterAt + i] = printable(byte);
+      colors[characterAt + i] = color;
+    });
+    const missing = BYTES_PER_LINE - chunk.length;
+    for (let i = 0, at = hexAt(chunk.length) + missing + Math.floor(missing / 2); i < missing; i++) colors[at + i] = '1';
+    let current = '';
+    plain.forEach((character, i) => {
+      if (colors[i] !== current) {
+        if (current !== '') text += '\x1b[0m';
+        if (colors[i] !== '') text += `\x1b[1;3${colors[i]}m`;
+        current = colors[i];
+      }
+      text += character;
+    });
   }
   return text;
 }
@@ -44,14 +97,17 @@ function format(bytes: Uint8Array, offset: bigint): string {
  */
 export function hexdump(memory: Address | Uint8Array, options: HexdumpOptions = {}): string {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const { length, offset } = options;
+  const { length, offset, ansi = false } = options;
   if (length !== undefined) checkLength(length, 'options.length');
+  if (typeof ansi !== 'boolean') throw invalidArgType('options.ansi', 'of type boolean', ansi);
   if (memory instanceof Uint8Array) {
     const shown = offset === undefined ? 0n : toAddress(offset, 'options.offset');
-    return format(memory.subarray(0, length ?? memory.length), shown);
+    const shownBytes = memory.subarray(0, length ?? memory.length);
+    return ansi ? formatColored(shownBytes, shown) : format(shownBytes, shown);
   }
   if (typeof memory !== 'bigint' && typeof memory !== 'number') throw invalidArgType('memory', 'of type bigint or number (an address) or a Uint8Array', memory);
   const address = toAddress(memory, 'memory');
   const shown = offset === undefined ? address : toAddress(offset, 'options.offset');
-  return format(safeRead(address, length ?? DEFAULT_LENGTH).data, shown);
+  const read = safeRead(address, length ?? DEFAULT_LENGTH).data;
+  return ansi ? formatColored(read, shown) : format(read, shown);
 }

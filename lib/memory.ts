@@ -8,7 +8,7 @@ import { types } from 'node:util';
 
 import { invalidArgType, invalidArgValue, outOfRange } from './errors';
 import { binding, type NativeMemory } from './native';
-import type { Address, CopyOptions, CopyResult, Fault, Memory, ReadOptions, ReadResult } from './types';
+import type { Address, CopyFaulted, CopyOptions, CopyResult, Fault, Memory, ReadOptions, ReadResult } from './types';
 import { checkLength, checkPid } from './validate';
 
 const SELECTOR = binding.selector;
@@ -91,8 +91,18 @@ function faultFrom(slots: Float64Array, addresses: BigUint64Array): Fault {
   };
 }
 
-function faultResult(slots: Float64Array, addresses: BigUint64Array): CopyResult {
+function faultResult(slots: Float64Array, addresses: BigUint64Array): CopyFaulted {
   return { ok: false, bytesCopied: slots[SLOT.bytesCopied], fault: faultFrom(slots, addresses) };
+}
+
+/** @internal The fault a synchronous call of the addon just left in this environment's fault state. */
+export function lastFault(): CopyFaulted {
+  return faultResult(faultSlots, faultAddresses);
+}
+
+/** @internal The byte count a synchronous string read just left there (it writes it whether or not it faulted). */
+export function lastByteCount(): number {
+  return faultSlots[SLOT.bytesCopied];
 }
 
 /**

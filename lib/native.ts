@@ -46,6 +46,16 @@ export interface NativeMaskingDemo {
   openTargetAfter: NativeThreadStatus;
 }
 
+/** @internal The kinds of value the addon reads and writes; `<kind>be` is the big-endian variant. */
+export type NumberKind = 'u8' | 'u16' | 'u32' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
+/** @internal */
+export type BigIntKind = 'u64' | 'i64';
+
+/** A value, undefined for a fault (details in faultState), or null for an address the addon refused. */
+type NativeReader<T> = (address: bigint | number) => T | undefined | null;
+/** undefined when written, 1 for a fault (details in faultState), or null for an address the addon refused. */
+type NativeWriter<T> = (address: bigint | number, value: T) => 1 | undefined | null;
+
 /** @internal */
 export interface Binding {
   setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string, pid?: number) => Error): void;
@@ -102,6 +112,28 @@ export interface Binding {
   readonly probeCodes: { readable: 0; protected: 1; unmapped: 2; noncanonical: 3 };
   /** Test hook: madvise(MADV_GUARD_INSTALL) over whole pages of an anonymous private mapping. */
   _installGuardRegion(address: bigint, length: number): void;
+
+  readonly readers: { readonly [K in NumberKind | `${NumberKind}be`]: NativeReader<number> } & {
+    readonly [K in BigIntKind | `${BigIntKind}be`]: NativeReader<bigint>;
+  };
+  readonly writers: { readonly [K in NumberKind | `${NumberKind}be`]: NativeWriter<number> } & {
+    readonly [K in BigIntKind | `${BigIntKind}be`]: NativeWriter<bigint>;
+  };
+  /**
+   * A string (the byte count read in faultState's first slot), [partial] after a fault (details in faultState), or
+   * null for an address refused. readCString and readUtf16 stop at a terminator or `limit` bytes or units.
+   */
+  readCString(address: bigint | number, limit: number): string | [string] | null;
+  readUtf8(address: bigint | number, length: number): string | [string] | null;
+  readUtf16(address: bigint | number, limit: number): string | [string] | null;
+  /**
+   * Non-overlapping matches wholly inside [start, end), at most maxMatches: [state, resume, match…] (state: one of
+   * scanStates; resume: where the rest of the range starts, or the byte that could not be read). pid 0: this process.
+   */
+  scanMemory(start: bigint, end: bigint, bytes: Uint8Array, masks: Uint8Array, pid: number, maxMatches: number): BigUint64Array;
+  /** scanMemory on the threadpool. */
+  scanMemoryAsync(start: bigint, end: bigint, bytes: Uint8Array, masks: Uint8Array, pid: number, maxMatches: number): Promise<BigUint64Array>;
+  readonly scanStates: { done: number; limited: number; faulted: number };
 
   /**
    * The subscriber of one copy of the JavaScript layer (each copy its own, so each receives what it watches).

@@ -48,3 +48,19 @@ export interface ReadOptions {
 }
 
 export type Protection = 'none' | 'r' | 'rw' | 'rx' | 'rwx';
+
+/** A value read from memory. */
+export interface ValueRead<T> {
+  ok: true;
+  value: T;
+  fault: null;
+}
+
+/** The read faulted: nothing was read. */
+export interface ValueFaulted {
+  ok: false;
+  fault: Fault;
+}
+
+/** Discriminated on `ok`, like CopyResult: `if (!result.ok) result.fault.code` compiles under `strict`. */
+export type ReadValue<T> = ValueRead<T> | ValueFaulted;

@@ -36,6 +36,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitGuard(env, exports, data);
   InitSignals(env, exports, data);
   InitProbe(env, exports, data);
+  InitInspect(env, exports, data);
   return exports;
 }
 

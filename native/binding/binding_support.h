@@ -4,9 +4,12 @@
 
 #include <napi.h>
 
+#include <cmath>
+#include <cstdint>
 #include <initializer_list>
 
 #include "common/system_call.h"
+#include "memory/fault.h"
 
 namespace memprobe {
 
@@ -16,6 +19,48 @@ struct EnvData {
   double* fault_slots = nullptr;                   // fault_state's bytes, slot by slot
   Napi::FunctionReference system_error_class;      // lib/errors.ts SystemError, handed over once at load
 };
+
+// Slots (8 bytes each) of a fault-state buffer: where a synchronous call leaves a fault's details for
+// lib/memory.ts (faultFrom) to read, so the no-fault path builds no object.
+enum FaultSlot : int { kSlotBytesCopied = 0, kSlotKind, kSlotSignal, kSlotAccess, kSlotAddress, kSlotCount };
+
+inline void WriteFault(double* slots, const CopyFailure& failure) {
+  slots[kSlotBytesCopied] = static_cast<double>(failure.bytes_copied);
+  slots[kSlotKind] = static_cast<double>(failure.fault.kind);
+  slots[kSlotSignal] = failure.fault.signo;
+  slots[kSlotAccess] = static_cast<double>(failure.fault.access);
+  reinterpret_cast<uint64_t*>(slots)[kSlotAddress] = failure.fault.address;
+}
+
+// A raw address argument: a bigint in [0, 2^64), or a number that is a non-negative safe integer, such that
+// [address, address + length) does not pass 2^64.
+enum class AddressArgument : int32_t { kOk, kWrongType, kOutOfRange, kWraps };
+
+inline AddressArgument DecodeAddress(napi_env env, napi_value value, size_t length, uint64_t* out) {
+  constexpr double kMaxSafeInteger = 9007199254740991.0;
+  uint64_t address = 0;
+  bool lossless = false;
+  if (napi_get_value_bigint_uint64(env, value, &address, &lossless) == napi_ok) {
+    if (!lossless) return AddressArgument::kOutOfRange;
+  } else {
+    double number = -1;
+    if (napi_get_value_double(env, value, &number) != napi_ok) return AddressArgument::kWrongType;
+    if (!(number >= 0 && number <= kMaxSafeInteger) || std::trunc(number) != number) {
+      return AddressArgument::kOutOfRange;
+    }
+    address = static_cast<uint64_t>(number);
+  }
+  if (length > 0 && address + (length - 1) < address) return AddressArgument::kWraps;
+  *out = address;
+  return AddressArgument::kOk;
+}
+
+// exports[name] = a raw N-API function (no node-addon-api wrapper on the call) whose data is the environment's.
+inline void ExportRaw(napi_env env, napi_value exports, const char* name, napi_callback callback, EnvData* data) {
+  napi_value function;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function);
+  napi_set_named_property(env, exports, name, function);
+}
 
 // Throws `new SystemError(syscall, code, errno, description[, pid])` in the environment. `pid` (0: none) is the
 // process a call was aimed at (process_vm_readv/writev); the message then names it and the likely cause.

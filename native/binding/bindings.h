@@ -12,5 +12,6 @@ void InitPages(Napi::Env env, Napi::Object exports, EnvData* data);  // pages_bi
 void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data);  // guard_binding.cc
 void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data);  // signals_binding.cc
 void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data);    // probe_binding.cc
+void InitInspect(Napi::Env env, Napi::Object exports, EnvData* data);  // inspect_binding.cc
 
 }  // namespace memprobe

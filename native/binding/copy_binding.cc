@@ -9,7 +9,6 @@
 // to read it anyway.
 #include <unistd.h>
 
-#include <cmath>
 #include <utility>
 
 #include "binding/bindings.h"
@@ -41,12 +40,7 @@ enum ArgumentKind : uint32_t { kKindView = 0, kKindAddress = 1 };
 constexpr uint32_t kStrategyStep = 4;
 constexpr uint32_t kSelectors = 2 * kStrategyStep;
 
-// Slots (8 bytes each) of a fault-state buffer.
-enum FaultSlot : int { kSlotBytesCopied = 0, kSlotKind, kSlotSignal, kSlotAccess, kSlotAddress, kSlotCount };
-
 // --- argument decoding, before any memory is touched ---
-
-constexpr double kMaxSafeInteger = 9007199254740991.0;
 
 inline int32_t ReadEndpoint(napi_env env, napi_value value, uint32_t kind, size_t length, Side side, Endpoint* out) {
   if (kind == kKindView) {
@@ -61,18 +55,18 @@ inline int32_t ReadEndpoint(napi_env env, napi_value value, uint32_t kind, size_
     return 0;
   }
   uint64_t address = 0;
-  bool lossless = false;
-  if (napi_get_value_bigint_uint64(env, value, &address, &lossless) == napi_ok) {
-    if (!lossless) return kStatusBadAddress + side;
-  } else {
-    double number = -1;
-    if (napi_get_value_double(env, value, &number) != napi_ok) return kStatusWrongType + side;
-    if (!(number >= 0 && number <= kMaxSafeInteger) || std::trunc(number) != number) return kStatusBadAddress + side;
-    address = static_cast<uint64_t>(number);
+  switch (DecodeAddress(env, value, length, &address)) {
+    case AddressArgument::kOk:
+      *out = Endpoint{static_cast<uintptr_t>(address), false};
+      return 0;
+    case AddressArgument::kWrongType:
+      return kStatusWrongType + side;
+    case AddressArgument::kOutOfRange:
+      return kStatusBadAddress + side;
+    case AddressArgument::kWraps:
+      break;
   }
-  if (length > 0 && address + (length - 1) < address) return kStatusWraps + side;
-  *out = Endpoint{static_cast<uintptr_t>(address), false};
-  return 0;
+  return kStatusWraps + side;
 }
 
 // (dst, src, length) -> request; 0 or the status of the first bad argument. Inlined with a constant selector
@@ -96,14 +90,6 @@ int32_t DecodeRequestWithPid(napi_env env, const napi_value* argv, size_t pid_in
   const int32_t status = DecodeRequest(env, argv, selector % kSelectors, request);
   if (status == 0) napi_get_value_int32(env, argv[pid_index], &request->pid);
   return status;
-}
-
-void WriteFault(double* slots, const CopyFailure& failure) {
-  slots[kSlotBytesCopied] = static_cast<double>(failure.bytes_copied);
-  slots[kSlotKind] = static_cast<double>(failure.fault.kind);
-  slots[kSlotSignal] = failure.fault.signo;
-  slots[kSlotAccess] = static_cast<double>(failure.fault.access);
-  reinterpret_cast<uint64_t*>(slots)[kSlotAddress] = failure.fault.address;
 }
 
 // The process a failed copy's system call was aimed at: a copy fails (rather than faults) only in
@@ -260,13 +246,8 @@ void InitCopy(Napi::Env env, Napi::Object exports, EnvData* data) {
   data->fault_slots = static_cast<double*>(state.Data());
   exports.Set("faultState", state);
 
-  auto raw = [&](const char* name, napi_callback callback) {
-    napi_value function;
-    napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function);
-    exports.Set(name, function);
-  };
-  raw("copyAsync", CopyAsync);
-  raw("readProcess", ReadProcessSync);
+  ExportRaw(env, exports, "copyAsync", CopyAsync, data);
+  ExportRaw(env, exports, "readProcess", ReadProcessSync, data);
 
   Napi::Array kinds = Napi::Array::New(env);
   for (uint32_t i = 0; i < sizeof kFaultKindNames / sizeof kFaultKindNames[0]; i++) {

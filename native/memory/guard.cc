@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <mutex>
 
+#include "inspect/inspect_access.h"
 #include "memory/fault_chain.h"
 #include "memory/forward_copy.h"
 #include "memory/guarded_access.h"
@@ -104,6 +105,7 @@ bool HandlerInstalled(int signo) {
 const char* RecoveryLabel(uintptr_t pc) {
   if (InForwardCopy(pc)) return memprobe_forward_copy_recover;
   if (InGuardedAccess(pc)) return memprobe_guarded_access_recover;
+  if (InInspectAccess(pc)) return memprobe_inspect_access_recover;
   return nullptr;
 }
 

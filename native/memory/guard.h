@@ -1,8 +1,9 @@
 // The process-wide SIGSEGV/SIGBUS handler. A fault is ours when the kernel raised it (si_code > 0) at a PC
-// inside a guarded region: the assembly copy (forward_copy.h) or the guarded accesses (guarded_access.h). Then
-// the handler writes the trap into the routine's return registers and resumes it at the region's recovery
-// label, which returns. Nothing else is ever taken for ours, however the fault came about (HotSpot's SafeFetch
-// works the same way), and the no-fault path has no recovery point, no TLS and no system call.
+// inside a guarded region: the assembly copy (forward_copy.h), the guarded accesses (guarded_access.h) or the
+// inspect area's loads, stores and searches (inspect/inspect_access.h). Then the handler writes the trap into
+// the routine's return registers and resumes it at the region's recovery label, which returns. Nothing else is
+// ever taken for ours, however the fault came about (HotSpot's SafeFetch works the same way), and the no-fault
+// path has no recovery point, no TLS and no system call.
 //
 // Leaving the handler: normally through sigreturn with the edited context. Where that is known to change
 // nothing the routine relies on (the kernel called the handler directly, no shadow stack, no protection keys,

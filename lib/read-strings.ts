@@ -1,0 +1,80 @@
+// Strings at raw addresses: a C string up to its NUL, UTF-8 bytes of a known length, UTF-16 up to a zero unit.
+// A fault is a value with the prefix read before it, decoded, in `partial`. Decoding follows TextDecoder: an
+// invalid UTF-8 sequence or an unpaired UTF-16 surrogate becomes U+FFFD.
+import { constants as bufferConstants } from 'node:buffer';
+
+import { invalidArgType, outOfRange } from './errors';
+import { lastByteCount, lastFault } from './memory';
+import { binding } from './native';
+import { ADDRESS_MAX, toAddress } from './probe';
+import type { Address, Fault } from './types';
+import { checkLength } from './validate';
+
+export interface StringReadOptions {
+  /** at most this many bytes (readCString) or UTF-16 code units (readUtf16); default: up to the terminator */
+  maxLength?: number;
+}
+
+/** The string read, or the fault that ended it early with what was read before it. */
+export type StringRead = (
+  | { ok: true; value: string; fault: null }
+  | { ok: false; fault: Fault; /** the bytes read before the fault, decoded */ partial: string }
+) & {
+  /** bytes read, the terminator not counted */
+  bytesRead: number;
+};
+
+// The longest string V8 makes; a decoded byte or unit never makes more than one code unit.
+const MAX_STRING = bufferConstants.MAX_STRING_LENGTH;
+
+function maxLength(options: StringReadOptions | undefined): number {
+  if (options === undefined) return MAX_STRING;
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const value = options.maxLength;
+  if (value === undefined) return MAX_STRING;
+  checkLength(value, 'options.maxLength');
+  if (value > MAX_STRING) throw outOfRange('options.maxLength', `at most buffer.constants.MAX_STRING_LENGTH (${MAX_STRING})`, value);
+  return value;
+}
+
+function result(text: string | [string] | null, address: Address): StringRead {
+  if (typeof text === 'string') return { ok: true, value: text, fault: null, bytesRead: lastByteCount() };
+  if (text === null) {
+    toAddress(address, 'address');  // throws the right error for the type or range
+    throw new Error('memprobe: the addon refused an address that was checked');
+  }
+  const { bytesCopied, fault } = lastFault();
+  return { ok: false, fault, partial: text[0], bytesRead: bytesCopied };
+}
+
+/**
+ * The bytes from `address` up to the first NUL (or `maxLength` bytes), decoded as UTF-8. Memory is searched page
+ * by page: nothing is read from a page past the one the NUL is on.
+ */
+export function readCString(address: Address, options?: StringReadOptions): StringRead {
+  const limit = maxLength(options);
+  return result(binding.readCString(address, limit), address);
+}
+
+/** Exactly `length` bytes from `address` (NULs included) decoded as UTF-8, or the readable prefix and the fault. */
+export function readUtf8(address: Address, length: number): StringRead {
+  checkLength(length);
+  if (length > MAX_STRING) throw outOfRange('length', `at most buffer.constants.MAX_STRING_LENGTH (${MAX_STRING})`, length);
+  const text = binding.readUtf8(address, length);
+  if (text === null) {
+    const start = toAddress(address, 'address');
+    if (start + BigInt(length) > ADDRESS_MAX + 1n) {
+      throw outOfRange('length', `such that "address" + "length" does not pass 2^64 (address is 0x${start.toString(16)})`, length);
+    }
+  }
+  return result(text, address);
+}
+
+/**
+ * Little-endian UTF-16 code units from `address` up to the first zero unit (or `maxLength` units). A surrogate
+ * pair is one character; an unpaired surrogate becomes U+FFFD. Read page by page like readCString.
+ */
+export function readUtf16(address: Address, options?: StringReadOptions): StringRead {
+  const limit = maxLength(options);
+  return result(binding.readUtf16(address, limit), address);
+}

@@ -1,0 +1,114 @@
+// waitForSignal: one signal, awaited. Built on a watcher (lib/signals.ts): the same siginfo, the same refusals;
+// ref'd while it waits, so the process stays alive for it.
+//
+// Between two waits: when a wait settles, its watch is kept until the end of that turn of the event loop (a
+// setImmediate). A wait for the same signals started before then takes it over, with every signal that arrived
+// in the meantime (several may come in one batch), so a loop that waits again from the code handling the previous
+// result never misses one. If no wait takes it over, the watch is released and the signal has the disposition it
+// had before (for most signals, the default action: the process ends), until the next wait.
+import { abortError, invalidArgType, outOfRange } from './errors';
+import { type SignalInfo, type SignalWatcher, type WatchOptions, watchSignals } from './signals';
+import { type SignalName, toSignalNumbers } from './signal-names';
+
+export interface WaitForSignalOptions extends WatchOptions {
+  /** milliseconds; the promise resolves with null when it passes first */
+  timeout?: number;
+  /** rejects the promise with an AbortError (as Node's timers/promises do) and releases the signal */
+  signal?: AbortSignal;
+}
+
+// setTimeout's largest delay (Node warns and uses 1 ms beyond it).
+const TIMEOUT_MAX = 0x7fff_ffff;
+
+/** A watch that waits, or lingers until the end of the turn for the next wait. */
+class Watch {
+  readonly key: string;
+  readonly watcher: SignalWatcher;
+  /** signals that arrived with nobody waiting, oldest first */
+  readonly queue: SignalInfo[] = [];
+  waiting: ((info: SignalInfo) => void) | null = null;
+  release: NodeJS.Immediate | null = null;
+
+  constructor(key: string, signals: Array<SignalName | number>, options: WatchOptions) {
+    this.key = key;
+    this.watcher = watchSignals(signals, (info) => (this.waiting !== null ? this.waiting(info) : this.queue.push(info)), options);
+  }
+}
+
+/** Watches settled in this turn of the event loop, by signal set: the next wait for the same set takes one. */
+const lingering = new Map<string, Watch[]>();
+
+function keyOf(signals: Array<SignalName | number>, options: WatchOptions): string {
+  const signos = [...new Set(toSignalNumbers(signals, 'signals'))].sort((a, b) => a - b);
+  return `${signos.join(',')}${options.allowInspectorSignal ? '+inspector' : ''}`;
+}
+
+function take(key: string): Watch | undefined {
+  const watches = lingering.get(key);
+  const watch = watches?.pop();
+  if (watches?.length === 0) lingering.delete(key);
+  if (watch?.release) clearImmediate(watch.release);
+  return watch;
+}
+
+function linger(watch: Watch): void {
+  const watches = lingering.get(watch.key) ?? [];
+  watches.push(watch);
+  lingering.set(watch.key, watches);
+  watch.release = setImmediate(() => {
+    const left = lingering.get(watch.key)?.filter((other) => other !== watch) ?? [];
+    if (left.length > 0) lingering.set(watch.key, left);
+    else lingering.delete(watch.key);
+    watch.watcher.close();
+  });
+}
+
+function checkOptions(options: WaitForSignalOptions): { timeout: number | undefined; signal: AbortSignal | undefined } {
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  const { timeout, signal, allowInspectorSignal } = options;
+  if (allowInspectorSignal !== undefined && typeof allowInspectorSignal !== 'boolean') {
+    throw invalidArgType('options.allowInspectorSignal', 'of type boolean', allowInspectorSignal);
+  }
+  if (timeout !== undefined) {
+    if (typeof timeout !== 'number') throw invalidArgType('options.timeout', 'of type number', timeout);
+    if (!(timeout >= 0 && timeout <= TIMEOUT_MAX)) throw outOfRange('options.timeout', `a number of milliseconds from 0 to ${TIMEOUT_MAX}`, timeout);
+  }
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || !('aborted' in signal))) {
+    throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  }
+  return { timeout, signal };
+}
+
+/**
+ * Resolves with the next of `signals` to arrive (its siginfo), or null after `timeout` ms. Rejects with an
+ * AbortError when `signal` aborts, and for bad arguments (the refusals of watchSignals included).
+ */
+export async function waitForSignal(signals: Array<SignalName | number>, options: WaitForSignalOptions = {}): Promise<SignalInfo | null> {
+  const { timeout, signal } = checkOptions(options);
+  const watchOptions: WatchOptions = options.allowInspectorSignal === undefined ? {} : { allowInspectorSignal: options.allowInspectorSignal };
+  const key = keyOf(signals, watchOptions);
+  if (signal?.aborted) throw abortError(signal.reason);
+  const watch = take(key) ?? new Watch(key, signals, watchOptions);
+  const queued = watch.queue.shift();
+  if (queued !== undefined) {
+    linger(watch);
+    return queued;
+  }
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (done: () => void, releaseNow: boolean): void => {
+      watch.waiting = null;
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      watch.watcher.unref();
+      if (releaseNow) watch.watcher.close();
+      else linger(watch);
+      done();
+    };
+    const onAbort = (): void => settle(() => reject(abortError(signal?.reason)), true);
+    watch.waiting = (info) => settle(() => resolve(info), false);
+    watch.watcher.ref();
+    if (timeout !== undefined) timer = setTimeout(() => settle(() => resolve(null), false), timeout);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,111 @@
+#include "inspect/strings.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <algorithm>
+
+#include "common/machine.h"
+#include "inspect/inspect_access.h"
+#include "memory/copy.h"
+#include "memory/forward_copy.h"
+#include "memory/guard.h"
+#include "memory/stack_gap.h"
+
+namespace memprobe {
+
+uint8_t* ByteSink::Reserve(size_t count) {
+  if (heap_.empty()) {
+    if (size_ + count <= kInline) return inline_ + size_;
+    heap_.resize(std::max(size_ + count, 2 * kInline));
+    memcpy(heap_.data(), inline_, size_);
+  } else if (size_ + count > heap_.size()) {
+    heap_.resize(std::max(size_ + count, 2 * heap_.size()));
+  }
+  return heap_.data() + size_;
+}
+
+namespace {
+
+StringRead Done(size_t bytes) { return StringRead{bytes, false, Fault{}}; }
+
+// The read stopped at `at`, the first byte of a piece inside one page: nothing of that page could be read.
+StringRead FaultedAt(size_t bytes, uintptr_t at, uint64_t trap) {
+  const int signo = TrapSignal(trap);
+  return StringRead{bytes, true, Fault{FaultKindFromSignal(signo, TrapCode(trap)), signo, Access::kRead, at}};
+}
+
+// A page in the growable gap below [stack] is reported as the copy reports it: nothing mapped there.
+StringRead InStackGap(size_t bytes, uintptr_t at) {
+  return StringRead{bytes, true, Fault{FaultKind::kSegvMaperr, SIGSEGV, Access::kRead, at}};
+}
+
+// The piece of [offset, limit) from `address + offset` to the end of its page.
+size_t PieceAt(uintptr_t address, size_t offset, size_t limit) {
+  return std::min(limit - offset, BytesToPageEnd(address + offset));
+}
+
+// Copies a piece that lies in one page (known readable a moment ago) into the sink.
+bool CopyPiece(uintptr_t at, size_t length, ByteSink* sink, uint64_t* trap) {
+  uint8_t* dst = sink->Reserve(length);
+  const ForwardCopyResult copied =
+      memprobe_forward_copy(dst, reinterpret_cast<const uint8_t*>(at), length, GetMachine().has_erms);
+  *trap = copied.trap;
+  if (copied.trap != 0) return false;
+  sink->Commit(length);
+  return true;
+}
+
+}  // namespace
+
+StringRead ReadCString(uintptr_t address, size_t limit, ByteSink* sink) {
+  GuardPrepareThread();
+  for (size_t offset = 0; offset < limit;) {
+    const uintptr_t at = address + offset;
+    const size_t piece = PieceAt(address, offset, limit);
+    if (StackGapLimit(at, piece) < piece) return InStackGap(offset, at);
+    const GuardedValue length = memprobe_string_length(reinterpret_cast<const uint8_t*>(at), piece);
+    if (length.trap != 0) return FaultedAt(offset, at, length.trap);
+    uint64_t trap = 0;
+    if (length.value > 0 && !CopyPiece(at, length.value, sink, &trap)) return FaultedAt(offset, at, trap);
+    if (length.value < piece) return Done(offset + length.value);
+    offset += piece;
+  }
+  return Done(limit);
+}
+
+StringRead ReadBytes(uintptr_t address, size_t length, ByteSink* sink) {
+  CopyFailure failure;
+  const CopyRequest request{Endpoint{reinterpret_cast<uintptr_t>(sink->Reserve(length)), true},
+                            Endpoint{address, false}, length, Strategy::kSignal, 0};
+  if (CopyMemory(request, &failure)) {
+    sink->Commit(length);
+    return Done(length);
+  }
+  sink->Commit(failure.bytes_copied);
+  return StringRead{failure.bytes_copied, true, failure.fault};
+}
+
+StringRead ReadUtf16(uintptr_t address, size_t limit, ByteSink* sink) {
+  GuardPrepareThread();
+  const size_t byte_limit = limit * 2;
+  for (size_t offset = 0; offset < byte_limit;) {
+    const uintptr_t at = address + offset;
+    const size_t piece = PieceAt(address, offset, byte_limit);
+    if (StackGapLimit(at, piece) < piece) return InStackGap(offset, at);
+    uint64_t trap = 0;
+    if (!CopyPiece(at, piece, sink, &trap)) return FaultedAt(offset, at, trap);
+    // Look for a zero unit among the units this piece completed (a unit may straddle two pieces).
+    const uint8_t* bytes = sink->data();
+    for (size_t unit = offset / 2; unit < (offset + piece) / 2; unit++) {
+      if (bytes[2 * unit] == 0 && bytes[2 * unit + 1] == 0) {
+        sink->Truncate(2 * unit);
+        return Done(2 * unit);
+      }
+    }
+    offset += piece;
+  }
+  return Done(byte_limit);
+}
+
+}  // namespace memprobe
