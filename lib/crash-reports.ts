@@ -3,7 +3,6 @@
 // optional dependency (a NAN addon built from source at install, for one Node version, main thread only):
 // where it cannot be loaded, this throws and everything else works.
 import * as path from 'node:path';
-import { isMainThread } from 'node:worker_threads';
 
 import { crashReportsUnavailable, invalidArgType, invalidArgValue } from './errors';
 import { binding } from './native';
@@ -36,7 +35,7 @@ function reportPath(options: CrashReportOptions | undefined): string | undefined
 }
 
 function loadSegfaultHandler(): SegfaultHandler {
-  if (!isMainThread) {
+  if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) {
     throw crashReportsUnavailable('segfault-handler cannot be loaded in a worker thread (it is not context-aware); call enableCrashReports() on the main thread');
   }
   try {

@@ -1,10 +1,9 @@
 // fuzz(): throws many addresses at this process's memory through the real copy and checks each verdict against
 // /proc/self/maps. One stream runs on the calling thread (yielding to the event loop between slices); `threads: N`
 // runs N streams on worker_threads and merges them.
-import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker as WorkerThread } from 'node:worker_threads';
 
 import { invalidArgType, outOfRange } from './errors';
 import type { LayoutEntry } from './fuzz-generator';
@@ -60,7 +59,7 @@ const PROGRESS_MS = 100;
 
 function checkOptions(options: unknown): Required<Pick<FuzzOptions, 'iterations' | 'seed' | 'threads' | 'lengths'>> & FuzzOptions {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const { iterations = 100_000, seed = randomInt(0x1_0000_0000), threads = 1, lengths = [0, 4 * pageSize], onProgress, signal } = options as FuzzOptions;
+  const { iterations = 100_000, seed = Math.floor(Math.random() * 0x1_0000_0000), threads = 1, lengths = [0, 4 * pageSize], onProgress, signal } = options as FuzzOptions;
   checkLength(iterations, 'options.iterations');
   if (typeof seed !== 'number') throw invalidArgType('options.seed', 'of type number', seed);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw outOfRange('options.seed', 'an integer from 0 to 2^32-1', seed);
@@ -86,6 +85,8 @@ function workerScript(): string {
 
 function runInWorker(share: ShareOptions, abort: Int32Array, progress: (done: number) => void): Promise<ShareResult> {
   return new Promise((resolve, reject) => {
+    // Loaded here, not at the top: most programs that load memprobe never fuzz on threads.
+    const { Worker } = require('node:worker_threads') as { Worker: typeof WorkerThread };
     const worker = new Worker(workerScript(), { workerData: { share, abort } satisfies WorkerInput });
     let result: ShareResult | undefined;
     worker.on('message', (message: WorkerMessage) => {
