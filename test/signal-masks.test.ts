@@ -217,7 +217,8 @@ setTimeout(() => {
     const notBlocking = () => memprobe.threadSignalMasks().filter((t) => t.tid !== watcher.threadId && !t.blocked.includes('SIGUSR2'));
     const deadline = Date.now() + 2000;
     while (notBlocking().length > 0 && Date.now() < deadline);
-    unblocked.push(...notBlocking().map((t) => t.name));
+    // On failure, what the kernel says of each such thread (its mask, what is pending) shows why.
+    unblocked.push(...notBlocking().map((t) => ({ iteration: i, name: t.name, status: require('node:fs').readFileSync('/proc/self/task/' + t.tid + '/status', 'utf8').split('\\n').filter((l) => /^(State|SigPnd|ShdPnd|SigBlk|SigCgt)/.test(l)).join(' | ') })));
     watcher.close();
   }
   console.log(JSON.stringify({ unblocked }));

@@ -122,9 +122,10 @@ bool SendHelper(pid_t pid, int tid) {
 // and waits until each has run it. Once it has, the mask is verified, not only that the helper ran: if the
 // helper ran nested inside another handler whose sa_mask let it in (V8's SIGPROF handler has an empty one),
 // that handler's sigreturn restores the mask it interrupted, and the thread gets the helper again.
-// A thread caught blocking the helper (all signals are blocked around pthread_create's clone, inside most
-// handlers, around libuv's fork) is looked at for kBlockerObservationNs; one that keeps blocking it is left to
-// the audit (AuditHeldSet), and later passes look at it again without waiting. Threads created meanwhile show
+// A thread caught blocking the helper (all signals are blocked around pthread_create's clone and pthread_kill,
+// inside most handlers, around libuv's fork) gets one left pending, which runs when it lets the helper in, and
+// is looked at for kBlockerObservationNs; one that keeps blocking it is left to that pending helper and to the
+// audit (AuditHeldSet), and later passes look at it again without waiting. Threads created meanwhile show
 // up in the next listing and are handled the same way.
 // Returns 0, or the errno that kept it from listing the threads at all.
 int Converge(uint64_t hold, uint64_t release, int exempt_tid) {
@@ -170,6 +171,11 @@ int Converge(uint64_t hold, uint64_t release, int exempt_tid) {
         entry.state = PassState::kTodo;  // undone by an outer handler's return: once more
       }
       if (helper_blocked) {
+        // It cannot run the helper now: leave one pending, so that it runs the moment the thread lets it in
+        // again, with the held set as it is then. Blocking every signal for a moment is common (glibc's
+        // pthread_kill and pthread_create do; V8's profiler thread calls pthread_kill every sampling interval),
+        // and a thread preempted there looks like one that blocks the helper for good.
+        if (!(status.pending & helper_bit)) SendHelper(pid, tid);
         if (KnownHelperBlocker(tid)) {
           entry.state = PassState::kDone;
         } else if (entry.state != PassState::kBlocksHelper) {
@@ -320,7 +326,9 @@ int AuditHeldSet(int exempt_tid) {
     if (tid == exempt_tid) continue;
     ThreadStatus status;
     if (ReadThreadStatus(0, tid, &status) != 0) continue;
-    if ((status.blocked & held) == held || ((status.blocked | status.pending) & helper_bit)) continue;
+    if (status.pending & helper_bit) continue;  // runs once the thread lets it in
+    // Settled: blocks the set and lets the helper in. One that blocks the helper gets one left pending (above).
+    if ((status.blocked & held) == held && !(status.blocked & helper_bit)) continue;
     if (SendHelper(pid, tid)) sent++;
   }
   return sent;

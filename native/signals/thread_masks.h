@@ -49,17 +49,19 @@ uint64_t HeldSignals();
 // had blocked them. `exempt_tid` (0 for none) is a thread that manages its own mask (the dedicated thread).
 // Threads that block the helper themselves (Node's inspector thread blocks everything) keep their mask.
 // Each thread's mask is verified after its helper run (an outer handler's sigreturn can undo it); a thread that
-// keeps the helper blocked is waited for a moment, then left to AuditHeldSet, and looked at again by later
-// passes. HoldSignals returns 0, or an errno (EMFILE…) after undoing its change when /proc/self/task cannot be
+// keeps the helper blocked gets one left pending (it runs when the thread lets it in), is waited for a moment,
+// then left to that and to AuditHeldSet, and looked at again by later passes. HoldSignals returns 0, or an errno (EMFILE…) after undoing its change when /proc/self/task cannot be
 // listed.
 int HoldSignals(uint64_t signals, int exempt_tid);
 void MarkHeld(uint64_t signals);  // adds them to the held set without a pass (HoldSignals or ReleaseSignals follows)
 void ReleaseSignals(uint64_t signals, int exempt_tid);
 
 // Without the control lock and without waiting (the dedicated thread calls it now and then while anything is
-// held): sends the helper to every thread that lets it in but does not block the whole held set, whatever
-// undid it (an outer handler's return, a thread that blocked the helper while a watch started, one created at
-// that instant). Returns how many it sent. Harmless at any time: the helper applies the held set as it is then.
+// held): sends the helper to every thread that does not block the whole held set, or blocks the helper itself,
+// unless one is pending there already, whatever undid it (an outer handler's return, a thread that blocked the
+// helper while a watch started, one created at that instant). To a thread that blocks it, the helper stays
+// pending until it is let in. Returns how many it sent. Harmless at any time: the helper applies the held set
+// as it is when it runs.
 int AuditHeldSet(int exempt_tid);
 
 // Edits `mask` (the calling thread's, or a handler's uc_sigmask) to block the held set and unblock what
