@@ -67,7 +67,13 @@ describe('fuzz', () => {
     const run = spawn(process.execPath, [CLI, 'fuzz', '--iterations', '50000000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     run.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Interrupt once it is surely fuzzing, whatever the machine's load: after 0.5 s of its own CPU time (it starts
+    // in well under 0.2 s), not after a fixed wall-clock wait.
+    const cpuTicks = (): number => {
+      const fields = fs.readFileSync(`/proc/${run.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return Number(fields[11]) + Number(fields[12]);  // utime + stime, in clock ticks (100 a second)
+    };
+    for (const deadline = Date.now() + 30_000; cpuTicks() < 50 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
     run.kill('SIGINT');
     const status = await new Promise<number | null>((resolve) => run.once('exit', resolve));
     expect(status).toBe(0);
