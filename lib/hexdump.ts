@@ -35,8 +35,9 @@ function colorOf(byte: number): string {
   return byte === 0xff ? '4' : '1';
 }
 
+// The address column wraps at 2^64 as xxd's unsigned arithmetic does (an offset near the top continues at 0).
 function addressOf(offset: bigint, line: number): string {
-  return `${(offset + BigInt(line)).toString(16).padStart(8, '0')}:`;
+  return `${BigInt.asUintN(64, offset + BigInt(line)).toString(16).padStart(8, '0')}:`;
 }
 
 function format(bytes: Uint8Array, offset: bigint): string {

@@ -13,7 +13,7 @@ test('the layout of xxd, byte for byte: every length of a line, offsets small an
   const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24;
   for (const length of [0, 1, 2, 3, 15, 16, 17, 31, 32, 33, 100, 256, 1000]) {
     const bytes = Uint8Array.from({ length }, next);
-    for (const offset of [0n, 1n, 0x7fn, 0xffff_fff0n, 0x7ffd_1234_5678n, 0x7fff_ffff_ffff_fff0n]) {
+    for (const offset of [0n, 1n, 0x7fn, 0xffff_fff0n, 0x7ffd_1234_5678n, 0x7fff_ffff_ffff_fff0n, 0xffff_ffff_ffff_ffe0n]) {
       expect([length, offset, hexdump(bytes, { offset })]).toEqual([length, offset, xxd(bytes, offset)]);
     }
   }
