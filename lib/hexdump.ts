@@ -94,7 +94,8 @@ function formatColored(bytes: Uint8Array, offset: bigint): string {
 
 /**
  * Bytes in xxd's layout. From a Uint8Array: its bytes. From an address: the bytes read there, up to the first that
- * cannot be read (safeRead says why it stopped).
+ * cannot be read; the dump is then shorter than asked (or empty), and `safeRead(address, length)` of the same range
+ * says where and why it stopped (`bytesCopied` and its `fault`).
  */
 export function hexdump(memory: Address | Uint8Array, options: HexdumpOptions = {}): string {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);

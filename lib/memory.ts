@@ -228,6 +228,8 @@ export const pageSize: number = binding.pageSize;
 /**
  * Address of the first byte JavaScript sees in `memory` (its byteOffset included). A detached buffer, or a view
  * over one, or a view out of the bounds of a resizable buffer that shrank, has no such byte: TypeError.
+ * The address does not keep the memory alive: once the buffer is garbage-collected the address dangles, so keep a
+ * reference to the buffer for as long as the address is used.
  */
 export function addressOf(memory: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): bigint {
   if (ArrayBuffer.isView(memory)) {

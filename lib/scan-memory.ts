@@ -128,7 +128,8 @@ class ScanPlan {
 
 /**
  * Every match of `pattern` in readable memory (this process, or `options.pid`), in address order. Matches do not
- * overlap: after one, the search goes on after its last byte, as Frida's Memory.scan does.
+ * overlap: after one, the search goes on after its last byte, as Frida's Memory.scan does. A window with nothing
+ * readable in it returns `[]` (Frida's Memory.scanSync throws an access violation there).
  */
 export function scanMemory(pattern: string | Uint8Array, options?: ScanMemoryOptions): bigint[] {
   const plan = new ScanPlan(pattern, options);
