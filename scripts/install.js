@@ -6,7 +6,7 @@
 // - Anywhere else (a checkout of the repository): always a build from source, with -Werror, so that development
 //   and CI test the code as written, never a stale or prebuilt binary; then the TypeScript is compiled to dist/.
 // npm 11.19 and later skip a dependency's install script unless the project allows it ("allowScripts"); then
-// the prebuilt binary is found at run time all the same (lib/native.ts), and only a build from source needs it.
+// the prebuilt binary is found at run time all the same (lib/common/native.ts), and only a build from source needs it.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');

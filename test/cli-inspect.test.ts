@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 
 import { addressOf, formatAddress, hexdump } from '../lib';
-import { main } from '../lib/cli';
+import { main } from '../lib/cli/main';
 import { PACKAGE_ROOT } from './helpers/child';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');

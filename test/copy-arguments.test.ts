@@ -3,7 +3,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 
 import { addressOf, mapPages, pageSize, safeMemcpy, safeMemcpyAsync, safeRead, safeReadAsync } from '../lib';
-import { binding } from '../lib/native';
+import { binding } from '../lib/common/native';
 
 const TYPE = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' };
 const VALUE = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' };

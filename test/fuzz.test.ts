@@ -6,9 +6,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { fuzz, mapFile, pageSize, readMaps, safeRead, type CopyResult, type Strategy } from '../lib';
-import { CASE_MIX, CaseGenerator, type FuzzCaseKind, type LayoutEntry, VSYSCALL_PAGE } from '../lib/fuzz-generator';
-import { MapsModel } from '../lib/fuzz-model';
-import { disagreement, runShare } from '../lib/fuzz-runner';
+import { CASE_MIX, CaseGenerator, type FuzzCaseKind, type LayoutEntry, VSYSCALL_PAGE } from '../lib/probe/fuzz-generator';
+import { MapsModel } from '../lib/probe/fuzz-model';
+import { disagreement, runShare } from '../lib/probe/fuzz-runner';
 import { Layout } from './helpers/layout';
 
 const P = pageSize;

@@ -1,4 +1,4 @@
-// The guard stays the owner of SIGSEGV/SIGBUS against handlers installed after it, at the moments lib/guard.ts
+// The guard stays the owner of SIGSEGV/SIGBUS against handlers installed after it, at the moments lib/memory/guard.ts
 // lists, and keeps the displacer in the chain. Each scenario runs without memprobe and with it (guarded faults
 // in between); both must end alike. The one window left open is pinned too.
 import { ending, notes, runWithAndWithout, type Runs } from './helpers/foreign';

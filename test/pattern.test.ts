@@ -1,6 +1,6 @@
 // Frida's match-pattern syntax (frida-gum tests/core/memory.c, match_pattern_from_string_does_proper_validation):
 // the same strings are accepted or refused, and the refusals say where.
-import { compilePattern } from '../lib/pattern';
+import { compilePattern } from '../lib/inspect/pattern';
 
 const bytes = (pattern: string) => {
   const { bytes: values, masks } = compilePattern(pattern);

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { pageSize, probeMany, ProbeCode, readMaps, safeRead, scanReadable, SystemError, type MapEntry, type Range } from '../lib';
-import { parseMaps } from '../lib/probe';
+import { parseMaps } from '../lib/probe/probe';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
 
 const USER_END = 1n << 47n;

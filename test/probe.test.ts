@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { isReadable, mapFile, mapPages, pageSize, probe, ProbeCode, probeMany, probeManyAsync, scanReadable, type PageState } from '../lib';
-import { binding } from '../lib/native';
+import { binding } from '../lib/common/native';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
 import { Layout, type PageKind } from './helpers/layout';
 

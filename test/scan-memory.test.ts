@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 
 import { addressOf, mapPages, pageSize, safeMemcpy, safeRead, scanMemory, scanMemoryIter, scanReadable, type Mapping } from '../lib';
-import { compilePattern } from '../lib/pattern';
+import { compilePattern } from '../lib/inspect/pattern';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
 
 const MiB = 1 << 20;

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 
 import * as memprobe from '../lib';
-import { binding } from '../lib/native';
+import { binding } from '../lib/common/native';
 import { runChild } from './helpers/child';
 
 test('standard names are Node\'s; real-time names follow the C library\'s SIGRTMIN/SIGRTMAX like kill -l', () => {

@@ -3,12 +3,12 @@
 // invalid UTF-8 sequence or an unpaired UTF-16 surrogate becomes U+FFFD.
 import { constants as bufferConstants } from 'node:buffer';
 
-import { invalidArgType, outOfRange } from './errors';
-import { lastByteCount, lastFault } from './memory';
-import { binding } from './native';
-import { ADDRESS_MAX, toAddress } from './probe';
-import type { Address, Fault } from './types';
-import { checkLength } from './validate';
+import { invalidArgType, outOfRange } from '../common/errors';
+import { lastByteCount, lastFault } from '../memory/copy';
+import { binding } from '../common/native';
+import { ADDRESS_MAX, toAddress } from '../probe/probe';
+import type { Address, Fault } from '../common/types';
+import { checkLength } from '../common/validate';
 
 export interface StringReadOptions {
   /** at most this many bytes (readCString) or UTF-16 code units (readUtf16); default: up to the terminator */

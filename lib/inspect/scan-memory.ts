@@ -4,13 +4,13 @@
 // matches are exactly those of one pass over the range. A chunk that meets a byte that can no longer be read
 // (the range was unmapped or protected meanwhile) returns the matches before it; the rest of that range is looked
 // at again (scanReadable from the next page on) and the scan goes on with what is still readable.
-import { invalidArgType } from './errors';
-import { pageSize } from './memory';
-import { binding } from './native';
+import { invalidArgType } from '../common/errors';
+import { pageSize } from '../memory/copy';
+import { binding } from '../common/native';
 import { compilePattern, type CompiledPattern } from './pattern';
-import { type Range, scanReadable, type ScanOptions } from './probe';
-import type { Address } from './types';
-import { checkLength } from './validate';
+import { type Range, scanReadable, type ScanOptions } from '../probe/probe';
+import type { Address } from '../common/types';
+import { checkLength } from '../common/validate';
 
 export interface ScanMemoryOptions {
   /** the window [start, end) a match must lie in; default the user half [0, 2^47), as scanReadable */

@@ -2,10 +2,10 @@
 // (a shared file mapping truncated under it is how a SIGBUS is made).
 import { inspect } from 'node:util';
 
-import { invalidArgType, invalidArgValue, outOfRange } from './errors';
-import { binding } from './native';
-import type { Protection } from './types';
-import { checkLength, checkPositiveInteger } from './validate';
+import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
+import { binding } from '../common/native';
+import type { Protection } from '../common/types';
+import { checkLength, checkPositiveInteger } from '../common/validate';
 
 export interface Mapping {
   readonly address: bigint;

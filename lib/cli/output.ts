@@ -2,7 +2,7 @@
 // JSON with addresses in hex.
 import type { ParseArgsConfig } from 'node:util';
 
-import { formatAddress } from './format';
+import { formatAddress } from '../common/format';
 
 /** @internal */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;

@@ -2,12 +2,12 @@
 // the no-fault path: the addon returns the value itself and leaves a fault's details in the fault state.
 //
 // Each function calls its own native function from its own call site (V8 calls a monomorphic API function
-// directly; one shared site for every kind would take the slower generic path, as lib/memory.ts explains).
-import { invalidArgType, outOfRange } from './errors';
-import { lastFault } from './memory';
-import { binding } from './native';
-import { toAddress } from './probe';
-import type { Address, CopyResult, ReadValue } from './types';
+// directly; one shared site for every kind would take the slower generic path, as lib/memory/copy.ts explains).
+import { invalidArgType, outOfRange } from '../common/errors';
+import { lastFault } from '../memory/copy';
+import { binding } from '../common/native';
+import { toAddress } from '../probe/probe';
+import type { Address, CopyResult, ReadValue } from '../common/types';
 
 export interface ByteOrderOptions {
   /** most significant byte first; default little-endian (x86's order) */

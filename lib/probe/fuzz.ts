@@ -5,13 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Worker as WorkerThread } from 'node:worker_threads';
 
-import { invalidArgType, outOfRange } from './errors';
+import { invalidArgType, outOfRange } from '../common/errors';
 import type { LayoutEntry } from './fuzz-generator';
 import { MISMATCHES_KEPT, OUTCOMES, runShare, type FuzzMismatch, type FuzzOutcome, type ShareOptions, type ShareResult } from './fuzz-runner';
 import type { WorkerInput, WorkerMessage } from './fuzz-worker';
-import { pageSize } from './memory';
+import { pageSize } from '../memory/copy';
 import { readMaps } from './probe';
-import { checkLength, checkPositiveInteger } from './validate';
+import { checkLength, checkPositiveInteger } from '../common/validate';
 
 export type { FuzzApi, FuzzMismatch, FuzzOutcome } from './fuzz-runner';
 export type { FuzzCaseKind } from './fuzz-generator';
@@ -77,7 +77,7 @@ function checkOptions(options: unknown): Required<Pick<FuzzOptions, 'iterations'
 
 /** The worker script: beside this file once built; from the TypeScript sources (tests), the built copy. */
 function workerScript(): string {
-  const candidates = [path.join(__dirname, 'fuzz-worker.js'), path.join(__dirname, '..', 'dist', 'fuzz-worker.js')];
+  const candidates = [path.join(__dirname, 'fuzz-worker.js'), path.join(__dirname, '..', '..', 'dist', 'probe', 'fuzz-worker.js')];
   const found = candidates.find((candidate) => fs.existsSync(candidate));
   if (found === undefined) throw new Error(`memprobe: the fuzz worker is not built (looked for ${candidates.join(', ')}). Run \`npm run build:ts\`.`);
   return found;

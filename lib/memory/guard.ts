@@ -11,7 +11,7 @@
 // load time) that does not chain is not yet noticed by a synchronous copy under 4 MiB made before the next check.
 import * as path from 'node:path';
 
-import { binding } from './native';
+import { binding } from '../common/native';
 
 export interface GuardStatus {
   /** the guard's handler is installed for both SIGSEGV and SIGBUS right now */

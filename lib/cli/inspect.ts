@@ -1,10 +1,10 @@
 // `memprobe scan-memory`: where a byte pattern occurs in the readable memory of this process or another one.
-import { type Command, parseAddress, parseCount, pidOption, toJson, UsageError } from './cli-output';
-import { type Progress, startProgress } from './cli-progress-bar';
-import { formatAddress } from './format';
-import { compilePattern } from './pattern';
-import { USER_END } from './probe';
-import { scanMemory } from './scan-memory';
+import { type Command, parseAddress, parseCount, pidOption, toJson, UsageError } from './output';
+import { type Progress, startProgress } from './progress-bar';
+import { formatAddress } from '../common/format';
+import { compilePattern } from '../inspect/pattern';
+import { USER_END } from '../probe/probe';
+import { scanMemory } from '../inspect/scan-memory';
 
 /** A pattern typed by a person: a bad one is bad usage, said the way the API says it. */
 function parsePattern(text: string): void {

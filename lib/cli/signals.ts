@@ -1,8 +1,8 @@
 // `memprobe threads` and `memprobe masking-demo`.
-import { type Command, formatTable, pidOption } from './cli-output';
-import { maskingDemo } from './masking-demo';
-import { signalName, SIGRTMAX } from './signal-names';
-import { threadSignalMasks } from './signals';
+import { type Command, formatTable, pidOption } from './output';
+import { maskingDemo } from '../signals/masking-demo';
+import { signalName, SIGRTMAX } from '../signals/names';
+import { threadSignalMasks } from '../signals/watch';
 
 const EVERY_SIGNAL = Array.from({ length: SIGRTMAX }, (_, index) => signalName(index + 1));
 

@@ -2,8 +2,8 @@
 // each case is copied through the real safeMemcpy/safeRead, alternating strategies, and checked against the maps.
 import { CaseGenerator, type FuzzCaseKind, type LayoutEntry } from './fuzz-generator';
 import { type Expectation, MapsModel, type MapsVerdict } from './fuzz-model';
-import { safeMemcpy, safeRead } from './memory';
-import type { CopyResult, FaultCode, Strategy } from './types';
+import { safeMemcpy, safeRead } from '../memory/copy';
+import type { CopyResult, FaultCode, Strategy } from '../common/types';
 
 export type FuzzOutcome = 'readable' | FaultCode;
 /** @internal */

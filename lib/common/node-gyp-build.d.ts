@@ -1,4 +1,4 @@
-// The part of node-gyp-build (the addon loader) that lib/native.ts uses; the package ships no types.
+// The part of node-gyp-build (the addon loader) that lib/common/native.ts uses; the package ships no types.
 declare module 'node-gyp-build' {
   /** Loads the addon found under `dir`. */
   function load(dir: string): unknown;

@@ -1,12 +1,12 @@
 // `memprobe fuzz`, `scan`, `probe`, `read` and `maps`.
-import { type Command, type CommandContext, formatSize, formatTable, parseAddress, parseCount, pidOption, toJson, UsageError } from './cli-output';
-import { startProgress } from './cli-progress-bar';
-import { formatAddress } from './format';
-import { fuzz, type FuzzReport } from './fuzz';
-import { OUTCOMES } from './fuzz-runner';
-import { hexdump } from './hexdump';
-import { pageSize, safeRead } from './memory';
-import { isReadable, type MapEntry, probe, readMaps, scanReadable, USER_END, type Range } from './probe';
+import { type Command, type CommandContext, formatSize, formatTable, parseAddress, parseCount, pidOption, toJson, UsageError } from './output';
+import { startProgress } from './progress-bar';
+import { formatAddress } from '../common/format';
+import { fuzz, type FuzzReport } from '../probe/fuzz';
+import { OUTCOMES } from '../probe/fuzz-runner';
+import { hexdump } from '../inspect/hexdump';
+import { pageSize, safeRead } from '../memory/copy';
+import { isReadable, type MapEntry, probe, readMaps, scanReadable, USER_END, type Range } from '../probe/probe';
 
 const MAX_READ = 16 << 20;  // 16 MiB: its hex dump is ~70 MB of text
 const SCAN_CHUNKS = 64;  // a whole-space scan with a progress bar runs as this many scans of consecutive mappings

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 
 import type { MapEntry } from './probe';
 import { parseMaps } from './probe';
-import type { FaultCode, Strategy } from './types';
+import type { FaultCode, Strategy } from '../common/types';
 
 /** What the maps say about one page. 'uncertain': the maps cannot tell ([vvar] pages; '--x' with protection keys). */
 export type MapsVerdict = 'readable' | 'protected' | 'unmapped' | 'noncanonical' | 'past-eof' | 'uncertain';

@@ -7,10 +7,10 @@
 // that signal in this environment.
 import { constants } from 'node:os';
 
-import { invalidArgType, outOfRange } from './errors';
-import { binding, type NativeThreadStatus, type SignalSubscriber } from './native';
-import { lookupSignal, maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './signal-names';
-import { checkPid } from './validate';
+import { invalidArgType, outOfRange } from '../common/errors';
+import { binding, type NativeThreadStatus, type SignalSubscriber } from '../common/native';
+import { lookupSignal, maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './names';
+import { checkPid } from '../common/validate';
 
 /** si_code: who sent a signal and how; for SIGCHLD, what happened to the child. */
 export type SignalCode =

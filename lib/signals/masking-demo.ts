@@ -1,7 +1,7 @@
 // The masking demonstration (native/signals/masking_demo.h): what the kernel does with a signal depending on masks.
-import { binding } from './native';
-import { signalName, type SignalName } from './signal-names';
-import { type ThreadMask, toThreadMask } from './signals';
+import { binding } from '../common/native';
+import { signalName, type SignalName } from './names';
+import { type ThreadMask, toThreadMask } from './watch';
 
 export interface MaskingDemoThread extends ThreadMask {
   /** 'demo-open' and 'demo-blocks-<n>' are the demo's threads; every other thread of the process is 'other' */

@@ -99,7 +99,7 @@ export interface Binding {
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */
   _touchUnguarded(address: bigint): number;
 
-  /** ProbeCode of one address of this process (lib/probe.ts has checked it). */
+  /** ProbeCode of one address of this process (lib/probe/probe.ts has checked it). */
   probe(address: bigint | number): number;
   /** Fills `codes` with a ProbeCode per address; pid 0 is this process. */
   probeMany(addresses: BigUint64Array, codes: Uint8Array, pid: number): void;
@@ -175,7 +175,7 @@ export interface Binding {
  * the code as written, then the prebuilt binary for this platform (prebuilds/linux-x64/, shipped in the package).
  */
 function load(): Binding {
-  const root = path.join(__dirname, '..');
+  const root = path.join(__dirname, '..', '..');  // the package: dist/common/ or lib/common/ up two
   let file: string;
   try {
     file = nodeGypBuild.resolve(root);

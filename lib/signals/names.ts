@@ -4,8 +4,8 @@
 // (reserved by glibc) are SIG32 and SIG33.
 import { constants } from 'node:os';
 
-import { invalidArgType, invalidArgValue, outOfRange } from './errors';
-import { binding } from './native';
+import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
+import { binding } from '../common/native';
 
 /** Linux's standard signals by name (SIGIOT and SIGPOLL are other names of SIGABRT and SIGIO). */
 export type StandardSignalName =

@@ -4,8 +4,8 @@
 // where it cannot be loaded, this throws and everything else works.
 import * as path from 'node:path';
 
-import { crashReportsUnavailable, invalidArgType, invalidArgValue } from './errors';
-import { binding } from './native';
+import { crashReportsUnavailable, invalidArgType, invalidArgValue } from '../common/errors';
+import { binding } from '../common/native';
 
 export interface CrashReportOptions {
   /** the report file (appended to); default: segfault-handler's `stacktrace-<time>-<pid>.log` in the working directory at the crash */

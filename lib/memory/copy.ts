@@ -6,10 +6,10 @@ import { constants as bufferConstants } from 'node:buffer';
 import { constants } from 'node:os';
 import { types } from 'node:util';
 
-import { invalidArgType, invalidArgValue, outOfRange } from './errors';
-import { binding, type NativeMemory } from './native';
-import type { Address, CopyFaulted, CopyOptions, CopyResult, Fault, Memory, ReadOptions, ReadResult } from './types';
-import { checkLength, checkPid } from './validate';
+import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
+import { binding, type NativeMemory } from '../common/native';
+import type { Address, CopyFaulted, CopyOptions, CopyResult, Fault, Memory, ReadOptions, ReadResult } from '../common/types';
+import { checkLength, checkPid } from '../common/validate';
 
 const SELECTOR = binding.selector;
 // The common copies each get their own call site in copyNow: V8 calls a monomorphic API function directly, and

@@ -4,7 +4,7 @@
 // least one bit must be matched. Frida's regular expressions ('/…/') are not supported.
 import { inspect } from 'node:util';
 
-import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
 
 /** @internal */
 export interface CompiledPattern {

@@ -1,4 +1,4 @@
-// A worker of a threaded fuzz run (lib/fuzz.ts starts it): runs its stream and reports progress and the result.
+// A worker of a threaded fuzz run (lib/probe/fuzz.ts starts it): runs its stream and reports progress and the result.
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { runShare, type ShareOptions } from './fuzz-runner';

@@ -2,7 +2,7 @@
 // terminal and the output is not --json; otherwise nothing at all.
 import { SingleBar } from 'cli-progress';
 
-import type { CommandContext } from './cli-output';
+import type { CommandContext } from './output';
 
 /** @internal */
 export interface Progress {

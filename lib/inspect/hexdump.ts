@@ -1,10 +1,10 @@
 // hexdump(): bytes in xxd's layout (16 a line in groups of two, the address in hex, then the printable characters),
 // so its output can be diffed against `xxd -o <address>` byte for byte.
-import { invalidArgType } from './errors';
-import { safeRead } from './memory';
-import { toAddress } from './probe';
-import type { Address } from './types';
-import { checkLength } from './validate';
+import { invalidArgType } from '../common/errors';
+import { safeRead } from '../memory/copy';
+import { toAddress } from '../probe/probe';
+import type { Address } from '../common/types';
+import { checkLength } from '../common/validate';
 
 export interface HexdumpOptions {
   /** bytes to show: default all of a Uint8Array, 256 from an address */

@@ -1,4 +1,4 @@
-// waitForSignal: one signal, awaited. Built on a watcher (lib/signals.ts): the same siginfo, the same refusals;
+// waitForSignal: one signal, awaited. Built on a watcher (lib/signals/watch.ts): the same siginfo, the same refusals;
 // ref'd while it waits, so the process stays alive for it.
 //
 // Between two waits: when a wait settles, its watch is kept until the end of that turn of the event loop (a
@@ -6,9 +6,9 @@
 // in the meantime (several may come in one batch), so a loop that waits again from the code handling the previous
 // result never misses one. If no wait takes it over, the watch is released and the signal has the disposition it
 // had before (for most signals, the default action: the process ends), until the next wait.
-import { abortError, invalidArgType, outOfRange } from './errors';
-import { type SignalInfo, type SignalWatcher, type WatchOptions, watchSignals } from './signals';
-import { type SignalName, toSignalNumbers } from './signal-names';
+import { abortError, invalidArgType, outOfRange } from '../common/errors';
+import { type SignalInfo, type SignalWatcher, type WatchOptions, watchSignals } from './watch';
+import { type SignalName, toSignalNumbers } from './names';
 
 export interface WaitForSignalOptions extends WatchOptions {
   /** milliseconds; the promise resolves with null when it passes first */

@@ -5,10 +5,10 @@ import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import { types } from 'node:util';
 
-import { invalidArgType, outOfRange, SystemError } from './errors';
-import { binding } from './native';
-import type { Address } from './types';
-import { checkLength, checkPid } from './validate';
+import { invalidArgType, outOfRange, SystemError } from '../common/errors';
+import { binding } from '../common/native';
+import type { Address } from '../common/types';
+import { checkLength, checkPid } from '../common/validate';
 
 export type PageState = 'readable' | 'protected' | 'unmapped' | 'noncanonical';
 
