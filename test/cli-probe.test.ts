@@ -98,11 +98,11 @@ describe('fuzz', () => {
 
 describe('scan', () => {
   test('ranges with the mappings beside them, as a table and as JSON', () => {
-    const table = memprobe('scan');
+    const table = memprobe('scan', '--self');
     expect(table).toMatchObject({ status: 0, stderr: '' });
     expect(table.stdout).toMatch(/^START +END +SIZE +MAPPING\n/);
     expect(table.stdout).toMatch(/^0x[0-9a-f]{12,} +0x[0-9a-f]{12,} +[\d.]+ (B|KiB|MiB|GiB) +.*\[stack\]/m);
-    const json = JSON.parse(memprobe('scan', '--json').stdout) as Array<{ start: string; end: string; size: number; mappings: string[] }>;
+    const json = JSON.parse(memprobe('scan', '--self', '--json').stdout) as Array<{ start: string; end: string; size: number; mappings: string[] }>;
     expect(json.length).toBeGreaterThan(3);
     for (const range of json) {
       expect(range.start).toMatch(/^0x[0-9a-f]{12,}$/);
@@ -121,7 +121,8 @@ describe('scan', () => {
   });
 
   test('bad usage; a process that does not exist', () => {
-    for (const args of [['--start', '0x10', '--end', '0x5'], ['--start', 'zz'], ['--end', '0x10000000000000000'], ['--pid', 'x'], ['--pid', '0']]) expectUsageError(memprobe('scan', ...args));
+    for (const args of [['--start', '0x10', '--end', '0x5'], ['--start', 'zz'], ['--end', '0x10000000000000000']]) expectUsageError(memprobe('scan', '--self', ...args));
+    for (const args of [['--pid', 'x'], ['--pid', '0'], [], ['--self', '--pid', '1']]) expectUsageError(memprobe('scan', ...args));
     const gone = memprobe('scan', '--pid', '2147483646');
     expect(gone.status).toBe(1);
     expect(gone.stderr).toMatch(/^memprobe scan: open failed: ESRCH/);
@@ -130,16 +131,17 @@ describe('scan', () => {
 
 describe('probe', () => {
   test('a state per address, exit 0 whatever it is', () => {
-    expect(memprobe('probe', '0')).toEqual({ status: 0, stdout: '0x000000000000: unmapped\n', stderr: '' });
-    expect(memprobe('probe', '0x800000000000')).toMatchObject({ status: 0, stdout: '0x800000000000: noncanonical\n' });
-    expect(memprobe('probe', '18446603336221196288')).toMatchObject({ status: 0, stdout: '0xffff800000000000: unmapped\n' });
-    expect(JSON.parse(memprobe('probe', '0x10', '--json').stdout)).toEqual({ address: '0x000000000010', state: 'unmapped' });
-    expect(JSON.parse(memprobe('probe', '0x10', '64', '--json').stdout)).toEqual({ address: '0x000000000010', length: 64, readable: false, firstUnreadable: { address: '0x000000000010', state: 'unmapped' } });
-    expect(memprobe('probe', '0', '0')).toMatchObject({ status: 0, stdout: '0x000000000000 +0: readable\n' });
+    expect(memprobe('probe', '0', '--self')).toEqual({ status: 0, stdout: '0x000000000000: unmapped\n', stderr: '' });
+    expect(memprobe('probe', '0x800000000000', '--self')).toMatchObject({ status: 0, stdout: '0x800000000000: noncanonical\n' });
+    expect(memprobe('probe', '18446603336221196288', '--self')).toMatchObject({ status: 0, stdout: '0xffff800000000000: unmapped\n' });
+    expect(JSON.parse(memprobe('probe', '0x10', '--self', '--json').stdout)).toEqual({ address: '0x000000000010', state: 'unmapped' });
+    expect(JSON.parse(memprobe('probe', '0x10', '64', '--self', '--json').stdout)).toEqual({ address: '0x000000000010', length: 64, readable: false, firstUnreadable: { address: '0x000000000010', state: 'unmapped' } });
+    expect(memprobe('probe', '0', '0', '--self')).toMatchObject({ status: 0, stdout: '0x000000000000 +0: readable\n' });
   });
 
   test('bad usage', () => {
-    for (const args of [[], ['x'], ['-1'], ['0x10000000000000000'], ['0', '1', '2'], ['0xffffffffffffffff', '2']]) expectUsageError(memprobe('probe', ...args));
+    for (const args of [[], ['x'], ['-1'], ['0x10000000000000000'], ['0', '1', '2'], ['0xffffffffffffffff', '2']]) expectUsageError(memprobe('probe', ...args, '--self'));
+    expectUsageError(memprobe('probe', '0x10'));
   });
 });
 
@@ -162,11 +164,12 @@ describe('read', () => {
     expect(json.status).toBe(1);
     expect(JSON.parse(json.stdout)).toMatchObject({ bytesRead: 20, data: '41'.repeat(20), fault: { code: 'EFAULT', address: `0x${target.edge.toString(16).padStart(12, '0')}`, signal: null, access: 'read' } });
     // In its own process: the signal strategy's code.
-    expect(memprobe('read', '0', '16')).toEqual({ status: 1, stdout: '', stderr: 'memprobe read: SEGV_MAPERR at 0x000000000000 after 0 of 16 bytes\n' });
+    expect(memprobe('read', '0', '16', '--self')).toEqual({ status: 1, stdout: '', stderr: 'memprobe read: SEGV_MAPERR at 0x000000000000 after 0 of 16 bytes\n' });
   });
 
   test('bad usage; a process that does not exist', () => {
-    for (const args of [[], ['0'], ['0', 'x'], ['0', '-5'], ['x', '5'], ['0', '5', '--pid', 'nope'], ['0xffffffffffffffff', '2'], ['0', '2000000000']]) expectUsageError(memprobe('read', ...args));
+    for (const args of [[], ['0'], ['0', 'x'], ['0', '-5'], ['x', '5'], ['0xffffffffffffffff', '2'], ['0', '2000000000']]) expectUsageError(memprobe('read', ...args, '--self'));
+    expectUsageError(memprobe('read', '0', '5', '--pid', 'nope'));
     expect(memprobe('read', '0', '8', '--pid', '2147483646')).toMatchObject({ status: 1, stderr: expect.stringMatching(/ESRCH/) });
   });
 });
@@ -196,7 +199,7 @@ describe('maps', () => {
     expect(table.stdout).toMatch(/^START +END +PERMS +SIZE +OFFSET +DEVICE +INODE +PATH\n/);
     expect(table.stdout.trim().split('\n')).toHaveLength(lines.length + 1);
     expect(table.stdout).toMatch(/ \/(usr\/)?bin\/sleep\n/);
-    expect(memprobe('maps').stdout).toMatch(/\[stack\]\n/);
+    expect(memprobe('maps', '--self').stdout).toMatch(/\[stack\]\n/);
   });
 
   test('bad usage; a process that does not exist', () => {
@@ -210,12 +213,11 @@ test('--help on every command, memprobe --help, --version; an unknown command', 
   const help = memprobe('--help');
   expect(help.status).toBe(0);
   for (const name of ['fuzz', 'scan', 'probe', 'read', 'maps', 'threads', 'masking-demo']) {
-    expect(help.stdout).toContain(`memprobe ${name}`);
+    expect(help.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
     const own = memprobe(name, '--help');
     expect([name, own.status, own.stderr]).toEqual([name, 0, '']);
     expect(own.stdout).toMatch(new RegExp(`^usage: memprobe ${name}`));
   }
   expect(memprobe('--version')).toEqual({ status: 0, stdout: `${VERSION}\n`, stderr: '' });
   expectUsageError(memprobe('no-such-command'));
-  expectUsageError(memprobe());
 });

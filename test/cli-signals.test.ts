@@ -37,19 +37,19 @@ test('threads shows every thread of a process, as a table or JSON', async () => 
   } finally {
     child.kill();
   }
-  const own = memprobe('threads');
+  const own = memprobe('threads', '--self');
   expect(own.status).toBe(0);
   // The inspector's signal thread blocks everything the kernel lets it.
   expect(own.stdout).toMatch(/all but KILL STOP 32 33/);
 });
 
 test('bad usage exits 2 with the usage on stderr; a failed system call exits 1', () => {
-  for (const args of [[], ['no-such-command'], ['threads', '--bogus'], ['threads', '--pid', 'x'], ['masking-demo', 'extra']]) {
+  for (const args of [['no-such-command'], ['threads', '--self', '--bogus'], ['threads', '--pid', 'x'], ['threads'], ['masking-demo', 'extra']]) {
     const run = memprobe(...args);
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/usage/);
   }
-  expect(memprobe('--help')).toMatchObject({ status: 0, stdout: expect.stringContaining('memprobe masking-demo') });
+  expect(memprobe('--help')).toMatchObject({ status: 0, stdout: expect.stringMatching(/^  masking-demo +\S/m) });
   expect(memprobe('threads', '--pid', '2147483646')).toMatchObject({ status: 1, stderr: expect.stringContaining('ESRCH') });
 });

@@ -1,10 +1,10 @@
-// `memprobe scan-memory`: where a byte pattern occurs in the readable memory of this process or another one.
-import { type Command, parseAddress, parseCount, pidOption, toJson, UsageError } from './output';
+// `memprobe scan-memory`: where a byte pattern occurs in the readable memory of a process, printed as found.
+import { type Command, parseAddress, QUIET_OPTION, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, UsageError } from './output';
 import { type Progress, startProgress } from './progress-bar';
 import { formatAddress } from '../common/format';
 import { compilePattern } from '../inspect/pattern';
 import { USER_END } from '../probe/probe';
-import { scanMemory } from '../inspect/scan-memory';
+import { scanMemoryIter } from '../inspect/scan-memory';
 
 /** A pattern typed by a person: a bad one is bad usage, said the way the API says it. */
 function parsePattern(text: string): void {
@@ -16,44 +16,60 @@ function parsePattern(text: string): void {
   }
 }
 
+/** Resolves once `out` can take more (at once unless a write filled its buffer): output in bounded memory. */
+function writeLine(out: NodeJS.WritableStream, line: string): Promise<void> | undefined {
+  return out.write(line) ? undefined : new Promise((resolve) => out.once('drain', resolve));
+}
+
 /** @internal */
 export const scanMemoryCommand: Command = {
-  usage: 'scan-memory <pattern> [--start A] [--end A] [--pid N] [--limit N] [--json]',
+  usage: `scan-memory <pattern> (${TARGET_USAGE}) [--start A] [--end A] [--limit N] [--count] [--json] [--quiet]`,
   summary: "addresses of a byte pattern in readable memory ('48 8b ?? 05', nibbles '4?': Frida's syntax)",
   help: [
     "  pattern             hex bytes, spaces optional; ?? any byte, 4? or ?4 half of one; ' : ' then a mask",
+    '  --pid N             the process, read through process_vm_readv',
+    "  --self              this command's own process",
     '  --start A, --end A  the window [A, A) a match must lie in (default: the user half, 0 to 0x800000000000)',
-    '  --pid N             another process, read through process_vm_readv',
     '  --limit N           stop after N matches',
-    '  --json              the addresses as a JSON array',
+    '  --count             print only how many matched',
+    '  --quiet, -q         no progress line',
+    '  --json              one JSON object per match and line (NDJSON): {"address":"0x…"}; with --count, {"count":N}',
+    'Each match is printed as it is found; a closed output (| head) ends the search quietly.',
     'Matches do not overlap. Exit status 0 whether or not anything matched.',
   ].join('\n'),
-  options: { start: { type: 'string' }, end: { type: 'string' }, pid: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } },
+  examples: ["scan-memory --pid 1234 '48 8b ?? 05'", "scan-memory --pid 1234 '7f 45 4c 46' --count", "scan-memory --self '00 00' --json | head -2"],
+  options: { start: { type: 'string' }, end: { type: 'string' }, ...TARGET_OPTIONS, limit: { type: 'string' }, count: { type: 'boolean' }, json: { type: 'boolean' }, ...QUIET_OPTION },
   positionals: 1,
   requiredPositionals: 1,
-  run(values, positionals, out, context) {
+  async run(values, positionals, out, context) {
     const pattern = positionals[0];
     parsePattern(pattern);
     const start = values.start === undefined ? 0n : parseAddress(values.start as string, '--start');
     const end = values.end === undefined ? USER_END : parseAddress(values.end as string, '--end');
     if (start > end) throw new UsageError(`--start (${formatAddress(start)}) is past --end (${formatAddress(end)})`);
     const limit = values.limit === undefined ? undefined : parseCount(values.limit as string, '--limit', 0, Number.MAX_SAFE_INTEGER);
-    const pid = pidOption(values.pid);
+    const pid = targetOf(values);
     let bar: Progress | undefined;
-    const progress = { ...context, progress: context.progress && !values.json };
-    let found: bigint[];
+    const matches = scanMemoryIter(pattern, {
+      start,
+      end,
+      pid,
+      limit,
+      onProgress: (done, total) => (bar ??= startProgress(context, 'scan-memory', Number(total), 'bytes')).update(Number(done)),
+    });
+    let count = 0;
     try {
-      found = scanMemory(pattern, {
-        start,
-        end,
-        pid,
-        limit,
-        onProgress: (done, total) => (bar ??= startProgress(progress, 'scan-memory', Number(total))).update(Number(done)),
-      });
+      for await (const address of matches) {
+        count++;
+        if (values.count) continue;
+        bar?.clear();
+        await writeLine(out, values.json ? `${JSON.stringify({ address: formatAddress(address) })}\n` : `${formatAddress(address)}\n`);
+        if (context.signal.aborted) break;
+      }
     } finally {
       bar?.stop();
     }
-    out.write(values.json ? toJson(found) : found.map((address) => `${formatAddress(address)}\n`).join(''));
+    if (values.count) out.write(values.json ? `${JSON.stringify({ count })}\n` : `${count}\n`);
     return 0;
   },
 };

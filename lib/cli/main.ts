@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { type Command, type CommandContext, UsageError } from './output';
+import { type Command, type CommandContext, type CommandOptions, type ParsedValues, UsageError, wrap } from './output';
 import { scanMemoryCommand } from './inspect';
 import { fuzzCommand, mapsCommand, probeCommand, readCommand, scanCommand } from './probe';
 import { maskingDemoCommand, threadsCommand } from './signals';
@@ -22,15 +22,61 @@ export const COMMANDS: Record<string, Command> = {
   'masking-demo': maskingDemoCommand,
 };
 
-/** @internal */
-export function usage(): string {
-  const width = Math.max(...Object.values(COMMANDS).map((command) => command.usage.length));
-  const lines = Object.values(COMMANDS).map((command) => `  memprobe ${command.usage.padEnd(width)}  ${command.summary}`);
-  return `usage:\n${lines.join('\n')}\n  memprobe --version\nEvery command takes --help. Addresses: 0x… hex or decimal.\n`;
+/** The width help is wrapped to: the terminal's, or 80 when stdout is not one. */
+function widthOf(out: NodeJS.WritableStream): number {
+  const columns = (out as NodeJS.WriteStream).isTTY === true ? (out as NodeJS.WriteStream).columns : undefined;
+  return Math.max(40, columns ?? 80);
 }
 
-function commandHelp(command: Command): string {
-  return `usage: memprobe ${command.usage}\n${command.summary}\n${command.help ? command.help + '\n' : ''}`;
+/** @internal Every command, one line each. */
+export function usage(width = 80): string {
+  const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(13)}  ${command.summary}`);
+  return wrap(
+    [
+      'usage: memprobe <command> [options]',
+      '',
+      'commands:',
+      ...lines,
+      '',
+      'memprobe help <command> (or memprobe <command> --help) says what a command takes, with examples;',
+      'memprobe -V (--version) prints the version.',
+      '',
+      "Addresses: 0x… hex; bare hex when it has a letter a-f or a leading zero (as /proc/<pid>/maps prints them); otherwise decimal.",
+    ].join('\n'),
+    width,
+  ) + '\n';
+}
+
+/** @internal */
+export function commandHelp(command: Command, width = 80): string {
+  const parts = [`usage: memprobe ${command.usage}`, '', command.summary];
+  if (command.help) parts.push('', command.help);
+  if (command.examples?.length) parts.push('', 'examples:', ...command.examples.map((example) => `  $ memprobe ${example}`));
+  return wrap(parts.join('\n'), width) + '\n';
+}
+
+/**
+ * parseArgs reads `-5` as an option. A token that is a negative number is a value here (of the string option
+ * before it, or a positional), so it is hidden from parseArgs and given back afterwards: the command then refuses
+ * it in its own words ("must be a non-negative integer. Received -5") instead of parseArgs' "ambiguous".
+ */
+const NEGATIVE = /^-\d/;
+const HIDDEN = '\u0000';
+
+function hideNegatives(args: string[], options: CommandOptions): string[] {
+  const result: string[] = [];
+  for (const arg of args) {
+    const before = result[result.length - 1];
+    const option = before?.startsWith('--') && !before.includes('=') ? options[before.slice(2)] : undefined;
+    if (!NEGATIVE.test(arg)) result.push(arg);
+    else if (option?.type === 'string') result[result.length - 1] = `${before}=${arg}`;  // --name=-5, as it is
+    else result.push(HIDDEN + arg);  // a positional
+  }
+  return result;
+}
+
+function reveal(value: string): string {
+  return value.startsWith(HIDDEN) ? value.slice(HIDDEN.length) : value;
 }
 
 function version(): string {
@@ -49,28 +95,37 @@ export interface MainOptions {
 /** @internal */
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, options: MainOptions = {}): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === '--help' || name === '-h' || name === 'help') {
-    out.write(usage());
+  if (name === undefined || name === '--help' || name === '-h') {
+    out.write(usage(widthOf(out)));
     return 0;
   }
-  if (name === '--version' || name === '-v') {
+  if (name === '--version' || name === '-V') {
     out.write(`${version()}\n`);
     return 0;
   }
-  const command = name === undefined ? undefined : Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (name === 'help') {
+    if (rest.length === 0) {
+      out.write(usage(widthOf(out)));
+      return 0;
+    }
+    return main([rest[0], '--help', ...rest.slice(1)], out, err, options);
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (command === undefined) {
-    err.write(`${name === undefined ? 'memprobe: a command is required' : `memprobe: unknown command '${name}'`} (usage: memprobe <command> …; memprobe --help lists them)\n`);
+    err.write(`memprobe: unknown command '${name}' (usage: memprobe <command> …; memprobe --help lists them)\n`);
     return 2;
   }
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
+    const parsed = parseArgs({
+      args: hideNegatives(rest, command.options),
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: (command.positionals ?? 0) > 0,
       strict: true,
     });
+    const values = parsed.values as ParsedValues;
+    const positionals = parsed.positionals.map(reveal);
     if (values.help) {
-      out.write(commandHelp(command));
+      out.write(commandHelp(command, widthOf(out)));
       return 0;
     }
     if (positionals.length > (command.positionals ?? 0)) throw new UsageError('too many arguments');
@@ -78,7 +133,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     const interrupt = new AbortController();
     const onInterrupt = (): void => interrupt.abort();
     if (command.interruptible && options.catchInterrupt) process.once('SIGINT', onInterrupt);
-    const context: CommandContext = { err, progress: options.terminal ?? (err as NodeJS.WriteStream).isTTY === true, signal: interrupt.signal };
+    const terminal = options.terminal ?? (err as NodeJS.WriteStream).isTTY === true;
+    const context: CommandContext = { err, progress: terminal && values.json !== true && values.quiet !== true, signal: interrupt.signal };
     try {
       return await command.run(values, positionals, out, context);
     } finally {

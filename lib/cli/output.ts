@@ -12,7 +12,7 @@ export type ParsedValues = Record<string, string | boolean | Array<string | bool
 /** @internal Where a command writes besides stdout, and whether it may draw a progress bar there. */
 export interface CommandContext {
   err: NodeJS.WritableStream;
-  /** stderr is a terminal and no --json: long work may show a progress bar */
+  /** stderr is a terminal and neither --json nor --quiet was given: long work may show a progress line */
   progress: boolean;
   /** aborted on Ctrl-C while an interruptible command runs: it stops early and reports what it did */
   signal: AbortSignal;
@@ -25,6 +25,8 @@ export interface Command {
   summary: string;
   /** more lines for --help: what the options mean */
   help?: string;
+  /** command lines (without `memprobe `) shown at the end of --help */
+  examples?: string[];
   options: CommandOptions;
   /** how many positional arguments it takes at most */
   positionals?: number;
@@ -43,7 +45,51 @@ export class UsageError extends Error {}
 export function pidOption(value: ParsedValues[string]): number | undefined {
   if (value === undefined) return undefined;
   const pid = Number(value);
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || pid <= 0 || pid > 0x7fffffff) throw new UsageError(`--pid must be a process id, not '${String(value)}'`);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || pid <= 0 || pid > 0x7fffffff) throw new UsageError(`The "--pid" option must be a process id (1 to 2147483647). Received '${String(value)}'`);
+  return pid;
+}
+
+/** @internal --quiet: no progress line, for commands that draw one. */
+export const QUIET_OPTION: CommandOptions = { quiet: { type: 'boolean', short: 'q' } };
+
+/** @internal --color=auto|always|never, for commands that color their output. */
+export const COLOR_OPTION: CommandOptions = { color: { type: 'string' } };
+
+/**
+ * @internal Whether to color `out`: --color always/never decides; with auto (the default) FORCE_COLOR decides when
+ * set ('0' and 'false' mean no), then NO_COLOR (set and not empty means no), then whether `out` is a terminal: the
+ * order of Node's own tty.getColorDepth.
+ */
+export function colorWanted(value: ParsedValues[string], out: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (value !== undefined && value !== 'auto' && value !== 'always' && value !== 'never') {
+    throw new UsageError(`The "--color" option must be one of auto, always, never. Received '${String(value)}'`);
+  }
+  if (value === 'always' || value === 'never') return value === 'always';
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return (out as NodeJS.WriteStream).isTTY === true;
+}
+
+/** @internal The options of a command that looks at a process: which one, named, never implied. */
+export const TARGET_OPTIONS: CommandOptions = { pid: { type: 'string' }, self: { type: 'boolean' } };
+
+/** @internal Usage and help lines for TARGET_OPTIONS. */
+export const TARGET_USAGE = '--pid N | --self';
+/** @internal */
+export const TARGET_HELP = [
+  ['--pid N', 'the process to look at (read through process_vm_readv)'],
+  ['--self', "this command's own short-lived process (its layout is new every run)"],
+];
+
+/**
+ * @internal The process a command looks at: `--pid N`, or `--self` for the command's own process (undefined). Each
+ * run of the command is a new process with a new layout, so an address taken from one run means nothing in the
+ * next: the target is never implied.
+ */
+export function targetOf(values: ParsedValues): number | undefined {
+  const pid = pidOption(values.pid);
+  if (values.self === true && pid !== undefined) throw new UsageError('--pid and --self name two processes: give one');
+  if (values.self !== true && pid === undefined) throw new UsageError("which process? --pid N for another process, --self for this command's own");
   return pid;
 }
 
@@ -56,19 +102,58 @@ export function formatTable(headers: string[], rows: string[][]): string {
 
 const ADDRESS_MAX = (1n << 64n) - 1n;
 
-/** @internal An address typed by a person: 0x… hex or decimal, at most 2^64-1. */
+/** `--start` for options, `the address` for positionals: the subject of a message in the library's shape. */
+function subject(what: string): string {
+  return what.startsWith('--') ? `The "${what}" option` : `The ${what.replace(/^the /, '')}`;
+}
+
+/**
+ * @internal An address typed by a person: `0x…` hex; hex without the prefix when it has a letter a-f or a leading
+ * zero (as /proc/<pid>/maps prints addresses: at least 8 digits, zero-padded); otherwise decimal. At most 2^64-1.
+ */
 export function parseAddress(text: string | undefined, what: string): bigint {
-  if (text === undefined || !/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new UsageError(`${what} must be an address (0x… hex or decimal), not '${String(text)}'`);
-  const address = BigInt(text);
-  if (address > ADDRESS_MAX) throw new UsageError(`${what} must be at most 0xffffffffffffffff, not '${text}'`);
+  const valid = text !== undefined && /^(0x[0-9a-f]+|[0-9a-f]+)$/i.test(text);
+  if (!valid) throw new UsageError(`${subject(what)} must be an address (0x… or bare hex, or decimal). Received '${String(text)}'`);
+  const hex = /^0x/i.test(text) || /[a-f]/i.test(text) || (text.length > 1 && text.startsWith('0'));
+  const address = BigInt(hex && !/^0x/i.test(text) ? `0x${text}` : text);
+  if (address > ADDRESS_MAX) throw new UsageError(`${subject(what)} must be at most 0xffffffffffffffff. Received '${text}'`);
   return address;
 }
 
-/** @internal A count typed by a person: hex or decimal, from `min` to `max`. */
+/** @internal A count typed by a person: decimal or 0x… hex, from `min` to `max`. */
 export function parseCount(text: string | undefined, what: string, min: number, max: number): number {
   const value = text !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) throw new UsageError(`${what} must be an integer from ${min} to ${max}, not '${String(text)}'`);
-  return value;
+  if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
+  const range = max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a non-negative integer' : `an integer >= ${min}`) : `an integer from ${min} to ${max}`;
+  throw new UsageError(`${subject(what)} must be ${range}. Received ${String(text)}`);
+}
+
+/**
+ * @internal Text wrapped to `width` columns at spaces, never inside a word; a line that starts with spaces (an
+ * option's description in a table) continues under its description column.
+ */
+export function wrap(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line.length <= width) return line;
+      const hanging = /^(\s*(?:\S+(?: \S+)*?\s{2,})?)/.exec(line)?.[1] ?? '';
+      const indent = ' '.repeat(hanging.length >= width / 2 ? 4 : hanging.length);
+      const words = line.slice(hanging.length).split(' ');
+      const lines: string[] = [];
+      let current = hanging;
+      for (const word of words) {
+        if (current.trim() !== '' && current.length + 1 + word.length > width && current.length > indent.length) {
+          lines.push(current.trimEnd());
+          current = indent + word;
+        } else {
+          current += current === hanging || current === indent ? word : ` ${word}`;
+        }
+      }
+      lines.push(current.trimEnd());
+      return lines.join('\n');
+    })
+    .join('\n');
 }
 
 /** @internal JSON with bigints (addresses, offsets) as formatAddress strings. */

@@ -1,12 +1,12 @@
 // `memprobe fuzz`, `scan`, `probe`, `read` and `maps`.
-import { type Command, type CommandContext, formatSize, formatTable, parseAddress, parseCount, pidOption, toJson, UsageError } from './output';
+import { type Command, type CommandContext, COLOR_OPTION, colorWanted, formatSize, QUIET_OPTION, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
 import { startProgress } from './progress-bar';
 import { formatAddress } from '../common/format';
 import { fuzz, type FuzzReport } from '../probe/fuzz';
 import { OUTCOMES } from '../probe/fuzz-runner';
 import { hexdump } from '../inspect/hexdump';
 import { pageSize, safeRead } from '../memory/copy';
-import { isReadable, type MapEntry, probe, readMaps, scanReadable, USER_END, type Range } from '../probe/probe';
+import { type MapEntry, type PageState, probe, ProbeCode, probeMany, readMaps, scanReadable, USER_END, type Range } from '../probe/probe';
 
 const MAX_READ = 16 << 20;  // 16 MiB: its hex dump is ~70 MB of text
 const SCAN_CHUNKS = 64;  // a whole-space scan with a progress bar runs as this many scans of consecutive mappings
@@ -39,22 +39,23 @@ function describeFuzz(report: FuzzReport): string {
 
 /** @internal */
 export const fuzzCommand: Command = {
-  usage: 'fuzz [--iterations N] [--seed S] [--threads T] [--json]',
+  usage: 'fuzz [--iterations N] [--seed S] [--threads T] [--json] [--quiet]',
   summary: 'copy generated addresses through safeMemcpy/safeRead and check each against /proc/self/maps',
   help: [
     '  --iterations N  cases in all (default 100000)',
     '  --seed S        32-bit seed; the same seed on the same layout gives the same cases (default: random, printed)',
     '  --threads T     worker threads, each with its own stream (default 1)',
     '  --json          the full report as JSON',
+    '  --quiet, -q     no progress line',
     'Exit status 1 when a copy disagreed with the maps after a fresh read. Ctrl-C stops early with a partial report.',
   ].join('\n'),
-  options: { iterations: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+  options: { iterations: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, ...QUIET_OPTION },
   interruptible: true,
   async run(values, _positionals, out, context) {
     const iterations = values.iterations === undefined ? 100_000 : parseCount(values.iterations as string, '--iterations', 0, Number.MAX_SAFE_INTEGER);
     const seed = values.seed === undefined ? undefined : parseCount(values.seed as string, '--seed', 0, 0xffff_ffff);
     const threads = values.threads === undefined ? 1 : parseCount(values.threads as string, '--threads', 1, 64);
-    const bar = startProgress({ ...context, progress: context.progress && !values.json }, 'fuzz', iterations);
+    const bar = startProgress(context, 'fuzz', iterations);
     let report: FuzzReport;
     try {
       report = await fuzz({ iterations, seed, threads, signal: context.signal, onProgress: (done) => bar.update(done) });
@@ -85,8 +86,11 @@ function scanWithProgress(start: bigint, end: bigint, pid: number | undefined, e
   const bounds = [start];
   for (let i = per; i < inside.length; i += per) bounds.push(inside[i].start);
   bounds.push(end);
-  const bar = startProgress(context, 'scan', bounds.length - 1);
+  const mappedBytes = (from: bigint, to: bigint): number =>
+    inside.reduce((sum, entry) => sum + Math.max(0, Number((entry.end < to ? entry.end : to) - (entry.start > from ? entry.start : from))), 0);
+  const bar = startProgress(context, 'scan', mappedBytes(start, end), 'bytes');
   const ranges: Range[] = [];
+  let done = 0;
   try {
     for (let i = 0; i + 1 < bounds.length; i++) {
       for (const range of scanReadable({ start: bounds[i], end: bounds[i + 1], pid })) {
@@ -94,7 +98,8 @@ function scanWithProgress(start: bigint, end: bigint, pid: number | undefined, e
         if (last !== undefined && last.end === range.start) last.end = range.end;
         else ranges.push({ ...range });
       }
-      bar.update(i + 1);
+      done += mappedBytes(bounds[i], bounds[i + 1]);
+      bar.update(done);
     }
   } finally {
     bar.stop();
@@ -104,21 +109,24 @@ function scanWithProgress(start: bigint, end: bigint, pid: number | undefined, e
 
 /** @internal */
 export const scanCommand: Command = {
-  usage: 'scan [--start A] [--end A] [--pid N] [--json]',
-  summary: 'readable ranges of this process (or --pid), with the mappings beside each',
+  usage: `scan (${TARGET_USAGE}) [--start A] [--end A] [--json] [--quiet]`,
+  summary: 'readable ranges of a process, with the mappings beside each',
   help: [
-    '  --start A, --end A  the window [A, A), 0x… hex or decimal (default: the user half, 0 to 0x800000000000)',
-    '  --pid N             another process, read through process_vm_readv one page at a time',
+    '  --pid N             the process, read through process_vm_readv one page at a time',
+    "  --self              this command's own process",
+    '  --start A, --end A  the window [A, A) (default: the user half, 0 to 0x800000000000)',
     '  --json              the ranges as JSON',
+    '  --quiet, -q         no progress line',
   ].join('\n'),
-  options: { start: { type: 'string' }, end: { type: 'string' }, pid: { type: 'string' }, json: { type: 'boolean' } },
+  examples: ['scan --pid 1234', 'scan --pid 1234 --start 0x7f0000000000 --json'],
+  options: { start: { type: 'string' }, end: { type: 'string' }, ...TARGET_OPTIONS, json: { type: 'boolean' }, ...QUIET_OPTION },
   run(values, _positionals, out, context) {
     const start = values.start === undefined ? 0n : parseAddress(values.start as string, '--start');
     const end = values.end === undefined ? USER_END : parseAddress(values.end as string, '--end');
     if (start > end) throw new UsageError(`--start (${formatAddress(start)}) is past --end (${formatAddress(end)})`);
-    const pid = pidOption(values.pid);
+    const pid = targetOf(values);
     const entries = readMaps(pid);
-    const ranges = scanWithProgress(start, end, pid, entries, { ...context, progress: context.progress && !values.json });
+    const ranges = scanWithProgress(start, end, pid, entries, context);
     // The process maps and unmaps while we look (V8 does all the time): name each range from the maps read before
     // and after the scan.
     const named = [...entries, ...readMaps(pid)];
@@ -133,34 +141,52 @@ export const scanCommand: Command = {
   },
 };
 
+const STATES = (Object.keys(ProbeCode) as PageState[]).sort((a, b) => ProbeCode[a] - ProbeCode[b]);  // indexed by code
+const PAGES_PER_CALL = 4096;
+
+/** The first page of [address, address + length) that a read does not find readable, with its state; null if none. */
+function firstUnreadable(address: bigint, length: number, pid: number | undefined): { address: bigint; state: PageState } | null {
+  const page = BigInt(pageSize);
+  const end = address + BigInt(length);
+  let at = address;
+  while (at < end) {
+    const batch: bigint[] = [];
+    for (let next = at; next < end && batch.length < PAGES_PER_CALL; next = (next / page + 1n) * page) batch.push(next);
+    const codes = probeMany(BigUint64Array.from(batch), pid === undefined ? undefined : { pid });
+    const index = codes.findIndex((code) => code !== ProbeCode.readable);
+    if (index >= 0) return { address: batch[index], state: STATES[codes[index]] };
+    at = (batch[batch.length - 1] / page + 1n) * page;
+  }
+  return null;
+}
+
 /** @internal */
 export const probeCommand: Command = {
-  usage: 'probe <address> [length] [--json]',
+  usage: `probe <address> [length] (${TARGET_USAGE}) [--json]`,
   summary: 'what a read finds at an address: readable, protected, unmapped or noncanonical',
-  help: '  length  check every page of [address, address + length) (0x… hex or decimal)\nAlways exits 0: the state is the answer.',
-  options: { json: { type: 'boolean' } },
+  help: [
+    '  length   check every page of [address, address + length)',
+    '  --pid N  the process (readable = a process_vm_readv read succeeded)',
+    "  --self   this command's own process (a guarded load)",
+    '  --json   the verdict as JSON',
+    'Always exits 0: the state is the answer.',
+  ].join('\n'),
+  examples: ['probe 0x7f3a1c2e4000 --pid 1234', 'probe 0 --self', 'probe 0x55d0c0a3e000 8192 --pid 1234 --json'],
+  options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
   positionals: 2,
   requiredPositionals: 1,
   run(values, positionals, out) {
     const address = parseAddress(positionals[0], 'the address');
     const length = positionals[1] === undefined ? undefined : parseCount(positionals[1], 'the length', 0, Number.MAX_SAFE_INTEGER);
     if (length !== undefined && address + BigInt(length) > 1n << 64n) throw new UsageError('address + length passes 2^64');
+    const pid = targetOf(values);
     if (length === undefined) {
-      const state = probe(address);
+      const state = pid === undefined ? probe(address) : STATES[probeMany(BigUint64Array.of(address), { pid })[0]];
       out.write(values.json ? toJson({ address, state }) : `${formatAddress(address)}: ${state}\n`);
       return 0;
     }
-    const readable = isReadable(address, length);
-    // Where it stops: the first page whose state is not readable.
-    let stop: { address: bigint; state: string } | null = null;
-    const page = BigInt(pageSize);
-    for (let at = address; !readable && at < address + BigInt(length); at = (at / page + 1n) * page) {
-      const state = probe(at);
-      if (state !== 'readable') {
-        stop = { address: at, state };
-        break;
-      }
-    }
+    const stop = firstUnreadable(address, length, pid);
+    const readable = stop === null;
     if (values.json) {
       out.write(toJson({ address, length, readable, firstUnreadable: stop }));
     } else {
@@ -171,35 +197,33 @@ export const probeCommand: Command = {
   },
 };
 
-/** Colors as xxd -R auto decides: stdout is a terminal and NO_COLOR is unset or empty. */
-function colorsWanted(out: NodeJS.WritableStream): boolean {
-  return (out as NodeJS.WriteStream).isTTY === true && !process.env.NO_COLOR;
-}
-
 /** @internal */
 export const readCommand: Command = {
-  usage: 'read <address> <length> [--pid N] [--json]',
+  usage: `read <address> <length> (${TARGET_USAGE}) [--color W] [--json]`,
   summary: "read memory and show it in xxd's layout; on a fault, the readable prefix and the fault",
   help: [
-    '  address, length  0x… hex or decimal; length at most 16 MiB',
-    '  --pid N          another process, through process_vm_readv',
+    '  address, length  0x… hex (or bare hex, see memprobe --help) or decimal; length at most 16 MiB',
+    '  --pid N          the process, read through process_vm_readv',
+    "  --self           this command's own process",
     '  --json           address, bytes (hex) and fault as JSON',
-    'On a terminal the bytes are colored as xxd -R colors them (not when NO_COLOR is set).',
+    '  --color W        auto (default), always or never: color the bytes as xxd -R colors them; auto colors a',
+    '                   terminal unless NO_COLOR is set, and FORCE_COLOR forces it',
     'On a fault the readable prefix goes to stdout, the fault to stderr, and the exit status is 1.',
   ].join('\n'),
-  options: { pid: { type: 'string' }, json: { type: 'boolean' } },
+  examples: ['maps --pid 1234   (then, with an address from its output:)', 'read 0x55d0c0a3e000 64 --pid 1234', 'read 7f3a1c2e4000 16 --pid 1234 --json'],
+  options: { ...TARGET_OPTIONS, ...COLOR_OPTION, json: { type: 'boolean' } },
   positionals: 2,
   requiredPositionals: 2,
   run(values, positionals, out, context) {
     const address = parseAddress(positionals[0], 'the address');
     const length = parseCount(positionals[1], 'the length', 0, MAX_READ);
     if (address + BigInt(length) > 1n << 64n) throw new UsageError('address + length passes 2^64');
-    const pid = pidOption(values.pid);
+    const pid = targetOf(values);
     const result = safeRead(address, length, pid === undefined ? undefined : { pid });
     if (values.json) {
       out.write(toJson({ address, length, bytesRead: result.bytesCopied, data: result.data.toString('hex'), fault: result.fault }));
     } else {
-      out.write(hexdump(result.data, { offset: address, ansi: colorsWanted(out) }));
+      out.write(hexdump(result.data, { offset: address, ansi: colorWanted(values.color, out) }));
     }
     const fault = result.fault;
     if (fault === null) return 0;
@@ -210,11 +234,13 @@ export const readCommand: Command = {
 
 /** @internal */
 export const mapsCommand: Command = {
-  usage: 'maps [--pid N] [--json]',
-  summary: 'the mappings of this process (or --pid), parsed from /proc/<pid>/maps',
-  options: { pid: { type: 'string' }, json: { type: 'boolean' } },
+  usage: `maps (${TARGET_USAGE}) [--json]`,
+  summary: 'the mappings of a process, parsed from /proc/<pid>/maps',
+  help: ["  --pid N  the process", "  --self   this command's own process", '  --json   the mappings as JSON'].join('\n'),
+  examples: ['maps --pid 1234', 'maps --pid 1234 --json'],
+  options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
   run(values, _positionals, out) {
-    const entries = readMaps(pidOption(values.pid));
+    const entries = readMaps(targetOf(values));
     if (values.json) {
       out.write(toJson(entries));
       return 0;

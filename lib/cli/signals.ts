@@ -1,5 +1,5 @@
 // `memprobe threads` and `memprobe masking-demo`.
-import { type Command, formatTable, pidOption } from './output';
+import { type Command, formatTable, TARGET_OPTIONS, TARGET_USAGE, targetOf } from './output';
 import { maskingDemo } from '../signals/masking-demo';
 import { signalName, SIGRTMAX } from '../signals/names';
 import { threadSignalMasks } from '../signals/watch';
@@ -16,11 +16,13 @@ export function compactSignals(names: string[]): string {
 
 /** @internal */
 export const threadsCommand: Command = {
-  usage: 'threads [--pid N] [--json]',
-  summary: 'signal masks of every thread (blocked, pending, ignored, caught)',
-  options: { pid: { type: 'string' }, json: { type: 'boolean' } },
+  usage: `threads (${TARGET_USAGE}) [--json]`,
+  summary: 'signal masks of every thread of a process (blocked, pending, ignored, caught)',
+  help: ['  --pid N  the process', "  --self   this command's own process (Node's threads)", '  --json   the masks as JSON'].join('\n'),
+  examples: ['threads --pid 1234', 'threads --self'],
+  options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
   run(values, _positionals, out) {
-    const threads = threadSignalMasks(pidOption(values.pid));
+    const threads = threadSignalMasks(targetOf(values));
     if (values.json) {
       out.write(JSON.stringify(threads, null, 2) + '\n');
       return 0;

@@ -1,0 +1,160 @@
+// The memprobe command as a new user meets it: a named target, streaming output that ends on a closed pipe, help
+// in every form and wrapped to the width, numbers refused in the library's words, bare hex addresses as
+// /proc/<pid>/maps prints them, and a progress line with separators, rate and ETA that honours the color settings.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { colorWanted, parseAddress, wrap } from '../lib/cli/output';
+import { COMMANDS, commandHelp, usage } from '../lib/cli/main';
+import { formatDuration, progressLine } from '../lib/cli/progress-bar';
+import { PACKAGE_ROOT } from './helpers/child';
+
+const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
+const VERSION = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The environment of a user who set no color preference (a test runner may set FORCE_COLOR for its workers). */
+const { FORCE_COLOR: _force, NO_COLOR: _no, ...PLAIN_ENV } = process.env;
+
+function memprobe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, env: PLAIN_ENV });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('a named target', () => {
+  test('every command that looks at a process refuses to guess which, in one line naming --pid and --self', () => {
+    const commands: Array<[string, string[]]> = [['read', ['0x400000', '16']], ['maps', []], ['scan', []], ['scan-memory', ['00']], ['probe', ['0']], ['threads', []]];
+    for (const [name, args] of commands) {
+      const run = memprobe(name, ...args);
+      expect([name, run.status, run.stdout]).toEqual([name, 2, '']);
+      expect(run.stderr).toMatch(new RegExp(`^memprobe ${name}: which process\\? --pid N for another process, --self for this command's own \\(usage: [^\\n]*\\)\\n$`));
+      const both = memprobe(name, ...args, '--self', '--pid', '1');
+      expect([name, both.status, both.stderr]).toEqual([name, 2, expect.stringContaining('--pid and --self name two processes')]);
+    }
+  });
+
+  test('maps --pid, then read --pid at an address taken from that output, bare hex as maps prints it', async () => {
+    const child = spawn('sleep', ['30']);
+    await new Promise((resolve) => child.once('spawn', resolve));
+    try {
+      const pid = String(child.pid);
+      const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
+      const readable = maps.split('\n').find((line) => line.split(' ')[1]?.startsWith('r'));
+      expect(readable).toBeDefined();
+      const bare = (readable as string).split('-')[0];  // hex without 0x, zero-padded, as the kernel prints it
+      const listed = memprobe('maps', '--pid', pid);
+      expect(listed.status).toBe(0);
+      expect(listed.stdout).toContain(`0x${bare.padStart(12, '0')}`);
+      const read = memprobe('read', bare, '16', '--pid', pid, '--json');
+      expect(read.status).toBe(0);
+      const dumped = JSON.parse(read.stdout) as { address: string; bytesRead: number };
+      expect(BigInt(dumped.address)).toBe(BigInt(`0x${bare}`));
+      expect(dumped.bytesRead).toBe(16);
+    } finally {
+      child.kill();
+    }
+  });
+});
+
+test('bare hex: 0x, a letter or a leading zero make it hex; plain digits are decimal', () => {
+  expect(parseAddress('0x400000', 'the address')).toBe(0x400000n);
+  expect(parseAddress('00400000', 'the address')).toBe(0x400000n);
+  expect(parseAddress('7f3a1c2e4000', 'the address')).toBe(0x7f3a1c2e4000n);
+  expect(parseAddress('400000', 'the address')).toBe(400000n);
+  expect(parseAddress('0', 'the address')).toBe(0n);
+  expect(() => parseAddress('0x1g', 'the address')).toThrow("The address must be an address (0x… or bare hex, or decimal). Received '0x1g'");
+});
+
+test('scan-memory streams: a closed pipe ends it at once and quietly', () => {
+  // Two zero bytes match millions of times in a Node process: collecting them first would take seconds and a
+  // lot of memory before the first line, and never end under `head`.
+  const run = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" scan-memory --self '00 00' | head -2; echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 60_000 });
+  expect(run.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^0x[0-9a-f]{12,}$/), expect.stringMatching(/^0x[0-9a-f]{12,}$/), 'status 0']);
+  expect(run.stderr).toBe('');
+  const ndjson = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" scan-memory --self '00 00' --json | head -2`], { encoding: 'utf8', timeout: 60_000 });
+  expect(ndjson.stdout.trim().split('\n').map((line) => Object.keys(JSON.parse(line) as object))).toEqual([['address'], ['address']]);
+  expect(ndjson.stderr).toBe('');
+});
+
+describe('help in every form', () => {
+  test('memprobe alone, --help and help print every command with one line each; help <command> is <command> --help', () => {
+    const alone = memprobe();
+    expect(alone).toMatchObject({ status: 0, stderr: '' });
+    expect(alone.stdout).toBe(memprobe('--help').stdout);
+    expect(alone.stdout).toBe(memprobe('help').stdout);
+    for (const name of Object.keys(COMMANDS)) {
+      expect(alone.stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+      expect(memprobe('help', name)).toEqual(memprobe(name, '--help'));
+    }
+    expect(memprobe('-V')).toEqual({ status: 0, stdout: `${VERSION}\n`, stderr: '' });
+    expect(memprobe('--version')).toEqual({ status: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+
+  test('wrapped to the width without breaking a word, and examples at the end', () => {
+    const texts = [usage(80), usage(60), ...Object.values(COMMANDS).flatMap((command) => [commandHelp(command, 80), commandHelp(command, 50)])];
+    const words = (text: string): string[] => text.split(/\s+/).filter((word) => word !== '');
+    for (const [index, text] of texts.entries()) {
+      const width = index < 2 ? [80, 60][index] : index % 2 === 0 ? 80 : 50;
+      for (const line of text.split('\n')) expect([line, line.length <= width || !line.trim().includes(' ')]).toEqual([line, true]);
+    }
+    // Wrapping only moves words between lines.
+    for (const command of Object.values(COMMANDS)) expect(words(commandHelp(command, 50))).toEqual(words(commandHelp(command, 1000)));
+    for (const [name, command] of Object.entries(COMMANDS)) {
+      if (['fuzz', 'masking-demo'].includes(name)) continue;
+      expect([name, commandHelp(command, 80)]).toEqual([name, expect.stringMatching(/\nexamples:\n( {2}\$ memprobe .*\n)+$/)]);
+    }
+    expect(wrap('  --x N  ' + 'word '.repeat(30).trim(), 40).split('\n').slice(1).every((line) => line.startsWith('         word'))).toBe(true);
+  });
+});
+
+test("numbers are refused in the library's words, exit 2", () => {
+  const cases: Array<[string[], string]> = [
+    [['fuzz', '--iterations', '-5'], 'The "--iterations" option must be a non-negative integer. Received -5'],
+    [['fuzz', '--threads', '0'], 'The "--threads" option must be an integer from 1 to 64. Received 0'],
+    [['scan-memory', '00', '--self', '--limit', '-1'], 'The "--limit" option must be a non-negative integer. Received -1'],
+    [['read', '0x400000', '-1', '--self'], 'The length must be an integer from 0 to 16777216. Received -1'],
+    [['read', '0x400000', '1.5', '--self'], 'The length must be an integer from 0 to 16777216. Received 1.5'],
+    [['probe', '-1', '--self'], "The address must be an address (0x… or bare hex, or decimal). Received '-1'"],
+    [['maps', '--pid', '-1'], 'The "--pid" option must be a process id (1 to 2147483647). Received \'-1\''],
+  ];
+  for (const [args, message] of cases) {
+    const run = memprobe(...args);
+    expect([args, run.status, run.stdout]).toEqual([args, 2, '']);
+    expect(run.stderr).toMatch(new RegExp(`^memprobe ${args[0]}: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(usage: [^\\n]*\\)\\n$`));
+  }
+});
+
+describe('progress', () => {
+  test('counts with separators, a rate and an ETA; bytes in binary units; the bar gives way to a narrow terminal', () => {
+    const line = progressLine('fuzz', 42_000, 100_000, 2, 'cases', 100);
+    expect(line).toMatch(/^fuzz \[#+-+\] +42% {2}42,000\/100,000 cases {2}21,000\/s {2}ETA 0:03 {2}0:02$/);
+    expect(line.length).toBeLessThan(100);
+    const bytes = progressLine('scan-memory', 3 * 2 ** 30, 4 * 2 ** 30, 3, 'bytes', 120);
+    expect(bytes).toMatch(/ 75% {2}3\.0 GiB\/4\.0 GiB {2}1\.0 GiB\/s {2}ETA 0:01 {2}0:03$/);
+    const narrow = progressLine('fuzz', 42_000, 100_000, 2, 'cases', 50);
+    expect(narrow.length).toBeLessThan(50);
+    expect(narrow).not.toContain('[');
+    expect(formatDuration(3725)).toBe('1:02:05');
+  });
+
+  test('colors: --color decides, then FORCE_COLOR, then NO_COLOR, then whether the output is a terminal', () => {
+    const terminal = { isTTY: true } as unknown as NodeJS.WritableStream;
+    const pipe = {} as NodeJS.WritableStream;
+    expect(colorWanted(undefined, terminal, {})).toBe(true);
+    expect(colorWanted(undefined, pipe, {})).toBe(false);
+    expect(colorWanted(undefined, terminal, { NO_COLOR: '1' })).toBe(false);
+    expect(colorWanted(undefined, terminal, { NO_COLOR: '' })).toBe(true);
+    expect(colorWanted(undefined, pipe, { FORCE_COLOR: '1' })).toBe(true);
+    expect(colorWanted(undefined, pipe, { FORCE_COLOR: '', NO_COLOR: '1' })).toBe(true);
+    expect(colorWanted(undefined, terminal, { FORCE_COLOR: '0' })).toBe(false);
+    expect(colorWanted('always', pipe, { NO_COLOR: '1' })).toBe(true);
+    expect(colorWanted('never', terminal, { FORCE_COLOR: '1' })).toBe(false);
+    expect(() => colorWanted('sometimes', pipe, {})).toThrow('The "--color" option must be one of auto, always, never');
+    // End to end: read colors a pipe only when told to.
+    const plain = memprobe('read', '0x400000', '16', '--self');
+    expect(plain.stdout).not.toContain('\x1b[');
+    const forced = spawnSync(process.execPath, [CLI, 'read', '0x400000', '16', '--self'], { encoding: 'utf8', env: { ...PLAIN_ENV, FORCE_COLOR: '1' } });
+    expect(forced.stdout).toContain('\x1b[1;3');
+    expect(memprobe('read', '0x400000', '16', '--self', '--color=always').stdout).toBe(forced.stdout);
+  });
+});
