@@ -7,6 +7,7 @@ import * as path from 'node:path';
 
 import { runChild } from './helpers/child';
 import { ending, runWithAndWithout } from './helpers/foreign';
+import { foreignHandlersAddon } from './helpers/native-build';
 import { WASM_LOAD, WASM_OUT_OF_BOUNDS, WASM_TRAP } from './helpers/wasm';
 
 // Loads out of bounds twice around a guarded fault, and prints what each threw.
@@ -102,6 +103,16 @@ describe('crash chain', () => {
     const child = runChild(`
       process.on('SIGSEGV', () => {});
       ${UNGUARDED}(0x10n);
+      console.log('survived');`, { timeoutMs: 20_000 });
+    expect(child.signal).toBe('SIGSEGV');
+    expect(child.stdout).toBe('');
+  });
+
+  test("a jump into memory that is not executable, with a process.on('SIGSEGV') listener, ends the process instead of spinning", () => {
+    // No probe can execute: the maps say the page is still not executable after libuv's handler returned.
+    const child = runChild(`
+      process.on('SIGSEGV', () => {});
+      require(${JSON.stringify(foreignHandlersAddon())}).protectAndExecute(1);
       console.log('survived');`, { timeoutMs: 20_000 });
     expect(child.signal).toBe('SIGSEGV');
     expect(child.stdout).toBe('');
