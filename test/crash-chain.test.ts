@@ -99,10 +99,13 @@ describe('crash chain', () => {
     expect(report.statusAfter).toEqual({ installed: true, previous: { SIGSEGV: 'default', SIGBUS: 'default' }, reasserted: 2 });
   });
 
-  test("a real crash with a process.on('SIGSEGV') listener ends the process instead of spinning", () => {
+  test.each([
+    ['a page fault', '0x10n'],
+    ['a general-protection fault (a non-canonical address)', '0x8000000000000000n'],
+  ])("a real crash with a process.on('SIGSEGV') listener ends the process instead of spinning: %s", (_name, address) => {
     const child = runChild(`
       process.on('SIGSEGV', () => {});
-      ${UNGUARDED}(0x10n);
+      ${UNGUARDED}(${address});
       console.log('survived');`, { timeoutMs: 20_000 });
     expect(child.signal).toBe('SIGSEGV');
     expect(child.stdout).toBe('');

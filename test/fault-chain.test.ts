@@ -102,6 +102,22 @@ describe('a previous handler that leaves by siglongjmp (the sigsetjmp safe-read 
     expect(runs.without).toMatchObject({ status: 0, stdout: 'faulted 32\n', stderr: '' });
   });
 
+  test('reached through a later handler that chains to it, taken back by the guard: runs for every fault', () => {
+    const runs = runWithAndWithout(`
+      addon.installLongjmp();
+      loadMemprobe();
+      addon.installChaining({ quiet: true });
+      if (memprobe) require(${JSON.stringify(require.resolve('../dist/native'))}).binding.reassertGuard();
+      let faulted = 0;
+      for (let round = 0; round < 4; round++) {
+        faulted += addon.safeLoadsAtDepths(16n, ${DEPTHS});
+        guardedFaults();
+      }
+      console.log('faulted', faulted);`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: 'faulted 32\n', stderr: '' });
+  });
+
   test('installed after memprobe and taken back: runs for every fault, and real crashes still end the process', () => {
     const runs = runWithAndWithout(`
       loadMemprobe();
