@@ -201,6 +201,7 @@ Origin OriginOf(int signo, const siginfo_t* info) {
 // builds, so a signal the thread queued itself carries the notes of its last real exception, for another
 // address unless it copies that one exactly.
 bool IsPageFault(int signo, const siginfo_t* info, void* context) {
+  if (context == nullptr) return false;  // a handler that chained without the kernel's context
   const greg_t* registers = Registers(context);
   return OriginOf(signo, info) == Origin::kFault && registers[REG_TRAPNO] == kTrapPageFault &&
          static_cast<uintptr_t>(registers[REG_CR2]) == reinterpret_cast<uintptr_t>(info->si_addr);
@@ -234,8 +235,10 @@ bool AccessFailsNow(int signo, siginfo_t* info, void* context, bool (*ours)(int)
 // (a displacer chaining to what it replaced) continues below it. Such a call runs deeper on the stack than
 // `frame` and hands on the very signal the function was given: the same signal, code and address, delivered
 // in the same state (the registers' digest). A function that leaves by siglongjmp never returns to restore
-// the record; a later fault may then be taken deeper than the dead frame, even at the same instruction and
-// address, but never with the same registers at the same stack depth, so the record cannot match it.
+// the record, and the thread goes on above the dead frame. A later fault at the same instruction and address
+// taken deeper on the stack has another stack pointer, so other registers; one with the same registers was
+// interrupted at the same depth, and its handler runs no deeper than the dead frame. Either way the record
+// cannot match it.
 struct ChainCall {
   uintptr_t frame;  // an address in the frame that made the call; 0: none
   int signo;
@@ -325,6 +328,7 @@ void Run(const Link* link, int signo, siginfo_t* info, void* context, Origin ori
 // page fault whose access still fails, or a general-protection fault (SI_KERNEL: it comes from the
 // instruction and its registers alone), the retry will fault the same way: note it.
 void NoteIfUnfixed(int signo, siginfo_t* info, void* context, uint64_t before, bool (*ours)(int)) {
+  if (context == nullptr) return;
   const uint64_t after = ResumedRegistersDigest(context);
   if (after != before) return;  // it moved the context: not the same access
   if (!ours(signo)) return;     // the disposition changed (to SIG_DFL, say): the repeated access meets that
