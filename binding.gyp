@@ -32,6 +32,7 @@
         "native/inspect/strings.cc",
         "native/inspect/typed_access.cc",
         "native/memory/copy.cc",
+        "native/memory/executable.cc",
         "native/memory/fault.cc",
         "native/memory/fault_chain.cc",
         "native/memory/forward_copy.cc",

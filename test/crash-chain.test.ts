@@ -7,6 +7,7 @@ import * as path from 'node:path';
 
 import { runChild } from './helpers/child';
 import { ending, runWithAndWithout } from './helpers/foreign';
+import { foreignHandlersAddon } from './helpers/native-build';
 import { WASM_LOAD, WASM_OUT_OF_BOUNDS, WASM_TRAP } from './helpers/wasm';
 
 // Loads out of bounds twice around a guarded fault, and prints what each threw.
@@ -98,10 +99,23 @@ describe('crash chain', () => {
     expect(report.statusAfter).toEqual({ installed: true, previous: { SIGSEGV: 'default', SIGBUS: 'default' }, reasserted: 2 });
   });
 
-  test("a real crash with a process.on('SIGSEGV') listener ends the process instead of spinning", () => {
+  test.each([
+    ['a page fault', '0x10n'],
+    ['a general-protection fault (a non-canonical address)', '0x8000000000000000n'],
+  ])("a real crash with a process.on('SIGSEGV') listener ends the process instead of spinning: %s", (_name, address) => {
     const child = runChild(`
       process.on('SIGSEGV', () => {});
-      ${UNGUARDED}(0x10n);
+      ${UNGUARDED}(${address});
+      console.log('survived');`, { timeoutMs: 20_000 });
+    expect(child.signal).toBe('SIGSEGV');
+    expect(child.stdout).toBe('');
+  });
+
+  test("a jump into memory that is not executable, with a process.on('SIGSEGV') listener, ends the process instead of spinning", () => {
+    // No probe can execute: the maps say the page is still not executable after libuv's handler returned.
+    const child = runChild(`
+      process.on('SIGSEGV', () => {});
+      require(${JSON.stringify(foreignHandlersAddon())}).protectAndExecute(1);
       console.log('survived');`, { timeoutMs: 20_000 });
     expect(child.signal).toBe('SIGSEGV');
     expect(child.stdout).toBe('');

@@ -80,6 +80,127 @@ describe('a previous handler that fixes the fault and returns', () => {
   });
 });
 
+describe('a previous handler that leaves by siglongjmp (the sigsetjmp safe-read idiom)', () => {
+  // The same load instruction reads the same unmapped address from frames of different depths, the deeper ones
+  // below where the chain's call to the handler was when the handler jumped out of it.
+  const DEPTHS = '[0, 16, 1, 32, 0, 64, 8, 0]';
+
+  test.each([
+    ['sigsetjmp(env, 1), the signal blocked in the handler', '{}'],
+    ['sigsetjmp(env, 0), SA_NODEFER', '{ nodefer: true }'],
+  ])('runs for every fault, shallower and deeper on the stack (%s)', (_name, options) => {
+    const runs = runWithAndWithout(`
+      addon.installLongjmp(${options});
+      loadMemprobe();
+      let faulted = 0;
+      for (let round = 0; round < 4; round++) {
+        faulted += addon.safeLoadsAtDepths(16n, ${DEPTHS});
+        guardedFaults();
+      }
+      console.log('faulted', faulted);`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: 'faulted 32\n', stderr: '' });
+  });
+
+  test('reached through a later handler that chains to it, taken back by the guard: runs for every fault', () => {
+    const runs = runWithAndWithout(`
+      addon.installLongjmp();
+      loadMemprobe();
+      addon.installChaining({ quiet: true });
+      if (memprobe) require(${JSON.stringify(require.resolve('../dist/native'))}).binding.reassertGuard();
+      let faulted = 0;
+      for (let round = 0; round < 4; round++) {
+        faulted += addon.safeLoadsAtDepths(16n, ${DEPTHS});
+        guardedFaults();
+      }
+      console.log('faulted', faulted);`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: 'faulted 32\n', stderr: '' });
+  });
+
+  test('installed after memprobe and taken back: runs for every fault, and real crashes still end the process', () => {
+    const runs = runWithAndWithout(`
+      loadMemprobe();
+      addon.installLongjmp();
+      if (memprobe) require(${JSON.stringify(require.resolve('../dist/native'))}).binding.reassertGuard();
+      note(memprobe && memprobe.guardStatus().previous.SIGSEGV);
+      let faulted = 0;
+      for (let round = 0; round < 4; round++) {
+        faulted += addon.safeLoadsAtDepths(16n, ${DEPTHS});
+        guardedFaults();
+      }
+      console.log('faulted', faulted);
+      addon.load(16n);`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: null, signal: 'SIGSEGV', stdout: 'faulted 32\n', stderr: '' });
+    expect(notes(runs.with)).toEqual([expect.stringMatching(/^handler /)]);
+  });
+});
+
+describe('a previous handler that fixes an instruction-fetch fault (a JIT re-protecting its code)', () => {
+  test('is run for every fetch fault at the same instruction, from JavaScript and from a native loop', () => {
+    const runs = runWithAndWithout(`
+      addon.installExecFixing();
+      loadMemprobe();
+      for (let round = 0; round < 5; round++) {
+        addon.protectAndExecute(1);
+        guardedFaults();
+      }
+      addon.protectAndExecute(100);
+      console.log('fixed', addon.fixed());`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: 'fixed 105\n', stderr: '' });
+  });
+
+  test('after fixed fetch faults, a fault it does not fix is passed on and ends the process', () => {
+    const runs = runWithAndWithout(`
+      addon.installExecFixing();
+      loadMemprobe();
+      addon.protectAndExecute(3);
+      guardedFaults();
+      addon.load(16n);`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: null, signal: 'SIGSEGV', stdout: '', stderr: 'exec-fixing handler: not mine, passing on\n' });
+  });
+});
+
+describe('signals that claim to be faults but will not repeat (si_code > 0, sent to itself or asynchronous)', () => {
+  // Linux lets a process queue a signal with any si_code to itself (rt_tgsigqueueinfo); the kernel's own
+  // BUS_MCEERR_AO (memory corruption found in the background) arrives the same way, at no particular
+  // instruction. Nothing repeats them: over the default action, the kernel ends the process by the signal.
+  const SIGSEGV = 11, SIGBUS = 7, SEGV_MAPERR = 1, BUS_ADRERR = 2, BUS_MCEERR_AO = 5;
+
+  test.each([
+    ['SIGBUS BUS_MCEERR_AO', SIGBUS, BUS_MCEERR_AO, 'address', [], 'SIGBUS'],
+    ['SIGBUS BUS_ADRERR at a readable address', SIGBUS, BUS_ADRERR, 'address', [], 'SIGBUS'],
+    ['SIGSEGV SEGV_MAPERR at a readable address', SIGSEGV, SEGV_MAPERR, 'address', ['--disable-wasm-trap-handler'], 'SIGSEGV'],
+    ['SIGSEGV SEGV_MAPERR at an unmapped address', SIGSEGV, SEGV_MAPERR, '0x20n', ['--disable-wasm-trap-handler'], 'SIGSEGV'],
+    ['SIGSEGV SEGV_MAPERR at a readable address, behind Node\'s handler', SIGSEGV, SEGV_MAPERR, 'address', [], 'SIGSEGV'],
+  ])('%s over the default action ends the process by that signal', (_name, signo, code, address, nodeArgs, signal) => {
+    const runs = runWithAndWithout(`
+      loadMemprobe();
+      guardedFaults();
+      const address = addon.page;
+      const sent = addon.sendToSelf(${signo}, ${code}, ${address});
+      setTimeout(() => console.log('survived', sent, memprobe && memprobe.guardStatus().installed), 200);`, { nodeArgs: nodeArgs as string[] });
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: null, signal, stdout: '', stderr: '' });
+  });
+
+  test('SIGBUS BUS_MCEERR_AO over {SIG_IGN, SA_SIGINFO} is ignored, and the guard stays', () => {
+    const runs = runWithAndWithout(`
+      addon.installIgnoreWithSiginfo(${SIGBUS});
+      loadMemprobe();
+      guardedFaults();
+      console.log('sent', addon.sendToSelf(${SIGBUS}, ${BUS_MCEERR_AO}, addon.page));
+      guardedFaults();
+      note(memprobe && memprobe.guardStatus().installed);`);
+    expectSameEnd(runs);
+    expect(runs.without).toMatchObject({ status: 0, stdout: 'sent 0\n', stderr: '' });
+    expect(notes(runs.with)).toEqual([true]);
+  });
+});
+
 describe('SIG_DFL and SIG_IGN, whatever the flags say', () => {
   test('{SIG_IGN, SA_SIGINFO}: a SIGSEGV sent with kill() is ignored', () => {
     const runs = runWithAndWithout(`

@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdint>
 
+#include "memory/executable.h"
 #include "memory/guarded_access.h"
 
 namespace memprobe {
@@ -162,31 +165,101 @@ void Publish(int signo, const Link* link) {
 
 constexpr greg_t kPageFaultWrite = 0x2;              // x86 page-fault error code: a write access
 constexpr greg_t kPageFaultInstructionFetch = 0x10;  // an instruction fetch
+constexpr greg_t kTrapPageFault = 14;                // X86_TRAP_PF
 
 greg_t* Registers(void* context) { return static_cast<ucontext_t*>(context)->uc_mcontext.gregs; }
-uintptr_t ProgramCounter(void* context) { return static_cast<uintptr_t>(Registers(context)[REG_RIP]); }
+
+// The registers an interrupted instruction resumes with (REG_R8 … REG_EFL: the general registers, RSP, RIP and
+// the flags), without the kernel's notes about the exception that follow them. Two signals with the same
+// digest were delivered at the same instruction in the same state: the same fault handed on by another
+// handler, or the retry of an access nothing changed. A digest keeps the per-thread records small (initial-exec
+// TLS comes out of a surplus that every library loaded later shares).
+static_assert(REG_R8 == 0 && REG_EFL == 17, "the resumed registers come first in gregs");
+uint64_t ResumedRegistersDigest(void* context) {
+  if (context == nullptr) return 0;
+  const greg_t* registers = Registers(context);
+  uint64_t digest = 0x9e3779b97f4a7c15;
+  for (int i = 0; i <= REG_EFL; i++) {
+    digest = (digest ^ static_cast<uint64_t>(registers[i])) * 0xff51afd7ed558ccd;
+    digest ^= digest >> 32;
+  }
+  return digest;
+}
+
+// How a signal came about, as far as the table goes. Sent: si_code <= 0 (kill, tgkill, sigqueue), or
+// BUS_MCEERR_AO, the kernel's report of memory corruption found in the background, delivered at no particular
+// instruction. Everything else claims to be a fault; whether it will come back is asked separately
+// (AccessFailsNow), because a process may queue itself any si_code.
+enum class Origin : uint8_t { kSent, kFault };
+Origin OriginOf(int signo, const siginfo_t* info) {
+  if (info->si_code <= 0 || (signo == SIGBUS && info->si_code == BUS_MCEERR_AO)) return Origin::kSent;
+  return Origin::kFault;
+}
+
+// Whether the signal is a page fault this thread just took: the kernel notes each exception it turns into a
+// signal (trap number, error code, address) in the thread and copies the notes into every signal frame it
+// builds, so a signal the thread queued itself carries the notes of its last real exception, for another
+// address unless it copies that one exactly.
+bool IsPageFault(int signo, const siginfo_t* info, void* context) {
+  if (context == nullptr) return false;  // a handler that chained without the kernel's context
+  const greg_t* registers = Registers(context);
+  return OriginOf(signo, info) == Origin::kFault && registers[REG_TRAPNO] == kTrapPageFault &&
+         static_cast<uintptr_t>(registers[REG_CR2]) == reinterpret_cast<uintptr_t>(info->si_addr);
+}
+
+// Whether the access of a page fault fails now, proven: for a load or store by making the same access
+// (guarded), for an instruction fetch by the maps (no probe can execute). `ours` says whether the guard's
+// handler still has the signal, so that the probe's own fault comes back to it; when it does not, nothing is
+// proven.
+bool AccessFailsNow(int signo, siginfo_t* info, void* context, bool (*ours)(int)) {
+  const greg_t error = Registers(context)[REG_ERR];
+  if (error & kPageFaultInstructionFetch) {
+    return ExecutableNow(reinterpret_cast<uintptr_t>(info->si_addr)) == Executable::kNo;
+  }
+  if (!ours(signo)) return false;
+  // The probe's own fault must reach the guard: a handler without SA_NODEFER that tail-called ours left the
+  // signal blocked.
+  sigset_t fault_signals, saved;
+  sigemptyset(&fault_signals);
+  sigaddset(&fault_signals, SIGSEGV);
+  sigaddset(&fault_signals, SIGBUS);
+  pthread_sigmask(SIG_UNBLOCK, &fault_signals, &saved);
+  auto* address = static_cast<uint8_t*>(info->si_addr);
+  const GuardedResult probe =
+      (error & kPageFaultWrite) ? memprobe_touch_write(address) : memprobe_touch_read(address);
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  return probe.trap != 0;
+}
 
 // A function of the chain that is running on this thread, so that a call back into the guard from inside it
 // (a displacer chaining to what it replaced) continues below it. Such a call runs deeper on the stack than
-// `depth` and hands on the same fault.
+// `frame` and hands on the very signal the function was given: the same signal, code and address, delivered
+// in the same state (the registers' digest). A function that leaves by siglongjmp never returns to restore
+// the record, and the thread goes on above the dead frame. A later fault at the same instruction and address
+// taken deeper on the stack has another stack pointer, so other registers; one with the same registers was
+// interrupted at the same depth, and its handler runs no deeper than the dead frame. Either way the record
+// cannot match it.
 struct ChainCall {
-  uintptr_t depth;  // an address in the frame that made the call; 0: none
+  uintptr_t frame;  // an address in the frame that made the call; 0: none
   int signo;
   int code;
   void* address;
-  uintptr_t pc;
+  uint64_t registers;  // ResumedRegistersDigest of the context handed to the function
   const Link* next;
 };
 __thread ChainCall t_call __attribute__((tls_model("initial-exec"))) = {0, 0, 0, nullptr, 0, nullptr};
 
-// A fault handed to a function that returned without fixing it. If the very next fault on this thread is the
-// same one, the default action ends the process. Cleared by any other fault.
+// A fault handed to a function that returned without fixing it (the access was proven to fail after it). Only
+// the immediate retry of that access may match: the very next signal that reaches the chain on this thread
+// consumes the record, and it matches only with the same signal, code and address and the registers the
+// retry starts with.
 struct UnfixedFault {
   int signo;
+  int code;
   uintptr_t address;
-  uintptr_t pc;
+  uint64_t registers;  // ResumedRegistersDigest of the context the function returned
 };
-__thread UnfixedFault t_unfixed __attribute__((tls_model("initial-exec"))) = {0, 0, 0};
+__thread UnfixedFault t_unfixed __attribute__((tls_model("initial-exec"))) = {0, 0, 0, 0};
 
 void RestoreDefault(int signo) {
   struct sigaction dfl;
@@ -194,6 +267,12 @@ void RestoreDefault(int signo) {
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   sigaction(signo, &dfl, nullptr);
+}
+
+// Queues the signal to this thread again with its own siginfo (Linux lets a process do that for itself, any
+// si_code), so that whatever meets it sees the signal it would have seen.
+void SendAgain(int signo, siginfo_t* info) {
+  if (syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), signo, info) != 0) raise(signo);
 }
 
 // Runs a function of the chain as the kernel would have: its mask, its SA_NODEFER, its SA_RESETHAND.
@@ -210,64 +289,59 @@ __attribute__((noinline)) void CallFunction(const Link* link, int signo, siginfo
   const ChainCall outer = t_call;
   volatile char frame_marker = 0;
   t_call = ChainCall{reinterpret_cast<uintptr_t>(&frame_marker), signo, info->si_code, info->si_addr,
-                     context != nullptr ? ProgramCounter(context) : 0, link->next};
+                     ResumedRegistersDigest(context), link->next};
   link->function(signo, info, context);
   t_call = outer;
   (void)frame_marker;
   pthread_sigmask(SIG_SETMASK, &saved, nullptr);
 }
 
-// The default action: for a fault, install SIG_DFL and let the access repeat; for a sent signal, raise it again.
-// Where V8's trap handler could not be called directly, Node's handler takes this place (wasm traps, or the same
-// default after restoring the terminal).
-void TakeDefault(int signo, siginfo_t* info, void* context, bool fault) {
-  if (fault && g_v8_trap.load(std::memory_order_relaxed) == nullptr) {
+// The default action. A page fault whose access still fails: install SIG_DFL and return; the access repeats
+// and the kernel itself ends the process at the faulting instruction. Anything else (a sent signal, an
+// asynchronous one, a fault that will not come back): install SIG_DFL and queue the signal again, which the
+// default action meets as soon as the signal is unblocked. Where V8's trap handler could not be called
+// directly, Node's handler takes this place for faults (wasm traps, or the same default after restoring the
+// terminal).
+void TakeDefault(int signo, siginfo_t* info, void* context, Origin origin, bool (*ours)(int)) {
+  if (origin == Origin::kFault && g_v8_trap.load(std::memory_order_relaxed) == nullptr) {
     const Link* node = g_node_handler[Slot(signo)].load(std::memory_order_acquire);
     if (node != nullptr) {
       CallFunction(node, signo, info, context, false);
       return;
     }
   }
+  const bool repeats = IsPageFault(signo, info, context) && AccessFailsNow(signo, info, context, ours);
   RestoreDefault(signo);
-  if (!fault) raise(signo);
+  if (!repeats) SendAgain(signo, info);
 }
 
-void Run(const Link* link, int signo, siginfo_t* info, void* context, bool fault, bool head) {
-  if (link == nullptr || link->kind == Kind::kDefault || (link->kind == Kind::kIgnore && fault)) {
-    TakeDefault(signo, info, context, fault);
+void Run(const Link* link, int signo, siginfo_t* info, void* context, Origin origin, bool head,
+         bool (*ours)(int)) {
+  if (link == nullptr || link->kind == Kind::kDefault || (link->kind == Kind::kIgnore && origin == Origin::kFault)) {
+    TakeDefault(signo, info, context, origin, ours);
   } else if (link->kind == Kind::kFunction) {
     CallFunction(link, signo, info, context, head);
   }
 }
 
-// After the head's function returned from a fault: was the fault fixed?
-void NoteIfUnfixed(int signo, siginfo_t* info, void* context, const greg_t* before, bool (*ours)(int)) {
-  const greg_t* after = Registers(context);
-  if (memcmp(before, after, sizeof(greg_t) * NGREG) != 0) return;  // it moved the context: not the same access
-  if (!ours(signo)) return;  // the disposition changed (to SIG_DFL, say): the repeated access meets that
-  bool fixed = false;
-  const greg_t error = after[REG_ERR];
-  if (info->si_code != SI_KERNEL && !(error & kPageFaultInstructionFetch)) {
-    // The probe's own fault must reach the guard: a handler without SA_NODEFER that tail-called ours left
-    // the signal blocked.
-    sigset_t fault_signals, saved;
-    sigemptyset(&fault_signals);
-    sigaddset(&fault_signals, SIGSEGV);
-    sigaddset(&fault_signals, SIGBUS);
-    pthread_sigmask(SIG_UNBLOCK, &fault_signals, &saved);
-    auto* address = static_cast<uint8_t*>(info->si_addr);
-    const GuardedResult probe =
-        (error & kPageFaultWrite) ? memprobe_touch_write(address) : memprobe_touch_read(address);
-    pthread_sigmask(SIG_SETMASK, &saved, nullptr);
-    fixed = probe.trap == 0;
-  }
-  if (!fixed) t_unfixed = UnfixedFault{signo, reinterpret_cast<uintptr_t>(info->si_addr), ProgramCounter(context)};
+// After the head's function returned from a fault: if it left the registers as they were and the fault is a
+// page fault whose access still fails, or a general-protection fault (SI_KERNEL: it comes from the
+// instruction and its registers alone), the retry will fault the same way: note it.
+void NoteIfUnfixed(int signo, siginfo_t* info, void* context, uint64_t before, bool (*ours)(int)) {
+  if (context == nullptr) return;
+  const uint64_t after = ResumedRegistersDigest(context);
+  if (after != before) return;  // it moved the context: not the same access
+  if (!ours(signo)) return;     // the disposition changed (to SIG_DFL, say): the repeated access meets that
+  const bool general_protection = info->si_code == SI_KERNEL && Registers(context)[REG_TRAPNO] != kTrapPageFault;
+  const bool unfixed = general_protection ||
+                       (IsPageFault(signo, info, context) && AccessFailsNow(signo, info, context, ours));
+  if (unfixed) t_unfixed = UnfixedFault{signo, info->si_code, reinterpret_cast<uintptr_t>(info->si_addr), after};
 }
 
 bool IsCallBack(const siginfo_t* info, void* context, uintptr_t depth) {
   const ChainCall& call = t_call;
-  return call.depth != 0 && depth < call.depth && call.signo == info->si_signo && call.code == info->si_code &&
-         call.address == info->si_addr && call.pc == (context != nullptr ? ProgramCounter(context) : 0);
+  return call.frame != 0 && depth < call.frame && call.signo == info->si_signo && call.code == info->si_code &&
+         call.address == info->si_addr && call.registers == ResumedRegistersDigest(context);
 }
 
 }  // namespace
@@ -295,33 +369,33 @@ void ChainDisplacedBy(int signo, const struct sigaction& displacer) {
 }
 
 void ChainToPrevious(int signo, siginfo_t* info, void* context, bool (*ours)(int)) {
-  const bool fault = info->si_code > 0;
+  const Origin origin = OriginOf(signo, info);
   volatile char depth_marker = 0;
   const uintptr_t depth = reinterpret_cast<uintptr_t>(&depth_marker);
   if (IsCallBack(info, context, depth)) {
     // A function of the chain handed the fault back to the guard it displaced: go on below it.
-    Run(t_call.next, signo, info, context, fault, false);
+    Run(t_call.next, signo, info, context, origin, false, ours);
     return;
   }
-  if (fault) {
+  const UnfixedFault unfixed = t_unfixed;
+  t_unfixed = UnfixedFault{0, 0, 0, 0};
+  if (origin == Origin::kFault) {
     const TrapHandler v8 = g_v8_trap.load(std::memory_order_relaxed);
     if (v8 != nullptr && v8(signo, info, context)) return;
-    const UnfixedFault unfixed = t_unfixed;
-    t_unfixed = UnfixedFault{0, 0, 0};
-    if (unfixed.signo == signo && unfixed.address == reinterpret_cast<uintptr_t>(info->si_addr) &&
-        unfixed.pc == ProgramCounter(context)) {
-      TakeDefault(signo, info, context, true);  // the same fault straight back: nobody is going to fix it
+    if (unfixed.signo == signo && unfixed.code == info->si_code &&
+        unfixed.address == reinterpret_cast<uintptr_t>(info->si_addr) &&
+        unfixed.registers == ResumedRegistersDigest(context)) {
+      TakeDefault(signo, info, context, origin, ours);  // the same fault straight back: nobody is going to fix it
       return;
     }
   }
   const Link* head = g_head[Slot(signo)].load(std::memory_order_acquire);
-  if (!fault || head == nullptr || head->kind != Kind::kFunction) {
-    Run(head, signo, info, context, fault, true);
+  if (origin == Origin::kSent || head == nullptr || head->kind != Kind::kFunction) {
+    Run(head, signo, info, context, origin, true, ours);
     return;
   }
-  greg_t before[NGREG];
-  memcpy(before, Registers(context), sizeof before);
-  Run(head, signo, info, context, fault, true);
+  const uint64_t before = ResumedRegistersDigest(context);
+  Run(head, signo, info, context, origin, true, ours);
   NoteIfUnfixed(signo, info, context, before, ours);
 }
 

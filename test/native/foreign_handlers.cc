@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +33,10 @@ std::atomic<int> g_seen_usr1_blocked{-1};
 struct sigaction g_old;                    // what the last install replaced (chaining handlers call it)
 volatile uintptr_t g_timer_address = 0;    // what the timer handler reads
 std::atomic<bool> g_quiet{false};          // the fixing and chaining handlers pass faults on without saying so
+char* g_code = nullptr;                    // a page holding one `ret`: JIT code the exec-fixing handler repairs
+sigjmp_buf g_jump;                         // where the safe-read handler jumps to
+volatile sig_atomic_t g_jump_armed = 0;    // a safe read is in progress
+volatile sig_atomic_t g_jump_savemask = 0; // the safe reads use sigsetjmp(env, 1)
 
 void Say(const char* text) {
   ssize_t ignored = write(STDERR_FILENO, text, strlen(text));
@@ -69,6 +74,29 @@ void Reporter(int, siginfo_t*, void*) { Say("reporter: report\n"); }
 void FaultingReporter(int, siginfo_t*, void*) {
   Say("faulting reporter: report\n");
   *reinterpret_cast<volatile int*>(static_cast<uintptr_t>(16)) = 1;
+}
+
+// The sigsetjmp/siglongjmp safe-read idiom: a fault during a safe read leaves the handler by siglongjmp and
+// never returns; anything else is passed on.
+void LongjmpHandler(int signo, siginfo_t* info, void* context) {
+  if (g_jump_armed) {
+    g_jump_armed = 0;
+    siglongjmp(g_jump, 1);
+  }
+  CallOld(signo, info, context);
+}
+
+// A JIT or an emulator: code it re-protects to catch its execution is made executable again, and the
+// instruction fetch is retried.
+void ExecFixingHandler(int signo, siginfo_t* info, void* context) {
+  const char* address = static_cast<const char*>(info->si_addr);
+  if (address >= g_code && address < g_code + g_page_size) {
+    mprotect(g_code, g_page_size, PROT_READ | PROT_EXEC);
+    g_fixed++;
+    return;
+  }
+  if (!g_quiet) Say("exec-fixing handler: not mine, passing on\n");
+  CallOld(signo, info, context);
 }
 
 void TimerHandler(int, siginfo_t*, void*) {
@@ -156,15 +184,96 @@ napi_value InstallFaultingReporter(napi_env env, napi_callback_info) {
   return Undefined(env);
 }
 
-// What Go's runtime leaves behind: SIG_IGN with SA_SIGINFO set.
-napi_value InstallIgnoreWithSiginfo(napi_env env, napi_callback_info) {
+// installLongjmp({ nodefer }): the safe-read handler; with nodefer the reads use sigsetjmp(env, 0) (the signal
+// is not blocked in the handler, so nothing needs restoring), else sigsetjmp(env, 1).
+napi_value InstallLongjmp(napi_env env, napi_callback_info info) {
+  const bool nodefer = BoolProperty(env, Arg(env, info, 0), "nodefer");
+  g_jump_savemask = nodefer ? 0 : 1;
+  Install(LongjmpHandler, nodefer ? SA_NODEFER : 0, false);
+  return Undefined(env);
+}
+
+// installExecFixing({ quiet })
+napi_value InstallExecFixing(napi_env env, napi_callback_info info) {
+  g_quiet = BoolProperty(env, Arg(env, info, 0), "quiet");
+  Install(ExecFixingHandler, 0, false);
+  return Undefined(env);
+}
+
+// What Go's runtime leaves behind: SIG_IGN with SA_SIGINFO set. installIgnoreWithSiginfo(signo = SIGSEGV)
+napi_value InstallIgnoreWithSiginfo(napi_env env, napi_callback_info info) {
+  int32_t signo = SIGSEGV;
+  napi_value requested = Arg(env, info, 0);
+  if (requested != nullptr) napi_get_value_int32(env, requested, &signo);
   struct sigaction action;
   memset(&action, 0, sizeof action);
   action.sa_handler = SIG_IGN;
   action.sa_flags = SA_SIGINFO;
   sigemptyset(&action.sa_mask);
-  sigaction(SIGSEGV, &action, &g_old);
+  sigaction(signo, &action, signo == SIGSEGV ? &g_old : nullptr);
   return Undefined(env);
+}
+
+// One safe read of `address` (the same load instruction every time); 1 if it faulted.
+__attribute__((noinline)) int SafeLoad(uintptr_t address) {
+  const int jumped = g_jump_savemask ? sigsetjmp(g_jump, 1) : sigsetjmp(g_jump, 0);
+  if (jumped != 0) return 1;
+  g_jump_armed = 1;
+  (void)*reinterpret_cast<volatile const uint8_t*>(address);
+  g_jump_armed = 0;
+  return 0;
+}
+
+// A safe read made `depth` frames of 1 KiB deeper on the stack than the caller.
+__attribute__((noinline)) int SafeLoadAtDepth(uintptr_t address, int depth) {
+  volatile char frame[1024];
+  frame[0] = 0;
+  if (depth == 0) return SafeLoad(address);
+  return SafeLoadAtDepth(address, depth - 1) + frame[0];  // not a tail call: the frame stays
+}
+
+// safeLoadsAtDepths(address, depths): one safe read per depth, in order; how many faulted.
+napi_value SafeLoadsAtDepths(napi_env env, napi_callback_info info) {
+  const uintptr_t address = BigIntArg(env, info, 0);
+  napi_value depths = Arg(env, info, 1);
+  uint32_t count = 0;
+  napi_get_array_length(env, depths, &count);
+  int64_t faulted = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    int32_t depth = 0;
+    napi_get_element(env, depths, i, &element);
+    napi_get_value_int32(env, element, &depth);
+    faulted += SafeLoadAtDepth(address, depth);
+  }
+  return Int(env, faulted);
+}
+
+// protectAndExecute(times): each round takes execute permission from the code page and calls it; returns the
+// fixes so far.
+napi_value ProtectAndExecute(napi_env env, napi_callback_info info) {
+  int64_t times = 1;
+  napi_get_value_int64(env, Arg(env, info, 0), &times);
+  for (int64_t i = 0; i < times; i++) {
+    mprotect(g_code, g_page_size, PROT_READ);
+    reinterpret_cast<void (*)()>(g_code)();
+  }
+  return Int(env, g_fixed.load());
+}
+
+// sendToSelf(signo, code, address): the signal queued to the calling thread with a siginfo of that si_code and
+// si_addr (a process may forge a positive si_code only for itself); 0 or errno.
+napi_value SendToSelf(napi_env env, napi_callback_info info) {
+  int32_t signo = 0, code = 0;
+  napi_get_value_int32(env, Arg(env, info, 0), &signo);
+  napi_get_value_int32(env, Arg(env, info, 1), &code);
+  siginfo_t forged;
+  memset(&forged, 0, sizeof forged);
+  forged.si_signo = signo;
+  forged.si_code = code;
+  forged.si_addr = reinterpret_cast<void*>(BigIntArg(env, info, 2));
+  const long sent = syscall(SYS_rt_tgsigqueueinfo, getpid(), syscall(SYS_gettid), signo, &forged);
+  return Int(env, sent == 0 ? 0 : errno);
 }
 
 napi_value Protect(napi_env env, napi_callback_info) {
@@ -308,6 +417,9 @@ napi_value Init(napi_env env, napi_value exports) {
   if (g_page == nullptr) {
     g_page_size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     g_page = static_cast<char*>(mmap(nullptr, g_page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    g_code = static_cast<char*>(mmap(nullptr, g_page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    g_code[0] = static_cast<char>(0xC3);  // ret
+    mprotect(g_code, g_page_size, PROT_READ | PROT_EXEC);
     // An addon that installs its handler while it loads.
     const char* at_load = getenv("FOREIGN_HANDLER_AT_LOAD");
     if (at_load != nullptr && strcmp(at_load, "reporter") == 0) Install(Reporter, SA_RESETHAND, false);
@@ -321,6 +433,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"installReporter", InstallReporter},
       {"installFaultingReporter", InstallFaultingReporter},
       {"installIgnoreWithSiginfo", InstallIgnoreWithSiginfo},
+      {"installLongjmp", InstallLongjmp},
+      {"installExecFixing", InstallExecFixing},
+      {"safeLoadsAtDepths", SafeLoadsAtDepths},
+      {"protectAndExecute", ProtectAndExecute},
+      {"sendToSelf", SendToSelf},
       {"protect", Protect},
       {"protectAndStore", ProtectAndStore},
       {"fixed", Fixed},
