@@ -9,6 +9,7 @@ import { fuzz, mapFile, pageSize, readMaps, safeRead, type CopyResult, type Stra
 import { CASE_MIX, CaseGenerator, type FuzzCaseKind, type LayoutEntry, VSYSCALL_PAGE } from '../lib/fuzz-generator';
 import { MapsModel } from '../lib/fuzz-model';
 import { disagreement, runShare } from '../lib/fuzz-runner';
+import { runChild } from './helpers/child';
 import { Layout } from './helpers/layout';
 
 const P = pageSize;
@@ -172,6 +173,31 @@ describe('fuzz()', () => {
     const aborted = await fuzz({ iterations: 50_000_000, seed: 11, threads: 2, signal: controller.signal, onProgress: () => controller.abort() });
     expect(aborted.aborted).toBe(true);
     expect(aborted.iterations).toBeLessThan(50_000_000);
+  });
+
+  test('an onProgress that throws rejects the promise once with its error and stops the workers', () => {
+    // In a child: before, the throw escaped a worker's message listener and ended the process. The run is far too
+    // long to finish, so the child exits by itself only if the workers stopped; they have been joined (the thread
+    // count is back to where it was) when the promise rejects.
+    for (const threads of [2, 1]) {
+      const child = runChild(`
+        const fs = require('node:fs');
+        const threadCount = () => fs.readdirSync('/proc/self/task').length;
+        const before = threadCount();
+        let calls = 0;
+        const thrown = new Error('progress failed');
+        memprobe.fuzz({ iterations: 50_000_000, seed: 3, threads: ${threads}, onProgress: () => { calls++; throw thrown; } }).then(
+          () => console.log('resolved'),
+          (error) => console.log(JSON.stringify({ same: error === thrown, calls, threadsBefore: before, threadsAfter: threadCount() })),
+        );
+        process.on('exit', (code) => console.log('exit', code, calls));`);
+      expect([threads, child.signal, child.status, child.stderr]).toEqual([threads, null, 0, '']);
+      const lines = child.stdout.trim().split('\n');
+      expect(lines).toHaveLength(2);
+      const settled = JSON.parse(lines[0]) as { same: boolean; calls: number; threadsBefore: number; threadsAfter: number };
+      expect(settled).toEqual({ same: true, calls: 1, threadsBefore: settled.threadsBefore, threadsAfter: settled.threadsBefore });
+      expect(lines[1]).toBe('exit 0 1');
+    }
   });
 
   test('bad input', async () => {
