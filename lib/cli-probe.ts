@@ -28,7 +28,8 @@ function describeFuzz(report: FuzzReport): string {
   ]);
   lines.push(formatTable(['OUTCOME', 'CASES', 'SHARE'], rows));
   const explained = report.rechecked === 1 ? '1 disagreement' : `${report.rechecked} disagreements`;
-  lines.push(`mismatches with /proc/self/maps: ${report.mismatchCount} (${explained} explained by a fresh maps read)`);
+  lines.push(`mismatches with /proc/self/maps: ${report.mismatchCount} (${explained} explained by a fresh maps read, ` +
+    `${report.unstable} unstable: the maps changed around every copy)`);
   for (const m of report.mismatches) {
     lines.push(`  ${formatAddress(m.address)} +${m.length} ${m.api} ${m.strategy}: ${m.reason}` +
       ` (copy: ${m.copy.bytesCopied} bytes, ${m.copy.code ?? 'ok'}; maps: ${m.maps.minBytes === m.maps.maxBytes ? m.maps.minBytes : `${m.maps.minBytes}-${m.maps.maxBytes}`} bytes, ${m.maps.verdict ?? 'all readable'})`);

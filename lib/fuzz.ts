@@ -40,11 +40,14 @@ export interface FuzzReport {
   aborted: boolean;
   /** how each case ended: 'readable' (every byte copied) or the fault code */
   outcomes: Record<FuzzOutcome, number>;
-  /** the first 100 disagreements that survived a fresh maps read and a second copy */
+  /** the first 100 disagreements confirmed by copies bracketed by equal maps reads (README, "The fuzzer") */
   mismatches: FuzzMismatch[];
   mismatchCount: number;
-  /** disagreements that a fresh maps read explained (the map changed meanwhile) */
+  /** disagreements that a copy bracketed by two equal maps reads agreed with (the map had changed meanwhile) */
   rechecked: number;
+  /** disagreements that were never bracketed by two equal maps reads: other threads kept changing those pages.
+   *  Not mismatches (no verdict could be stood behind); many of them with no such threads are worth a look. */
+  unstable: number;
   durationMs: number;
   probesPerSecond: number;
   /** the mappings the generator aimed at (taken at the start) */
@@ -176,6 +179,7 @@ export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
     mismatches: results.flatMap((result) => result.mismatches).slice(0, MISMATCHES_KEPT),
     mismatchCount: results.reduce((sum, result) => sum + result.mismatchCount, 0),
     rechecked: results.reduce((sum, result) => sum + result.rechecked, 0),
+    unstable: results.reduce((sum, result) => sum + result.unstable, 0),
     durationMs,
     probesPerSecond: durationMs > 0 ? Math.round(total / (durationMs / 1000)) : 0,
     layoutMappings: layout.length,
