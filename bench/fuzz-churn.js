@@ -1,5 +1,5 @@
 'use strict';
-// npm run bench:fuzz-churn: the fuzzer while other threads of the process map, protect and unmap pages in a loop.
+// node bench/fuzz-churn.js: the fuzzer while other threads of the process map, protect and unmap pages in a loop.
 // A copy and the maps read that judges it can see different address spaces there; the fuzzer must count such a
 // case as unstable (or explained), never as a mismatch. Prints the merged report and exits 1 on a mismatch, like
 // `memprobe fuzz`.
