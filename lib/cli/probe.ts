@@ -28,7 +28,8 @@ function describeFuzz(report: FuzzReport): string {
   ]);
   lines.push(formatTable(['OUTCOME', 'CASES', 'SHARE'], rows));
   const explained = report.rechecked === 1 ? '1 disagreement' : `${report.rechecked} disagreements`;
-  lines.push(`mismatches with /proc/self/maps: ${report.mismatchCount} (${explained} explained by a fresh maps read)`);
+  lines.push(`mismatches with /proc/self/maps: ${report.mismatchCount} (${explained} explained by a fresh maps read, ` +
+    `${report.unstable} unstable: the maps changed around every copy)`);
   for (const m of report.mismatches) {
     lines.push(`  ${formatAddress(m.address)} +${m.length} ${m.api} ${m.strategy}: ${m.reason}` +
       ` (copy: ${m.copy.bytesCopied} bytes, ${m.copy.code ?? 'ok'}; maps: ${m.maps.minBytes === m.maps.maxBytes ? m.maps.minBytes : `${m.maps.minBytes}-${m.maps.maxBytes}`} bytes, ${m.maps.verdict ?? 'all readable'})`);
@@ -47,7 +48,8 @@ export const fuzzCommand: Command = {
     '  --threads T     worker threads, each with its own stream (default 1)',
     '  --json          the full report as JSON',
     '  --quiet, -q     no progress line',
-    'Exit status 1 when a copy disagreed with the maps after a fresh read. Ctrl-C stops early with a partial report.',
+    'Exit status 1 on a mismatch: a copy that disagreed with equal maps reads before and after it, three times alike',
+    '(cases whose pages other threads kept changing are reported as unstable, not mismatches). Ctrl-C stops early with a partial report.',
   ].join('\n'),
   options: { iterations: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, ...QUIET_OPTION },
   interruptible: true,

@@ -123,30 +123,85 @@ export class MapsModel {
    * region inside the mapping) and the mapped file's size (a page past its end). Remembers what it finds.
    */
   refine(address: bigint): void {
-    const page = address - (address % this.page);
-    const entry = this.entryAt(page);
-    if (entry === undefined || this.refined.has(page)) return;
-    if (this.isGuardPage(page)) {
-      this.refined.set(page, 'unmapped');
-      return;
-    }
-    const size = this.fileSize(entry);
-    if (size !== null && entry.offset + (page - entry.start) >= size) this.refined.set(page, 'past-eof');
+    this.refineRange(address - (address % this.page), 1);
   }
 
-  private isGuardPage(page: bigint): boolean {
+  /**
+   * refine() for every listed page of [address, address + length) (at least the page holding `address`), with one
+   * read of pagemap and one look at each mapped file's size.
+   */
+  refineRange(address: bigint, length: number): void {
+    const [first, end] = this.pageSpan(address, length);
+    if (first >= end) return;
+    const guards = this.guardBits(first, end);
+    const sizes = new Map<MapEntry, bigint | null>();
+    for (let page = first, index = 0; page < end; page += this.page, index++) {
+      const entry = this.entryAt(page);
+      if (entry === undefined || this.refined.has(page)) continue;
+      if (guards[index]) {
+        this.refined.set(page, 'unmapped');
+        continue;
+      }
+      if (!sizes.has(entry)) sizes.set(entry, this.fileSize(entry));
+      const size = sizes.get(entry) ?? null;
+      if (size !== null && entry.offset + (page - entry.start) >= size) this.refined.set(page, 'past-eof');
+    }
+  }
+
+  /**
+   * What this read of the maps (and the refinements made since) says about the pages of [address, address + length):
+   * the mappings over them, clipped to them, and the refined pages. Two reads with equal views give every case in
+   * that range the same expectation, so a copy made between them is judged by what was there while it ran.
+   */
+  view(address: bigint, length: number): string {
+    const [first, end] = this.pageSpan(address, length);
+    const parts: string[] = [];
+    for (let entry = this.entryAt(first) ?? this.entryAfter(first); entry !== undefined && entry.start < end; entry = this.entryAfter(entry.end)) {
+      const start = entry.start > first ? entry.start : first;
+      const stop = entry.end < end ? entry.end : end;
+      parts.push(`${start.toString(16)}-${stop.toString(16)} ${entry.perms} ${(entry.offset + start - entry.start).toString(16)} ${entry.device} ${entry.inode} ${entry.path}`);
+    }
+    for (const [page, verdict] of this.refined) if (page >= first && page < end) parts.push(`${page.toString(16)} ${verdict}`);
+    return parts.sort().join('\n');
+  }
+
+  /** The user-space pages [first, end) that [address, address + max(length, 1)) touches. */
+  private pageSpan(address: bigint, length: number): [bigint, bigint] {
+    const first = address - (address % this.page);
+    const last = address + BigInt(Math.max(length, 1));
+    const end = ((last + this.page - 1n) / this.page) * this.page;
+    return [first < USER_END ? first : USER_END, end < USER_END ? end : USER_END];
+  }
+
+  private entryAfter(address: bigint): MapEntry | undefined {
+    const entries = this.entries;
+    let low = 0;
+    let high = entries.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (entries[middle].start < address) low = middle + 1;
+      else high = middle;
+    }
+    return entries[low];
+  }
+
+  /** Per page of [first, end): whether pagemap marks it a guard region (all false where it cannot be read). */
+  private guardBits(first: bigint, end: bigint): boolean[] {
+    const count = Number((end - first) / this.page);
+    const bits = new Array<boolean>(count).fill(false);
     try {
       const fd = fs.openSync('/proc/self/pagemap', 'r');
       try {
-        const bytes = Buffer.alloc(8);
-        fs.readSync(fd, bytes, 0, 8, Number((page / this.page) * 8n));
-        return ((bytes.readBigUInt64LE(0) >> GUARD_REGION_BIT) & 1n) === 1n;
+        const bytes = Buffer.alloc(8 * count);
+        const read = fs.readSync(fd, bytes, 0, bytes.length, Number((first / this.page) * 8n));
+        for (let i = 0; i < Math.floor(read / 8); i++) bits[i] = ((bytes.readBigUInt64LE(8 * i) >> GUARD_REGION_BIT) & 1n) === 1n;
       } finally {
         fs.closeSync(fd);
       }
     } catch {
-      return false;
+      // no pagemap (an old kernel, a sandbox): no guard regions known
     }
+    return bits;
   }
 
   /** The size of the file behind a mapping, rounded up to whole pages; null for anonymous memory or when unknown. */

@@ -18,9 +18,10 @@ export interface FuzzMismatch {
   strategy: Strategy;
   api: FuzzApi;
   kind: FuzzCaseKind;
-  /** what the copy said (the second time: a disagreement is copied again before it counts) */
+  /** what the copy said (the last of the bracketed copies that confirmed the disagreement) */
   copy: { bytesCopied: number; code: FaultCode | null; faultAddress: bigint | null };
-  /** what /proc/self/maps said after a fresh read: the bytes a copy must copy, and the verdict where that ends */
+  /** what /proc/self/maps said around that copy (equal reads before and after it): the bytes a copy must copy, and
+   *  the verdict where that ends */
   maps: { minBytes: number; maxBytes: number; verdict: MapsVerdict | null };
   reason: string;
 }
@@ -41,8 +42,10 @@ export interface ShareResult {
   outcomes: Record<FuzzOutcome, number>;
   mismatches: FuzzMismatch[];
   mismatchCount: number;
-  /** disagreements that a fresh maps read (and a second copy) explained: the map changed meanwhile */
+  /** disagreements that a copy bracketed by two equal maps reads agreed with: the map had changed meanwhile */
   rechecked: number;
+  /** disagreements never bracketed by two equal maps reads (nor confirmed): other threads keep changing that range */
+  unstable: number;
   /** FNV-1a over the (address, length) sequence: equal for an equal seed, stream and layout */
   digest: string;
 }
@@ -57,6 +60,8 @@ export interface ShareHooks {
 export const MISMATCHES_KEPT = 100;
 const SLICE_MS = 20;            // run this long before letting the event loop in
 const MODEL_REFRESH_MS = 100;   // V8 maps and unmaps all the time: re-read the maps this often
+const WINDOWS = 12;             // bracketed copies of one disagreement at most
+const CONFIRMATIONS = 3;        // consecutive stable windows that must disagree alike before a mismatch counts
 
 /** @internal Why a copy disagrees with the maps' expectation, or null when it agrees. */
 export function disagreement(result: CopyResult, address: bigint, length: number, strategy: Strategy, expected: Expectation, model: MapsModel): string | null {
@@ -73,6 +78,47 @@ export function disagreement(result: CopyResult, address: bigint, length: number
   return MapsModel.codeFits(fault.code, verdict, strategy) ? null : `${fault.code} where the maps say ${verdict}`;
 }
 
+/** @internal How a disagreement ended after it was copied again between reads of the maps. */
+export type Judgement =
+  | { kind: 'explained' }
+  | { kind: 'unstable' }
+  | { kind: 'mismatch'; result: CopyResult; reason: string; expected: Expectation };
+
+/**
+ * @internal Judges a case whose copy disagreed with the maps, from windows that are known to bracket a copy: the maps
+ * (with pagemap and file sizes) read before the copy and again after it, kept only when both reads say the same
+ * about the case's pages. Other threads may map, protect and unmap that range at any moment, so a maps read on one
+ * side only may describe another address space than the one the copy saw. The first stable window that agrees
+ * explains the disagreement. A mismatch needs CONFIRMATIONS stable windows in a row with the same view and the same
+ * copy result, all disagreeing: a change and its undoing between two reads (the kernel hands a freed hole back to
+ * the next mmap) makes a window look stable, but not several in a row alike. A case with neither within WINDOWS
+ * copies is unstable.
+ */
+export function judge(address: bigint, length: number, strategy: Strategy, copy: () => CopyResult, before: MapsModel, after: MapsModel): Judgement {
+  let streak = 0;
+  let streakKey = '';
+  for (let window = 0; window < WINDOWS; window++) {
+    before.refresh();
+    before.refineRange(address, length);
+    const seen = before.view(address, length);
+    const result = copy();
+    after.refresh();
+    after.refineRange(address, length);
+    if (after.view(address, length) !== seen) {
+      streak = 0;
+      continue;
+    }
+    const expected = after.expect(address, length, strategy);
+    const reason = disagreement(result, address, length, strategy, expected, after);
+    if (reason === null) return { kind: 'explained' };
+    const key = `${seen}|${result.bytesCopied}|${result.fault?.code ?? 'ok'}|${result.fault?.address ?? ''}`;
+    streak = key === streakKey ? streak + 1 : 1;
+    streakKey = key;
+    if (streak === CONFIRMATIONS) return { kind: 'mismatch', result, reason, expected };
+  }
+  return { kind: 'unstable' };
+}
+
 function fnv1a(hash: number, value: bigint): number {
   let h = hash;
   for (let v = value, i = 0; i < 8; i++, v >>= 8n) h = Math.imul(h ^ Number(v & 0xffn), 0x01000193) >>> 0;
@@ -84,12 +130,16 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 /** @internal */
 export async function runShare(options: ShareOptions, hooks: ShareHooks): Promise<ShareResult> {
   const generator = new CaseGenerator({ seed: options.seed, stream: options.stream, layout: options.layout, pageSize: options.pageSize, lengths: options.lengths });
-  const model = new MapsModel(options.pageSize);
+  let model = new MapsModel(options.pageSize);
   const scratch = Buffer.alloc(options.lengths[1]);
   const outcomes = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<FuzzOutcome, number>;
   const mismatches: FuzzMismatch[] = [];
   let mismatchCount = 0;
   let rechecked = 0;
+  let unstable = 0;
+  // The two reads that bracket a disagreement's copies (see judge).
+  const before = new MapsModel(options.pageSize);
+  let after = new MapsModel(options.pageSize);
   let digest = 0x811c9dc5;
   let refreshedAt = Date.now();
 
@@ -104,33 +154,28 @@ export async function runShare(options: ShareOptions, hooks: ShareHooks): Promis
       digest = fnv1a(fnv1a(digest, address), BigInt(length));
       const strategy: Strategy = done % 2 === 0 ? 'signal' : 'syscall';
       const api: FuzzApi = (done >> 1) % 2 === 0 ? 'safeMemcpy' : 'safeRead';
-      let result = copy(address, length, strategy, api);
+      const result = copy(address, length, strategy, api);
       outcomes[result.fault === null ? 'readable' : result.fault.code]++;
       if (disagreement(result, address, length, strategy, model.expect(address, length, strategy), model) === null) continue;
 
-      // A disagreement: first a fresh look at the maps (and, where the copy stopped, pagemap and the file's size).
-      const recheck = (): string | null => {
-        model.refresh();
-        if (result.fault !== null) model.refine(result.fault.address);
-        return disagreement(result, address, length, strategy, model.expect(address, length, strategy), model);
-      };
-      if (recheck() === null) {
+      // A disagreement with a read of the maps up to MODEL_REFRESH_MS old: judged again from bracketing reads.
+      const judgement = judge(address, length, strategy, () => copy(address, length, strategy, api), before, after);
+      [model, after] = [after, model];  // the freshest read judges the next cases
+      refreshedAt = Date.now();
+      if (judgement.kind === 'explained') {
         rechecked++;
         continue;
       }
-      // Still: the map may have changed between the copy and the read. Copy again, read the maps again.
-      result = copy(address, length, strategy, api);
-      const reason = recheck();
-      if (reason === null) {
-        rechecked++;
+      if (judgement.kind === 'unstable') {
+        unstable++;
         continue;
       }
       mismatchCount++;
       if (mismatches.length < MISMATCHES_KEPT) {
-        const expected = model.expect(address, length, strategy);
+        const { result: confirmed, reason, expected } = judgement;
         mismatches.push({
           address, length, strategy, api, kind, reason,
-          copy: { bytesCopied: result.bytesCopied, code: result.fault?.code ?? null, faultAddress: result.fault?.address ?? null },
+          copy: { bytesCopied: confirmed.bytesCopied, code: confirmed.fault?.code ?? null, faultAddress: confirmed.fault?.address ?? null },
           maps: { minBytes: expected.min, maxBytes: expected.max, verdict: expected.verdict },
         });
       }
@@ -142,5 +187,5 @@ export async function runShare(options: ShareOptions, hooks: ShareHooks): Promis
     hooks.progress(done);
     if (done < options.iterations) await nextTurn();
   }
-  return { iterations: done, outcomes, mismatches, mismatchCount, rechecked, digest: digest.toString(16).padStart(8, '0') };
+  return { iterations: done, outcomes, mismatches, mismatchCount, rechecked, unstable, digest: digest.toString(16).padStart(8, '0') };
 }

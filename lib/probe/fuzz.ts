@@ -40,11 +40,14 @@ export interface FuzzReport {
   aborted: boolean;
   /** how each case ended: 'readable' (every byte copied) or the fault code */
   outcomes: Record<FuzzOutcome, number>;
-  /** the first 100 disagreements that survived a fresh maps read and a second copy */
+  /** the first 100 disagreements confirmed by copies bracketed by equal maps reads (README, "The fuzzer") */
   mismatches: FuzzMismatch[];
   mismatchCount: number;
-  /** disagreements that a fresh maps read explained (the map changed meanwhile) */
+  /** disagreements that a copy bracketed by two equal maps reads agreed with (the map had changed meanwhile) */
   rechecked: number;
+  /** disagreements that were never bracketed by two equal maps reads: other threads kept changing those pages.
+   *  Not mismatches (no verdict could be stood behind); many of them with no such threads are worth a look. */
+  unstable: number;
   durationMs: number;
   probesPerSecond: number;
   /** the mappings the generator aimed at (taken at the start) */
@@ -120,27 +123,46 @@ export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   const onAbort = (): void => void Atomics.store(abort, 0, 1);
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
+  // The first failure of the run (an onProgress that throws, a worker that fails): it stops every stream, and the
+  // promise rejects with it once they have all stopped. onProgress runs in a worker's message listener, where a
+  // throw would be an uncaught exception, so it is caught here on every path.
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown): void => {
+    if (failure !== undefined) return;
+    failure = { error };
+    Atomics.store(abort, 0, 1);
+  };
   let reportedAt = 0;
   const progress = (stream: number, count: number): void => {
     done[stream] = count;
     const now = performance.now();
-    if (onProgress === undefined || now - reportedAt < PROGRESS_MS) return;
+    if (onProgress === undefined || failure !== undefined || now - reportedAt < PROGRESS_MS) return;
     reportedAt = now;
-    onProgress(done.reduce((a, b) => a + b, 0), iterations);
+    try {
+      onProgress(done.reduce((a, b) => a + b, 0), iterations);
+    } catch (error) {
+      fail(error);
+    }
   };
 
-  let results: ShareResult[];
+  let settled: Array<PromiseSettledResult<ShareResult>>;
   try {
-    results = await Promise.all(shares.map((share, stream) => {
+    settled = await Promise.allSettled(shares.map((share, stream) => {
       const shareOptions: ShareOptions = { seed, stream, iterations: share, lengths, layout, pageSize };
       const report = (count: number): void => progress(stream, count);
-      return threads === 1
+      const result = threads === 1
         ? runShare(shareOptions, { progress: report, aborted: () => Atomics.load(abort, 0) === 1 })
         : runInWorker(shareOptions, abort, report);
+      return result.catch((error: unknown) => {
+        fail(error);
+        throw error;
+      });
     }));
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
+  if (failure !== undefined) throw failure.error;
+  const results = settled.map((outcome) => (outcome as PromiseFulfilledResult<ShareResult>).value);
 
   const durationMs = performance.now() - started;
   const total = results.reduce((sum, result) => sum + result.iterations, 0);
@@ -157,6 +179,7 @@ export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
     mismatches: results.flatMap((result) => result.mismatches).slice(0, MISMATCHES_KEPT),
     mismatchCount: results.reduce((sum, result) => sum + result.mismatchCount, 0),
     rechecked: results.reduce((sum, result) => sum + result.rechecked, 0),
+    unstable: results.reduce((sum, result) => sum + result.unstable, 0),
     durationMs,
     probesPerSecond: durationMs > 0 ? Math.round(total / (durationMs / 1000)) : 0,
     layoutMappings: layout.length,
