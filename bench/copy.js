@@ -12,6 +12,7 @@ const path = require('node:path');
 
 const { addressOf, mapPages, pageSize, safeMemcpy } = require('..');
 const { loadBenchAddon } = require('./native-build');
+const { formatNs, median, spread } = require('./stats');
 
 const floor = loadBenchAddon('memprobe_bench_floor');
 const faultC = loadBenchAddon('memprobe_bench_fault');
@@ -26,12 +27,6 @@ function nsPerOp(fn, iterations) {
   const start = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) fn();
   return Number(process.hrtime.bigint() - start) / iterations;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** Runs every variant once per round, in turn; returns median ns/op and median ratio to `baseline`. */
@@ -51,12 +46,6 @@ function compare(variants, baseline) {
     result[name] = { ns: median(samples[name]), ratio: median(ratios), ratios };
   }
   return result;
-}
-
-function formatNs(ns) {
-  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
-  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
-  return `${ns.toFixed(1)} ns`;
 }
 
 function formatSize(bytes) {
@@ -84,12 +73,14 @@ function copyTable() {
     const vsCopy = median(r.signal.ratios.map((ratio, i) => ratio / r.bufferCopy.ratios[i]));
     rows.push({ size, r, vsCopy });
   }
-  console.log('Copy into a Buffer from a raw address (median of %d rounds; x = ratio to the unguarded N-API floor)\n', ROUNDS);
+  console.log(`Copy into a Buffer from a raw address (median of ${ROUNDS} rounds; x = ratio to the unguarded N-API floor,`);
+  console.log('for the signal strategy with the lowest and highest ratio of a round)\n');
   console.log('| size | N-API floor | safeMemcpy signal | safeMemcpy syscall | Buffer#copy | TypedArray#set | signal / Buffer#copy |');
   console.log('|---|---|---|---|---|---|---|');
   for (const { size, r, vsCopy } of rows) {
     const cell = (name) => `${formatNs(r[name].ns)} (${r[name].ratio.toFixed(2)}x)`;
-    console.log(`| ${formatSize(size)} | ${formatNs(r.floor.ns)} | ${cell('signal')} | ${cell('syscall')} | ${cell('bufferCopy')} | ${cell('typedArraySet')} | ${vsCopy.toFixed(3)} |`);
+    const signal = `${formatNs(r.signal.ns)} (${r.signal.ratio.toFixed(2)}x, ${spread(r.signal.ratios)})`;
+    console.log(`| ${formatSize(size)} | ${formatNs(r.floor.ns)} | ${signal} | ${cell('syscall')} | ${cell('bufferCopy')} | ${cell('typedArraySet')} | ${vsCopy.toFixed(3)} |`);
   }
   return rows;
 }

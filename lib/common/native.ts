@@ -98,6 +98,8 @@ export interface Binding {
   _useV8TrapHandler(use: boolean): void;
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */
   _touchUnguarded(address: bigint): number;
+  /** Test hook: how many once-per-turn ownership checks this environment ran. */
+  _ownershipChecks(): number;
 
   /** ProbeCode of one address of this process (lib/probe/probe.ts has checked it). */
   probe(address: bigint | number): number;

@@ -4,11 +4,12 @@
 // (the displacer then runs for faults that are not ours) at these moments:
 //   - right after Node changes the disposition for a process listener ('newListener' / 'removeListener');
 //   - right after every native addon loads (process.dlopen), and after every segfault-handler registerHandler();
-//   - natively, before each asynchronous copy or probeManyAsync batch, and each synchronous copy of
-//     kGuardCheckFrom (4 MiB) or more;
-//   - every CHECK_INTERVAL_MS while the event loop runs (an unref'd timer).
-// Each check is two sigaction queries. What remains: a handler installed natively from a function call (not at
-// load time) that does not chain is not yet noticed by a synchronous copy under 4 MiB made before the next check.
+//   - natively, at the first synchronous guarded call of each event-loop turn, in every environment
+//     (native/binding/guard_ownership.h), and before each asynchronous guarded job on the threadpool.
+// Each check is two sigaction queries. What remains: a handler installed natively by a function call (not at load
+// time) that does not chain, after a guarded call of the same turn, is not yet noticed by a guarded call later
+// in that turn. No timer: between guarded calls a displaced guard changes nothing (a fault that is not ours goes
+// to the newcomer, as it would without memprobe), and every guarded call checks first.
 import * as path from 'node:path';
 
 import { binding } from '../common/native';
@@ -25,9 +26,6 @@ export interface GuardStatus {
 export function guardStatus(): GuardStatus {
   return binding.guardStatus();
 }
-
-/** @internal How often the guard checks that it still owns SIGSEGV/SIGBUS while nothing else made it look. */
-export const CHECK_INTERVAL_MS = 1000;
 
 // One set of hooks per process object, however many copies of this module are loaded (jest, cleared caches).
 const HOOKED = Symbol.for('memprobe.guard.hooked');
@@ -86,5 +84,4 @@ export function keepGuardOnTop(): void {
   for (const [filename, module] of Object.entries(require.cache)) {
     if (module !== undefined) wrapSegfaultHandler(module.exports, filename);
   }
-  setInterval(reassert, CHECK_INTERVAL_MS).unref();
 }

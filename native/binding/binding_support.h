@@ -18,6 +18,11 @@ struct EnvData {
   Napi::Reference<Napi::ArrayBuffer> fault_state;  // where the synchronous copy writes its outcome
   double* fault_slots = nullptr;                   // fault_state's bytes, slot by slot
   Napi::FunctionReference system_error_class;      // lib/errors.ts SystemError, handed over once at load
+  // The guard's ownership check (guard_ownership.h): the event-loop turn this environment is in (counted by a
+  // prepare handle, guard_binding.cc), the turn the last check ran in, and how many checks ran (a test hook).
+  uint64_t loop_turn = 1;
+  uint64_t checked_turn = 0;
+  uint64_t ownership_checks = 0;
 };
 
 // Slots (8 bytes each) of a fault-state buffer: where a synchronous call leaves a fault's details for

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "binding/bindings.h"
+#include "binding/guard_ownership.h"
 #include "memory/copy.h"
 #include "memory/guard.h"
 
@@ -125,7 +126,9 @@ napi_value Copy(napi_env env, napi_callback_info info) {
   CopyRequest request;
   const int32_t status = DecodeRequest(env, argv, kSelector, &request);
   if (status != 0) return Int32(env, status);
-  return CopyAndReport(env, *static_cast<const EnvData*>(data), request);
+  EnvData* env_data = static_cast<EnvData*>(data);
+  if constexpr (kSelector < kStrategyStep) CheckGuardOwnership(env_data);  // the signal strategy is guarded
+  return CopyAndReport(env, *env_data, request);
 }
 
 // readProcess(dst, src, length, selector, pid) -> undefined | status: process_vm_readv on `pid` into a view.

@@ -1,12 +1,65 @@
-// N-API surface of the guard: its status, taking it back, and test-only hooks (an unguarded access, the
-// handler's exit, V8's trap handler).
+// N-API surface of the guard: its status, taking it back, the event-loop turns the ownership check counts
+// (guard_ownership.h), and test-only hooks (an unguarded access, the handler's exit, V8's trap handler).
 #include "binding/bindings.h"
 
+#include <uv.h>
+
+#include "binding/guard_ownership.h"
 #include "memory/guard.h"
 
 namespace memprobe {
 
+void CheckGuardOwnershipThisTurn(EnvData* data) {
+  data->checked_turn = data->loop_turn;
+  data->ownership_checks++;
+  GuardReassert();
+}
+
 namespace {
+
+// One per environment: a prepare handle on its loop that counts turns. Unref'd, so it never keeps a loop alive.
+// Lifecycle: started in InitGuard; the environment's async cleanup hook stops and closes it, and the close
+// callback frees it and lets the teardown go on (Node runs the loop until then, so a worker's loop closes
+// without an open handle). EnvData outlives it: the pending hook holds the environment.
+struct TurnCounter {
+  uv_prepare_t handle;
+  EnvData* data;
+  napi_async_cleanup_hook_handle cleanup;
+};
+
+void CountTurn(uv_prepare_t* handle) { static_cast<TurnCounter*>(handle->data)->data->loop_turn++; }
+
+void CloseTurnCounter(napi_async_cleanup_hook_handle, void* arg) {
+  TurnCounter* counter = static_cast<TurnCounter*>(arg);
+  uv_prepare_stop(&counter->handle);
+  uv_close(reinterpret_cast<uv_handle_t*>(&counter->handle), [](uv_handle_t* handle) {
+    TurnCounter* closed = static_cast<TurnCounter*>(handle->data);
+    napi_remove_async_cleanup_hook(closed->cleanup);
+    delete closed;
+  });
+}
+
+// Where N-API gives no loop or no cleanup hook, no turn ever ends there: that environment checks at its first
+// guarded call only.
+void StartTurnCounter(napi_env env, EnvData* data) {
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || loop == nullptr) return;
+  TurnCounter* counter = new TurnCounter();
+  counter->data = data;
+  counter->handle.data = counter;
+  if (uv_prepare_init(loop, &counter->handle) != 0) {
+    delete counter;
+    return;
+  }
+  uv_prepare_start(&counter->handle, CountTurn);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&counter->handle));
+  if (napi_add_async_cleanup_hook(env, CloseTurnCounter, counter, &counter->cleanup) != napi_ok) {
+    // No way to close it with the environment: never leave it open (a worker's loop must close empty).
+    uv_prepare_stop(&counter->handle);
+    uv_close(reinterpret_cast<uv_handle_t*>(&counter->handle),
+             [](uv_handle_t* handle) { delete static_cast<TurnCounter*>(handle->data); });
+  }
+}
 
 Napi::Value GuardStatusBinding(const Napi::CallbackInfo& info) {
   const GuardStatus status = GuardGetStatus();
@@ -35,6 +88,11 @@ Napi::Value UseV8TrapHandler(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Test hook: how many ownership checks this environment ran (guard_ownership.h).
+Napi::Value OwnershipChecks(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(static_cast<EnvData*>(info.Data())->ownership_checks));
+}
+
 // Test hook: a plain load outside any guard, to show that a fault that is not ours still crashes.
 Napi::Value TouchUnguarded(const Napi::CallbackInfo& info) {
   bool lossless;
@@ -45,6 +103,7 @@ Napi::Value TouchUnguarded(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
+  StartTurnCounter(env, data);
   ExportFunctions(env, exports, data,
                   {
                       {"guardStatus", GuardStatusBinding},
@@ -52,6 +111,7 @@ void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"_setGuardFastExit", SetGuardFastExit},
                       {"_useV8TrapHandler", UseV8TrapHandler},
                       {"_touchUnguarded", TouchUnguarded},
+                      {"_ownershipChecks", OwnershipChecks},
                   });
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "binding/bindings.h"
+#include "binding/guard_ownership.h"
 #include "inspect/pattern_scan.h"
 #include "inspect/strings.h"
 #include "inspect/typed_access.h"
@@ -55,7 +56,9 @@ bool AddressOf(napi_env env, napi_callback_info info, size_t argc, napi_value* a
   void* raw = nullptr;
   napi_get_cb_info(env, info, &argc, argv, nullptr, &raw);
   *data = static_cast<EnvData*>(raw);
-  return DecodeAddress(env, argv[0], width, address) == AddressArgument::kOk;
+  if (DecodeAddress(env, argv[0], width, address) != AddressArgument::kOk) return false;
+  CheckGuardOwnership(*data);  // every caller goes on to a guarded access
+  return true;
 }
 
 template <ValueKind kKind>
@@ -229,6 +232,7 @@ napi_value ReadUtf8Binding(napi_env env, napi_callback_info info) {
   napi_get_value_int64(env, argv[1], &length);
   uint64_t address;
   if (DecodeAddress(env, argv[0], static_cast<size_t>(length), &address) != AddressArgument::kOk) return Null(env);
+  CheckGuardOwnership(static_cast<EnvData*>(raw));
   ByteSink sink;
   const StringRead read = ReadBytes(static_cast<uintptr_t>(address), static_cast<size_t>(length), &sink);
   return StringResult(env, static_cast<EnvData*>(raw), read, Utf8Text(env, sink));
@@ -285,7 +289,6 @@ Pattern DecodeScan(const Napi::CallbackInfo& info, ScanJob* job) {
 SystemCallResult RunScan(const Pattern& pattern, const ScanJob& job, std::vector<uint64_t>* matches,
                          ScanStop* stop) {
   if (job.pid != 0) return ScanRemote(job.pid, pattern, job.start, job.end, job.max_matches, matches, stop);
-  GuardReassert();  // a scan is long: make sure no handler installed since displaced the guard
   *stop = ScanLocal(pattern, job.start, job.end, job.max_matches, matches);
   return Succeeded();
 }
@@ -308,6 +311,7 @@ Napi::Value ScanMemoryBinding(const Napi::CallbackInfo& info) {
   const Pattern pattern = DecodeScan(info, &job);
   std::vector<uint64_t> matches;
   ScanStop stop{};
+  if (job.pid == 0) CheckGuardOwnership(static_cast<EnvData*>(info.Data()));
   const SystemCallResult result = RunScan(pattern, job, &matches, &stop);
   if (result.error != 0) {
     ThrowSystemError(info.Env(), *static_cast<EnvData*>(info.Data()), result.error, result.syscall, job.pid);
@@ -331,7 +335,10 @@ class ScanWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
  protected:
-  void Execute() override { result_ = RunScan(pattern_, job_, &matches_, &stop_); }
+  void Execute() override {
+    if (job_.pid == 0) GuardReassert();  // as before each asynchronous copy: no handler displaced the guard
+    result_ = RunScan(pattern_, job_, &matches_, &stop_);
+  }
 
   void OnOK() override {
     if (result_.error != 0) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "binding/bindings.h"
+#include "binding/guard_ownership.h"
 #include "memory/guard.h"
 #include "probe/guard_regions.h"
 #include "probe/probe.h"
@@ -58,13 +59,18 @@ SystemCallResult RunBatch(const Batch& batch) {
 
 // probe(address) -> ProbeCode
 Napi::Value Probe(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), ProbeAddress(AddressArgument(info[0])));
+  const uint64_t address = AddressArgument(info[0]);
+  CheckGuardOwnership(static_cast<EnvData*>(info.Data()));
+  return Napi::Number::New(info.Env(), ProbeAddress(address));
 }
 
 // probeMany(addresses, codes, pid): fills codes.
 Napi::Value ProbeMany(const Napi::CallbackInfo& info) {
   Batch batch;
-  if (ReadBatch(info, &batch)) ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), RunBatch(batch));
+  if (!ReadBatch(info, &batch)) return info.Env().Undefined();
+  EnvData* data = static_cast<EnvData*>(info.Data());
+  if (batch.pid == 0) CheckGuardOwnership(data);
+  ThrowIfFailed(info.Env(), *data, RunBatch(batch));
   return info.Env().Undefined();
 }
 
@@ -118,7 +124,9 @@ Napi::Value ProbeManyAsync(const Napi::CallbackInfo& info) {
 // readablePrefix(address, length) -> bytes readable from address before the first page that is not
 Napi::Value ReadablePrefixBinding(const Napi::CallbackInfo& info) {
   const size_t length = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
-  return Napi::Number::New(info.Env(), static_cast<double>(ReadablePrefix(AddressArgument(info[0]), length)));
+  const uint64_t address = AddressArgument(info[0]);
+  CheckGuardOwnership(static_cast<EnvData*>(info.Data()));
+  return Napi::Number::New(info.Env(), static_cast<double>(ReadablePrefix(address, length)));
 }
 
 // scanReadable(start, end, pid) -> BigUint64Array [start0, end0, start1, end1, ...]
@@ -127,6 +135,7 @@ Napi::Value ScanReadableBinding(const Napi::CallbackInfo& info) {
   const uint64_t end = AddressArgument(info[1]);
   const pid_t pid = info[2].As<Napi::Number>().Int32Value();
   std::vector<Range> ranges;
+  if (pid == 0) CheckGuardOwnership(static_cast<EnvData*>(info.Data()));
   const SystemCallResult result =
       pid == 0 ? ScanReadable(start, end, &ranges) : ScanReadableRemote(pid, start, end, &ranges);
   if (ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), result)) return info.Env().Undefined();

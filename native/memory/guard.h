@@ -30,12 +30,9 @@ int GuardInstall();
 
 // Takes the handler back for each signal where another one replaced it; the displacer becomes the head of the
 // chain faults that are not ours go to. Two sigaction queries when nothing changed. Returns how many signals
-// were taken back.
+// were taken back. Callers: the JavaScript thread once per event-loop turn (binding/guard_ownership.h), each
+// guarded job on the threadpool, and lib/guard.ts after an addon loads or a fault-signal listener changes.
 int GuardReassert();
-
-// Synchronous guarded copies from this length on check the handler first (GuardReassert): two system calls,
-// about 1% of such a copy where a system call costs 0.5 µs (npm run bench: 1 MiB takes ~22 µs).
-inline constexpr size_t kGuardCheckFrom = size_t{4} << 20;
 
 struct GuardStatus {
   bool installed;         // ours for both signals, now

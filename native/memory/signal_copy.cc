@@ -164,7 +164,6 @@ __attribute__((noinline, cold)) bool FinishAfterFastFault(uint8_t* dst, const ui
 
 bool SignalCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
   GuardPrepareThread();
-  if (length >= kGuardCheckFrom) GuardReassert();
   if (Overlaps(dst, src, length)) return OverlappingCopy(dst, src, length, failure);
   const ForwardCopyResult fast = memprobe_forward_copy(dst, src, length, GetMachine().has_erms);
   return fast.trap == 0 || FinishAfterFastFault(dst, src, length, fast, failure);
