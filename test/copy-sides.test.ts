@@ -129,7 +129,7 @@ describe('[vvar]: the strategies disagree, as documented', () => {
     const child = spawnSync(process.execPath, ['-e', `
       const line = require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith(' ${name}'));
       const start = BigInt('0x' + line.split('-')[0]);
-      require(${JSON.stringify(require.resolve('../dist/native'))}).binding._touchUnguarded(start + ${page}n * ${P}n);
+      require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding._touchUnguarded(start + ${page}n * ${P}n);
       console.log('ok');`], { encoding: 'utf8' });
     return child.stdout === 'ok\n' ? 'ok' : String(child.signal);
   }

@@ -20,9 +20,9 @@ const WASM_PROBE = `
   attempt();
   outcomes.push(String(exports.load(8)));`;
 const WASM_EXPECTED = [WASM_TRAP, 'SEGV_MAPERR', WASM_TRAP, '0'];
-const BINDING = `require(${JSON.stringify(require.resolve('../dist/native'))}).binding`;
+const BINDING = `require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding`;
 
-const UNGUARDED = `require(${JSON.stringify(require.resolve('../dist/native'))}).binding._touchUnguarded`;
+const UNGUARDED = `require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding._touchUnguarded`;
 
 describe('crash chain', () => {
   test('a WebAssembly out-of-bounds access still throws RuntimeError on the main thread', () => {

@@ -26,8 +26,8 @@ describe('a previous handler that fixes the fault and returns', () => {
       loadMemprobe();
       addon.installFixing({ quiet: true });
       addon.protectAndStore(100);
-      guardedFaults();   // the fixing handler hands guarded faults to the guard it replaced
-      if (memprobe) require(${JSON.stringify(require.resolve('../dist/native'))}).binding.reassertGuard();
+      guardedFaults();   // the turn's first guarded call takes the guard back, with the fixing handler behind it
+      if (memprobe) require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding.reassertGuard();
       note(memprobe && memprobe.guardStatus().previous.SIGSEGV);
       addon.protectAndStore(100);
       guardedFaults();
@@ -107,7 +107,7 @@ describe('a previous handler that leaves by siglongjmp (the sigsetjmp safe-read 
       addon.installLongjmp();
       loadMemprobe();
       addon.installChaining({ quiet: true });
-      if (memprobe) require(${JSON.stringify(require.resolve('../dist/native'))}).binding.reassertGuard();
+      if (memprobe) require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding.reassertGuard();
       let faulted = 0;
       for (let round = 0; round < 4; round++) {
         faulted += addon.safeLoadsAtDepths(16n, ${DEPTHS});
@@ -122,7 +122,7 @@ describe('a previous handler that leaves by siglongjmp (the sigsetjmp safe-read 
     const runs = runWithAndWithout(`
       loadMemprobe();
       addon.installLongjmp();
-      if (memprobe) require(${JSON.stringify(require.resolve('../dist/native'))}).binding.reassertGuard();
+      if (memprobe) require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding.reassertGuard();
       note(memprobe && memprobe.guardStatus().previous.SIGSEGV);
       let faulted = 0;
       for (let round = 0; round < 4; round++) {
@@ -290,7 +290,7 @@ describe('the alternate stack', () => {
       addon.raiseOnAltStack();
       guardedFaults();
       if (memprobe) {
-        require(${JSON.stringify(require.resolve('../dist/native'))}).binding._setGuardFastExit(false);
+        require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding._setGuardFastExit(false);
         guardedFaults();
       }
       console.log(armed, addon.altStackSize());`);
@@ -304,7 +304,7 @@ describe('the record of previous actions', () => {
     const runs = runWithAndWithout(`
       loadMemprobe();
       addon.installFixing({ quiet: true });   // guarded faults pass through it too: they would be told apart
-      const binding = memprobe && require(${JSON.stringify(require.resolve('../dist/native'))}).binding;
+      const binding = memprobe && require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding;
       addon.startDisplacer(3000);
       let stores = 0;
       const until = Date.now() + 1500;

@@ -1,7 +1,7 @@
 // The guard stays the owner of SIGSEGV/SIGBUS against handlers installed after it, at the moments lib/memory/guard.ts
 // lists, and keeps the displacer in the chain. Each scenario runs without memprobe and with it (guarded faults
 // in between); both must end alike. The one window left open is pinned too.
-import { binding } from '../lib/native';
+import { binding } from '../lib/common/native';
 import {
   addressOf,
   isReadable,
@@ -18,7 +18,7 @@ import {
 } from '../lib';
 import { ending, notes, runWithAndWithout, type Runs } from './helpers/foreign';
 
-const BINDING = `require(${JSON.stringify(require.resolve('../dist/native'))}).binding`;
+const BINDING = `require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding`;
 
 function expectSameEnd(runs: Runs): void {
   expect(ending(runs.with)).toEqual(ending(runs.without));

@@ -111,7 +111,7 @@ test('with RLIMIT_SIGPENDING at 0 a watch still blocks the set on every thread a
   // No real-time signal can be queued to this process then (tgkill fails with EAGAIN): memprobe's mask helper
   // must not need one.
   const script = `const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
-const { binding } = require(${JSON.stringify(require.resolve('../dist/native'))});
+const { binding } = require(${JSON.stringify(require.resolve('../dist/common/native'))});
 require('node:fs').readFile(__filename, () => {});  // the libuv threadpool too
 const all = () => memprobe.threadSignalMasks();
 const everything = all().filter((t) => t.blocked.includes('SIGHUP')).map((t) => t.tid);  // Node's inspector thread
@@ -171,7 +171,7 @@ test('a thread that blocked the helper while a watch started blocks the set once
   // watch waits for it.
   const result = runChild(`${UNTIL}
 const { Worker } = require('node:worker_threads');
-const { binding } = require(${JSON.stringify(require.resolve('../dist/native'))});
+const { binding } = require(${JSON.stringify(require.resolve('../dist/common/native'))});
 const helper = memprobe.signalName(binding.signalConstants.maskHelper);
 const worker = new Worker(\`
   const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});

@@ -86,7 +86,7 @@ test('the addon itself refuses what watchSignals refuses, and checks the mask op
   // Straight to the native layer, as a second copy of the JavaScript (or a mistake in it) would call it. In a
   // child: if the refusal were missing, this would take SIGSEGV from the guard.
   const result = runChild(`
-const { binding } = require(${JSON.stringify(require.resolve('../dist/native'))});
+const { binding } = require(${JSON.stringify(require.resolve('../dist/common/native'))});
 const outcome = (call) => { try { call(); return 'accepted'; } catch (error) { return error.name + ' ' + error.code + ' ' + error.message; } };
 const subscriber = binding.createSignalSubscriber(() => {});
 const watched = {};

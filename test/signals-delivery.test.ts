@@ -183,7 +183,7 @@ test('signals that take the forwarding path are not lost while fewer than the pi
   // README's exact condition for a loss is a full pipe, and this many never fill it.
   const fixture = JSON.stringify(buildFixture('foreign-signals'));
   const result = runChild(`
-const { binding } = require(${JSON.stringify(require.resolve('../dist/native'))});
+const { binding } = require(${JSON.stringify(require.resolve('../dist/common/native'))});
 const fixture = require(${fixture});
 let received = 0;
 const watcher = memprobe.watchSignals(['SIGRTMIN+4'], () => received++);
