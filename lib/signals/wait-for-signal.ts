@@ -97,7 +97,7 @@ function checkOptions(options: WaitForSignalOptions): { timeout: number | undefi
  * @returns a promise of the signal's info, or null when the timeout passed first
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`): the promise rejects with it when `options` or one of its fields, or `signals`, has the wrong type
  * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`): the promise rejects with it when a name is no signal's name
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`): the promise rejects with it when `timeout` is not from 0 to 2^31 - 1, or a signal cannot be watched (as {@link watchSignals})
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`): the promise rejects with it when `timeout` is not from 0 to 2^31 - 1, `signals` is empty, or a signal cannot be watched (as {@link watchSignals})
  * @throws `AbortError` (`ABORT_ERR`): the promise rejects with it when `options.signal` aborts; its `cause` is the signal's reason
  * @group Signals
  * @example
