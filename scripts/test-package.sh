@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The package as users get it: `npm pack`, then the tarball installed into new empty projects — with the
 # prebuilt binary, with no compiler on PATH at all (the prebuilt binary must serve), and built from source —
-# each then loaded with require, with an ESM import, by a strict TypeScript consumer, and as `npx memprobe`.
+# each then loaded with require, with an ESM import and as `npx memprobe`; and compiled against by a strict
+# TypeScript consumer, with the repository's TypeScript and with typescript@latest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -48,7 +49,7 @@ install_into() {
     { cat "$project/install.log" >&2; fail "npm install of the tarball failed in $project"; }
 }
 
-# What a user does first: require it, import it, run its command, compile against its types.
+# What a user does first: require it, import it, run its command.
 check_project() {
   local project=$1
   (
@@ -64,14 +65,35 @@ check_project() {
     [[ $out == "SEGV_MAPERR 0x000000000010" ]] || fail "ESM import in $project printed '$out'"
     npx --no-install memprobe --help >help.txt || fail "npx memprobe --help failed in $project"
     grep -q '^usage:' help.txt || fail "npx memprobe --help printed no usage"
+  )
+}
+
+# A TypeScript project with nothing but "strict": true in its tsconfig.json, and @types/node installed (as any
+# Node TypeScript project has). TypeScript 7 loads no @types package by default, so this compiles only when the
+# published declarations reference Node's types themselves (`/// <reference types="node" />` where Buffer or
+# AbortSignal appear). Compiled with the repository's TypeScript and with typescript@latest from the registry; the consumer
+# reads through a Buffer-typed field (ReadResult.data). The declarations are the same in every install of the
+# tarball, so one project is enough.
+check_typescript() {
+  local project=$1
+  (
+    cd "$project"
+    npm install --no-audit --no-fund --save-dev typescript@latest @types/node@20 >typescript.log 2>&1 ||
+      { cat typescript.log >&2; fail "npm install typescript@latest @types/node@20 failed in $project"; }
+    echo '{ "compilerOptions": { "strict": true } }' >tsconfig.json
     cat >consumer.ts <<'TS'
-import { safeRead, type CopyResult } from 'memprobe';
-const result: CopyResult = safeRead(0n, 8);
+import { addressOf, safeRead, type ReadResult } from 'memprobe';
+const bytes = new Uint8Array([109, 101, 109, 112, 114, 111, 98, 101]);
+const result: ReadResult = safeRead(addressOf(bytes), bytes.length);
 const code: string = result.ok ? 'none' : result.fault.code;
-console.log(code);
+const text: string = result.data.toString();
+console.log(code, text);
 TS
-    node "$repo/node_modules/typescript/bin/tsc" --strict --noEmit --module commonjs --moduleResolution node10 --target es2022 \
-      --typeRoots "$repo/node_modules/@types" --types node consumer.ts || fail "a strict TypeScript consumer does not compile in $project"
+    for tsc in "$repo/node_modules/typescript/bin/tsc" node_modules/typescript/bin/tsc; do
+      version=$(node "$tsc" --version)
+      node "$tsc" --noEmit -p . || fail "a strict TypeScript consumer does not compile with $version in $project"
+      echo "strict TypeScript consumer compiles with $version"
+    done
   )
 }
 
@@ -81,6 +103,7 @@ seconds=$(install_into "$work/prebuilt")
 [[ -e $work/prebuilt/node_modules/memprobe/build ]] && fail "the install built from source although a prebuilt binary fits"
 check_project "$work/prebuilt"
 echo "tarball install with the prebuilt binary: ${seconds} s"
+check_typescript "$work/prebuilt"
 allow_scripts=1
 
 # 2. No compiler, no make, no python on PATH: only node, npm and sh.

@@ -76,11 +76,39 @@ function processAccessHint(code: string, pid: number): string {
 /**
  * A system call failed for a reason other than a fault: `code` is the errno name (EPERM, ENOMEM…). For
  * process_vm_readv/writev, `pid` is the process it was aimed at and the message names the likely cause.
+ *
+ * The one class memprobe throws (or rejects with) for failed system calls: process_vm_readv/writev refused
+ * (`EPERM`: the ptrace access check or a seccomp filter; `ESRCH`: no such process), mmap, mprotect, munmap and the
+ * open of {@link mapFile}, kill/sigqueue/tgkill, sigaction and pthread_sigmask, and reading another process's
+ * /proc files (`ESRCH` when it is gone). A fault is never a SystemError: it is a returned value.
+ *
+ * Argument errors are Node's: a `TypeError` with `code` `ERR_INVALID_ARG_TYPE` (a wrong type) or
+ * `ERR_INVALID_ARG_VALUE` (a value of the right type that is refused), a `RangeError` with `ERR_OUT_OF_RANGE`,
+ * each thrown before any memory is touched (an async function rejects with it); {@link waitForSignal} rejects
+ * with an `AbortError` (`ABORT_ERR`), and {@link enableCrashReports} throws an `Error` with
+ * `ERR_CRASH_REPORTS_UNAVAILABLE`.
+ * @group Errors
+ * @example
+ * ```ts
+ * import { safeRead, SystemError } from 'memprobe';
+ *
+ * try {
+ *   safeRead(0x1000n, 8, { pid: 0x7fffffff });   // above Linux's largest pid: no such process
+ * } catch (error) {
+ *   if (!(error instanceof SystemError)) throw error;
+ *   console.log(error.syscall, error.code, error.pid);   // process_vm_readv ESRCH 2147483647
+ * }
+ * ```
+ * @hideconstructor
  */
 export class SystemError extends Error {
+  /** the errno name: 'EPERM', 'ESRCH', 'ENOMEM', … */
   readonly code: string;
+  /** the errno value (a positive number) */
   readonly errno: number;
+  /** the system call that failed: 'process_vm_readv', 'mmap', 'kill', … */
   readonly syscall: string;
+  /** for process_vm_readv/writev: the process the call was aimed at */
   readonly pid?: number;
 
   constructor(syscall: string, code: string, errno: number, description: string, pid?: number) {

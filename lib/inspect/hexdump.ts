@@ -6,6 +6,10 @@ import { toAddress } from '../probe/probe';
 import type { Address } from '../common/types';
 import { checkLength } from '../common/validate';
 
+/**
+ * Options of {@link hexdump}.
+ * @group Inspecting
+ */
 export interface HexdumpOptions {
   /** bytes to show: default all of a Uint8Array, 256 from an address */
   length?: number;
@@ -96,6 +100,21 @@ function formatColored(bytes: Uint8Array, offset: bigint): string {
  * Bytes in xxd's layout. From a Uint8Array: its bytes. From an address: the bytes read there, up to the first that
  * cannot be read; the dump is then shorter than asked (or empty), and `safeRead(address, length)` of the same range
  * says where and why it stopped (`bytesCopied` and its `fault`).
+ * 16 bytes a line in groups of two, the address in hex, then the printable characters: the same text as
+ * `xxd -o <offset>`.
+ * @param memory - an address to read, or bytes JavaScript already has
+ * @param options - how many bytes, the address shown for the first one, and colors
+ * @returns the dump, one line per 16 bytes, each ending in a newline (empty when nothing could be read)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `memory` is not an address or Uint8Array, `options` not an object, or one of its fields has the wrong type
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when an address or `options.offset` is out of range, or `options.length` is not a non-negative integer
+ * @group Inspecting
+ * @example
+ * ```ts
+ * import { hexdump } from 'memprobe';
+ *
+ * console.log(hexdump(Buffer.from('memprobe')));
+ * // 00000000: 6d65 6d70 726f 6265                      memprobe
+ * ```
  */
 export function hexdump(memory: Address | Uint8Array, options: HexdumpOptions = {}): string {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);

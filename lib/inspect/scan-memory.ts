@@ -12,9 +12,14 @@ import { type Range, scanReadable, type ScanOptions } from '../probe/probe';
 import type { Address } from '../common/types';
 import { checkLength } from '../common/validate';
 
+/**
+ * Options of {@link scanMemory} and {@link scanMemoryIter}.
+ * @group Inspecting
+ */
 export interface ScanMemoryOptions {
   /** the window [start, end) a match must lie in; default the user half [0, 2^47), as scanReadable */
   start?: Address;
+  /** the window's end, exclusive (default 2^47) */
   end?: Address;
   /** another process, read through process_vm_readv */
   pid?: number;
@@ -130,6 +135,26 @@ class ScanPlan {
  * Every match of `pattern` in readable memory (this process, or `options.pid`), in address order. Matches do not
  * overlap: after one, the search goes on after its last byte, as Frida's Memory.scan does. A window with nothing
  * readable in it returns `[]` (Frida's Memory.scanSync throws an access violation there).
+ * Memory unmapped or protected while the scan runs is skipped, never a crash.
+ * @param pattern - Frida's syntax: hex bytes, spaces optional (`'48 8b ?? 05'`), `??` any byte, `4?` or `?4` a
+ * nibble, and an optional mask after a colon (`'13 37 : 1f f0'`); or a Uint8Array matched exactly; at most 64 KiB
+ * @param options - the window, another process, progress and a limit
+ * @returns the address of each match's first byte
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `pattern` is not a string or Uint8Array, or `options` or one of its fields has the wrong type
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `pattern` cannot be parsed (the message says at which character and why) or is empty
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `pattern` holds more than 64 KiB, a bound is out of range, `start` >
+ * `end`, `limit` is not a non-negative integer, or `pid` not a positive 32-bit integer
+ * @throws {@link SystemError} when another process cannot be read (`EPERM`, `ESRCH`)
+ * @group Inspecting
+ * @example
+ * ```ts
+ * import { addressOf, scanMemory } from 'memprobe';
+ *
+ * const code = Buffer.from([0x48, 0x8b, 0x05, 0x11, 0x22, 0x48, 0x8b, 0x0d, 0x33]);
+ * const start = addressOf(code);
+ * const window = { start, end: start + BigInt(code.length) };
+ * console.log(scanMemory('48 8b ??', window).map((address) => address - start));  // [ 0n, 5n ]
+ * ```
  */
 export function scanMemory(pattern: string | Uint8Array, options?: ScanMemoryOptions): bigint[] {
   const plan = new ScanPlan(pattern, options);
@@ -154,6 +179,13 @@ async function* iterate(plan: ScanPlan): AsyncGenerator<bigint, void, undefined>
  * scanMemory as an async iterator: matches come as they are found, each chunk (4 MiB) searched on the libuv
  * threadpool, so the event loop is never blocked for long. The arguments are checked (and the readable ranges
  * listed) when it is called.
+ * @param pattern - as for {@link scanMemory}
+ * @param options - as for {@link scanMemory}
+ * @returns an async generator of the matches' addresses, in address order
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`) as {@link scanMemory} throws them, when called
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) as {@link scanMemory} throws it, when called
+ * @throws {@link SystemError} when another process cannot be read (from the call, or from the iteration)
+ * @group Inspecting
  */
 export function scanMemoryIter(pattern: string | Uint8Array, options?: ScanMemoryOptions): AsyncGenerator<bigint, void, undefined> {
   return iterate(new ScanPlan(pattern, options));

@@ -10,15 +10,36 @@ import { ADDRESS_MAX, toAddress } from '../probe/probe';
 import type { Address, Fault } from '../common/types';
 import { checkLength } from '../common/validate';
 
+/**
+ * Options of {@link readCString} and {@link readUtf16}.
+ * @group Inspecting
+ */
 export interface StringReadOptions {
   /** at most this many bytes (readCString) or UTF-16 code units (readUtf16); default: up to the terminator */
   maxLength?: number;
 }
 
-/** The string read, or the fault that ended it early with what was read before it. */
+/**
+ * The string read, or the fault that ended it early with what was read before it.
+ * @group Inspecting
+ */
 export type StringRead = (
-  | { ok: true; value: string; fault: null }
-  | { ok: false; fault: Fault; /** the bytes read before the fault, decoded */ partial: string }
+  | {
+    /** the string was read to its end */
+    ok: true;
+    /** the string, decoded */
+    value: string;
+    /** no fault */
+    fault: null;
+  }
+  | {
+    /** a fault ended the read early */
+    ok: false;
+    /** what stopped the read, at the first byte of the page that could not be read */
+    fault: Fault;
+    /** the bytes read before the fault, decoded */
+    partial: string;
+  }
 ) & {
   /** bytes read, the terminator not counted */
   bytesRead: number;
@@ -50,13 +71,37 @@ function result(text: string | [string] | null, address: Address): StringRead {
 /**
  * The bytes from `address` up to the first NUL (or `maxLength` bytes), decoded as UTF-8. Memory is searched page
  * by page: nothing is read from a page past the one the NUL is on.
+ * An invalid UTF-8 sequence becomes U+FFFD, as TextDecoder decodes it.
+ * @param address - the string's first byte
+ * @param options - the most bytes to read (default: up to the NUL)
+ * @returns the string and `bytesRead` (the NUL not counted), or the fault with the prefix before it in `partial`
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.maxLength` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or
+ * `options.maxLength` is not a non-negative integer up to `buffer.constants.MAX_STRING_LENGTH`
+ * @group Inspecting
+ * @example
+ * ```ts
+ * import { addressOf, readCString } from 'memprobe';
+ *
+ * const text = readCString(addressOf(Buffer.from('memprobe\0tail')));
+ * console.log(text.ok && text.value, text.bytesRead);  // memprobe 8
+ * ```
  */
 export function readCString(address: Address, options?: StringReadOptions): StringRead {
   const limit = maxLength(options);
   return result(binding.readCString(address, limit), address);
 }
 
-/** Exactly `length` bytes from `address` (NULs included) decoded as UTF-8, or the readable prefix and the fault. */
+/**
+ * Exactly `length` bytes from `address` (NULs included) decoded as UTF-8, or the readable prefix and the fault.
+ * @param address - the first byte
+ * @param length - bytes to read, a non-negative integer up to `buffer.constants.MAX_STRING_LENGTH`
+ * @returns the string and `bytesRead`, or the fault with the prefix before it in `partial`
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, or `length` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, `length`
+ * is not a non-negative integer up to `buffer.constants.MAX_STRING_LENGTH`, or address + length passes 2^64
+ * @group Inspecting
+ */
 export function readUtf8(address: Address, length: number): StringRead {
   checkLength(length);
   if (length > MAX_STRING) throw outOfRange('length', `at most buffer.constants.MAX_STRING_LENGTH (${MAX_STRING})`, length);
@@ -73,6 +118,13 @@ export function readUtf8(address: Address, length: number): StringRead {
 /**
  * Little-endian UTF-16 code units from `address` up to the first zero unit (or `maxLength` units). A surrogate
  * pair is one character; an unpaired surrogate becomes U+FFFD. Read page by page like readCString.
+ * @param address - the string's first byte
+ * @param options - the most code units to read (default: up to the zero unit)
+ * @returns the string and `bytesRead` (the zero unit not counted), or the fault with the prefix before it in `partial`
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.maxLength` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or
+ * `options.maxLength` is not a non-negative integer up to `buffer.constants.MAX_STRING_LENGTH`
+ * @group Inspecting
  */
 export function readUtf16(address: Address, options?: StringReadOptions): StringRead {
   const limit = maxLength(options);

@@ -9,6 +9,10 @@ import { binding } from '../common/native';
 import { toAddress } from '../probe/probe';
 import type { Address, CopyResult, ReadValue } from '../common/types';
 
+/**
+ * The byte order of a typed read or write.
+ * @group Inspecting
+ */
 export interface ByteOrderOptions {
   /** most significant byte first; default little-endian (x86's order) */
   bigEndian?: boolean;
@@ -43,47 +47,167 @@ function written(status: 1 | undefined | null, address: Address, width: number):
   throw addressError(address, width);
 }
 
+/**
+ * Reads an unsigned 8-bit integer (1 byte) at `address`: one guarded load, a value or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 1 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64
+ * @group Inspecting
+ */
 export function readU8(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   return read(options === undefined || !bigEndian(options) ? R.u8(address) : R.u8be(address), address, 1);
 }
 
+/**
+ * Reads an unsigned 16-bit integer (2 bytes) at `address`: one guarded load, a value or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 2 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64
+ * @group Inspecting
+ */
 export function readU16(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   return read(options === undefined || !bigEndian(options) ? R.u16(address) : R.u16be(address), address, 2);
 }
 
+/**
+ * Reads an unsigned 32-bit integer (4 bytes) at `address`: one guarded load, a value or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 4 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @group Inspecting
+ * @example
+ * ```ts
+ * import { addressOf, readU32 } from 'memprobe';
+ *
+ * const b = Buffer.from([0xce, 0xfa, 0xed, 0xfe]);
+ * const r = readU32(addressOf(b));
+ * console.log(r.ok && r.value.toString(16));  // feedface
+ * console.log(readU32(0n).fault?.code);       // SEGV_MAPERR
+ * ```
+ */
 export function readU32(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   return read(options === undefined || !bigEndian(options) ? R.u32(address) : R.u32be(address), address, 4);
 }
 
+/**
+ * Reads an unsigned 64-bit integer (8 bytes) at `address`: one guarded load, a value or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 8 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @group Inspecting
+ */
 export function readU64(address: Address, options?: ByteOrderOptions): ReadValue<bigint> {
   return read(options === undefined || !bigEndian(options) ? R.u64(address) : R.u64be(address), address, 8);
 }
 
+/**
+ * Reads a signed 8-bit integer (1 byte) at `address`: one guarded load, a value or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 1 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64
+ * @group Inspecting
+ */
 export function readI8(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   return read(options === undefined || !bigEndian(options) ? R.i8(address) : R.i8be(address), address, 1);
 }
 
+/**
+ * Reads a signed 16-bit integer (2 bytes) at `address`: one guarded load, a value or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 2 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64
+ * @group Inspecting
+ */
 export function readI16(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   return read(options === undefined || !bigEndian(options) ? R.i16(address) : R.i16be(address), address, 2);
 }
 
+/**
+ * Reads a signed 32-bit integer (4 bytes) at `address`: one guarded load, a value or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 4 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @group Inspecting
+ */
 export function readI32(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   return read(options === undefined || !bigEndian(options) ? R.i32(address) : R.i32be(address), address, 4);
 }
 
+/**
+ * Reads a signed 64-bit integer (8 bytes) at `address`: one guarded load, a value or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 8 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @group Inspecting
+ */
 export function readI64(address: Address, options?: ByteOrderOptions): ReadValue<bigint> {
   return read(options === undefined || !bigEndian(options) ? R.i64(address) : R.i64be(address), address, 8);
 }
 
+/**
+ * Reads a 32-bit float (4 bytes) at `address`: one guarded load, a value or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 4 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @group Inspecting
+ */
 export function readF32(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   return read(options === undefined || !bigEndian(options) ? R.f32(address) : R.f32be(address), address, 4);
 }
 
+/**
+ * Reads a 64-bit float (8 bytes) at `address`: one guarded load, a value or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 8 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @group Inspecting
+ */
 export function readF64(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   return read(options === undefined || !bigEndian(options) ? R.f64(address) : R.f64be(address), address, 8);
 }
 
-/** A pointer (8 bytes on x86-64) as a bigint: an address to follow with the other reads. */
+/**
+ * A pointer (8 bytes on x86-64) as a bigint: an address to follow with the other reads.
+ * @param address - the value's first byte (any alignment)
+ * @param options - the byte order (default little-endian)
+ * @returns the value, or the fault a safeRead of the same 8 bytes reports
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @group Inspecting
+ * @example
+ * ```ts
+ * import { addressOf, readCString, readPointer } from 'memprobe';
+ *
+ * const name = Buffer.from('memprobe\0');
+ * const struct = Buffer.alloc(8);
+ * struct.writeBigUInt64LE(addressOf(name));
+ * const pointer = readPointer(addressOf(struct));
+ * if (pointer.ok) {
+ *   const text = readCString(pointer.value);
+ *   console.log(text.ok && text.value);  // memprobe
+ * }
+ * ```
+ */
 export function readPointer(address: Address, options?: ByteOrderOptions): ReadValue<bigint> {
   return read(options === undefined || !bigEndian(options) ? R.u64(address) : R.u64be(address), address, 8);
 }
@@ -123,57 +247,167 @@ function float(value: unknown): number {
   return value;
 }
 
+/**
+ * Writes an unsigned 8-bit integer (1 byte) at `address`: one guarded store, a result or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param value - an integer from 0 to 255, a number or a bigint
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writeU8(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, 0, 0xff);
   return written(options === undefined || !bigEndian(options) ? W.u8(address, v) : W.u8be(address, v), address, 1);
 }
 
+/**
+ * Writes an unsigned 16-bit integer (2 bytes) at `address`: one guarded store, a result or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param value - an integer from 0 to 65535, a number or a bigint
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writeU16(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, 0, 0xffff);
   return written(options === undefined || !bigEndian(options) ? W.u16(address, v) : W.u16be(address, v), address, 2);
 }
 
+/**
+ * Writes an unsigned 32-bit integer (4 bytes) at `address`: one guarded store, a result or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param value - an integer from 0 to 2^32 - 1, a number or a bigint
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writeU32(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, 0, 0xffff_ffff);
   return written(options === undefined || !bigEndian(options) ? W.u32(address, v) : W.u32be(address, v), address, 4);
 }
 
+/**
+ * Writes an unsigned 64-bit integer (8 bytes) at `address`: one guarded store, a result or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param value - an integer from 0 to 2^64 - 1, a number or a bigint (a number only up to 2^53 - 1)
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writeU64(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = largeInteger(value, 0n, U64_MAX);
   return written(options === undefined || !bigEndian(options) ? W.u64(address, v) : W.u64be(address, v), address, 8);
 }
 
+/**
+ * Writes a signed 8-bit integer (1 byte) at `address`: one guarded store, a result or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param value - an integer from -128 to 127, a number or a bigint
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writeI8(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, -0x80, 0x7f);
   return written(options === undefined || !bigEndian(options) ? W.i8(address, v) : W.i8be(address, v), address, 1);
 }
 
+/**
+ * Writes a signed 16-bit integer (2 bytes) at `address`: one guarded store, a result or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param value - an integer from -32768 to 32767, a number or a bigint
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writeI16(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, -0x8000, 0x7fff);
   return written(options === undefined || !bigEndian(options) ? W.i16(address, v) : W.i16be(address, v), address, 2);
 }
 
+/**
+ * Writes a signed 32-bit integer (4 bytes) at `address`: one guarded store, a result or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param value - an integer from -2^31 to 2^31 - 1, a number or a bigint
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writeI32(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, -0x8000_0000, 0x7fff_ffff);
   return written(options === undefined || !bigEndian(options) ? W.i32(address, v) : W.i32be(address, v), address, 4);
 }
 
+/**
+ * Writes a signed 64-bit integer (8 bytes) at `address`: one guarded store, a result or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param value - an integer from -2^63 to 2^63 - 1, a number or a bigint (a number only up to 2^53 - 1)
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writeI64(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = largeInteger(value, I64_MIN, I64_MAX);
   return written(options === undefined || !bigEndian(options) ? W.i64(address, v) : W.i64be(address, v), address, 8);
 }
 
-/** The number rounded to the nearest float32, as DataView#setFloat32 does. */
+/**
+ * Writes a 32-bit float (4 bytes) at `address`: one guarded store. The number rounded to the nearest float32, as
+ * DataView#setFloat32 does.
+ * @param address - the value's first byte (any alignment)
+ * @param value - a number (rounded to the nearest float32, as DataView#setFloat32 does)
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writeF32(address: Address, value: number, options?: ByteOrderOptions): CopyResult {
   const v = float(value);
   return written(options === undefined || !bigEndian(options) ? W.f32(address, v) : W.f32be(address, v), address, 4);
 }
 
+/**
+ * Writes a 64-bit float (8 bytes) at `address`: one guarded store, a result or a fault, never a crash.
+ * @param address - the value's first byte (any alignment)
+ * @param value - a number
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writeF64(address: Address, value: number, options?: ByteOrderOptions): CopyResult {
   const v = float(value);
   return written(options === undefined || !bigEndian(options) ? W.f64(address, v) : W.f64be(address, v), address, 8);
 }
 
+/**
+ * Writes a pointer (8 bytes on x86-64) at `address`: one guarded store.
+ * @param address - the value's first byte (any alignment)
+ * @param value - an address from 0 to 2^64 - 1, a number or a bigint (a number only up to 2^53 - 1)
+ * @param options - the byte order (default little-endian)
+ * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @group Inspecting
+ */
 export function writePointer(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = largeInteger(value, 0n, U64_MAX);
   return written(options === undefined || !bigEndian(options) ? W.u64(address, v) : W.u64be(address, v), address, 8);

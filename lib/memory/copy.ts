@@ -108,6 +108,28 @@ export function lastByteCount(): number {
 /**
  * Copies `length` bytes from `src` to `dst` (like memmove) and returns what happened instead of crashing:
  * on a fault, `bytesCopied` is the exact prefix that was copied and dst bytes after it are untouched.
+ * @param dst - where the bytes go: an address, or memory JavaScript owns
+ * @param src - where the bytes come from: an address, or memory JavaScript owns
+ * @param length - bytes to copy, a non-negative integer (0 copies nothing and succeeds)
+ * @param options - how the copy is made
+ * @returns `{ ok: true }` when every byte was copied, else the exact prefix copied and the fault
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `dst` or `src` is not an address, view or buffer, or `options` is not an object
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options.strategy` is not `'signal'` or `'syscall'`
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `length` is not a non-negative safe integer or exceeds a view or
+ * buffer given as `dst` or `src`, an address is negative, above 2^64 - 1 or an unsafe number, or address + length passes 2^64
+ * @throws {@link SystemError} when the syscall strategy's process_vm_readv/writev fails for a reason other than a fault (EPERM under a seccomp filter)
+ * @group Memory, pages and the guard
+ * @example
+ * ```ts
+ * import { mapPages, pageSize, safeMemcpy } from 'memprobe';
+ *
+ * const pages = mapPages(2);                        // two pages, the second made unreadable
+ * pages.protect(pageSize, pageSize, 'none');
+ * const dst = Buffer.alloc(16);
+ * const r = safeMemcpy(dst, pages.address + BigInt(pageSize) - 8n, 16);
+ * console.log(r.ok, r.bytesCopied, r.fault?.code);  // false 8 SEGV_ACCERR
+ * pages.unmap();
+ * ```
  */
 export function safeMemcpy(dst: Memory, src: Memory, length: number, options?: CopyOptions): CopyResult {
   const strategy = strategySelector(options);
@@ -154,7 +176,30 @@ function readResult(copy: CopyResult, buffer: Buffer): ReadResult {
   return { ...copy, data: buffer.subarray(0, copy.bytesCopied) };
 }
 
-/** Reads `length` bytes at `src` (in this process, or in `options.pid` through process_vm_readv). */
+/**
+ * Reads `length` bytes at `src` (in this process, or in `options.pid` through process_vm_readv).
+ * @param src - the address to read from
+ * @param length - bytes to read, a non-negative integer up to `buffer.constants.MAX_LENGTH`
+ * @param options - how the copy is made, and which process is read
+ * @returns the copy's result, with the bytes copied in a new Buffer `data` (the prefix before the fault, if any)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `src` is not a bigint or number, `options` is not an object or `options.pid` not a number
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options.strategy` is unknown, or `'signal'` with `options.pid`
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `length` is not a non-negative safe integer or passes
+ * `buffer.constants.MAX_LENGTH`, `src` is negative, above 2^64 - 1 or an unsafe number, src + length passes 2^64,
+ * or `options.pid` is not a positive 32-bit integer
+ * @throws {@link SystemError} when process_vm_readv fails for a reason other than a fault: `EPERM` (the ptrace
+ * access check or a seccomp filter refused it) or `ESRCH` (no such process), with `pid` set
+ * @group Memory, pages and the guard
+ * @example
+ * ```ts
+ * import { addressOf, safeRead } from 'memprobe';
+ *
+ * const b = Buffer.from('memprobe');
+ * console.log(safeRead(addressOf(b), b.length).data.toString());  // memprobe
+ * const r = safeRead(0n, 8);
+ * if (!r.ok) console.log(r.bytesCopied, r.fault.code);            // 0 SEGV_MAPERR
+ * ```
+ */
 export function safeRead(src: Address, length: number, options?: ReadOptions): ReadResult {
   const plan = planRead(src, length, options);
   const buffer = readBuffer(length);
@@ -176,14 +221,36 @@ async function copyOnPool(selector: number, dst: unknown, src: unknown, length: 
   return faultResult(new Float64Array(state), new BigUint64Array(state));
 }
 
-/** safeMemcpy on the libuv threadpool. Bad arguments reject the promise. */
+/**
+ * safeMemcpy on the libuv threadpool. Bad arguments reject the promise.
+ * Memory JavaScript owns is kept alive until the promise settles; detaching it meanwhile is the caller's error.
+ * @param dst - where the bytes go: an address, or memory JavaScript owns
+ * @param src - where the bytes come from: an address, or memory JavaScript owns
+ * @param length - bytes to copy, a non-negative integer
+ * @param options - how the copy is made
+ * @returns a promise of the same result {@link safeMemcpy} returns
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`): the promise rejects with them as {@link safeMemcpy} throws them
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`): the promise rejects with it as {@link safeMemcpy} throws it
+ * @throws {@link SystemError}: the promise rejects with it as {@link safeMemcpy} throws it
+ * @group Memory, pages and the guard
+ */
 export async function safeMemcpyAsync(dst: Memory, src: Memory, length: number, options?: CopyOptions): Promise<CopyResult> {
   const strategy = strategySelector(options);
   checkLength(length);
   return copyOnPool(strategy + kindOf(dst) * SELECTOR.dst + kindOf(src), dst, src, length, 0);
 }
 
-/** safeRead on the libuv threadpool. Bad arguments reject the promise. */
+/**
+ * safeRead on the libuv threadpool. Bad arguments reject the promise.
+ * @param src - the address to read from
+ * @param length - bytes to read, a non-negative integer up to `buffer.constants.MAX_LENGTH`
+ * @param options - how the copy is made, and which process is read
+ * @returns a promise of the same result {@link safeRead} returns
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`): the promise rejects with them as {@link safeRead} throws them
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`): the promise rejects with it as {@link safeRead} throws it
+ * @throws {@link SystemError}: the promise rejects with it as {@link safeRead} throws it: EPERM, ESRCH for another process
+ * @group Memory, pages and the guard
+ */
 export async function safeReadAsync(src: Address, length: number, options?: ReadOptions): Promise<ReadResult> {
   const plan = planRead(src, length, options);
   const buffer = readBuffer(length);
@@ -223,6 +290,10 @@ function describeView(view: ArrayBufferView): string {
   return name ? `an instance of ${name}` : 'a view';
 }
 
+/**
+ * The size of a memory page in bytes (4096 on x86-64 Linux), as the kernel reports it.
+ * @group Memory, pages and the guard
+ */
 export const pageSize: number = binding.pageSize;
 
 /**
@@ -230,6 +301,11 @@ export const pageSize: number = binding.pageSize;
  * over one, or a view out of the bounds of a resizable buffer that shrank, has no such byte: TypeError.
  * The address does not keep the memory alive: once the buffer is garbage-collected the address dangles, so keep a
  * reference to the buffer for as long as the address is used.
+ * @param memory - a view (Buffer, typed array, DataView), an ArrayBuffer or a SharedArrayBuffer
+ * @returns the address of the first byte of `memory` that JavaScript sees
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `memory` is not a view or a buffer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when the buffer is detached, or the view lies out of the bounds of its shrunk resizable buffer
+ * @group Memory, pages and the guard
  */
 export function addressOf(memory: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): bigint {
   if (ArrayBuffer.isView(memory)) {

@@ -7,6 +7,10 @@ import * as path from 'node:path';
 import { crashReportsUnavailable, invalidArgType, invalidArgValue } from '../common/errors';
 import { binding } from '../common/native';
 
+/**
+ * Options of {@link enableCrashReports}.
+ * @group Memory, pages and the guard
+ */
 export interface CrashReportOptions {
   /** the report file (appended to); default: segfault-handler's `stacktrace-<time>-<pid>.log` in the working directory at the crash */
   path?: string;
@@ -51,6 +55,22 @@ function loadSegfaultHandler(): SegfaultHandler {
 /**
  * Writes segfault-handler's report (stderr and a file) for a real crash outside any guarded copy, then lets the
  * process end by SIGSEGV. Guarded faults and WebAssembly traps never reach it.
+ * segfault-handler (an optional dependency, built from source at install for one Node version) reports SIGSEGV
+ * only, and loads on the main thread only.
+ * @param options - where the report file goes
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `options` is not an object or `options.path` not a string
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options.path` is empty, holds a NUL byte, or is longer than 127 bytes once resolved
+ * @throws `Error` (`ERR_CRASH_REPORTS_UNAVAILABLE`) when segfault-handler is not installed, could not be loaded (not
+ * built, or built for another Node), or this is a worker thread; the message says which
+ * @group Memory, pages and the guard
+ * @example
+ * ```ts
+ * import { enableCrashReports, guardStatus, safeRead } from 'memprobe';
+ *
+ * enableCrashReports({ path: 'crash.log' });    // throws ERR_CRASH_REPORTS_UNAVAILABLE without segfault-handler
+ * console.log(guardStatus().previous.SIGSEGV);  // segfault-handler
+ * console.log(safeRead(0n, 8).fault?.code);     // SEGV_MAPERR: guarded faults are still values
+ * ```
  */
 export function enableCrashReports(options?: CrashReportOptions): void {
   const file = reportPath(options);

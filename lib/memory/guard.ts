@@ -14,15 +14,35 @@ import * as path from 'node:path';
 
 import { binding } from '../common/native';
 
+/**
+ * What {@link guardStatus} reports.
+ * @group Memory, pages and the guard
+ */
 export interface GuardStatus {
   /** the guard's handler is installed for both SIGSEGV and SIGBUS right now */
   installed: boolean;
   /** what faults that are not ours go to: 'default', 'ignore', 'node-wasm-trap', 'segfault-handler' or 'handler <symbol or address>' */
-  previous: { SIGSEGV: string; SIGBUS: string };
+  previous: {
+    /** where SIGSEGV faults that are not ours go */
+    SIGSEGV: string;
+    /** where SIGBUS faults that are not ours go */
+    SIGBUS: string;
+  };
   /** how many times the guard took a signal back from a handler installed over it */
   reasserted: number;
 }
 
+/**
+ * The fault guard's state: whether its handler is in place, what it chains to, and how often it took a signal back.
+ * @returns the state now
+ * @group Memory, pages and the guard
+ * @example
+ * ```ts
+ * import { guardStatus } from 'memprobe';
+ *
+ * console.log(guardStatus().installed, guardStatus().previous.SIGSEGV);  // true node-wasm-trap
+ * ```
+ */
 export function guardStatus(): GuardStatus {
   return binding.guardStatus();
 }

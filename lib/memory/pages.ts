@@ -7,13 +7,35 @@ import { binding } from '../common/native';
 import type { Protection } from '../common/types';
 import { checkLength, checkPositiveInteger } from '../common/validate';
 
+/**
+ * Pages mapped by {@link mapPages} or {@link mapFile}. A page once unmapped is never passed to munmap or mprotect
+ * again (by then it may belong to someone else's mapping).
+ * @group Memory, pages and the guard
+ */
 export interface Mapping {
+  /** the address of the first page */
   readonly address: bigint;
   /** bytes, a multiple of pageSize */
   readonly size: number;
-  /** Changes the protection of whole pages; offsets in bytes, page-aligned. */
+  /**
+   * Changes the protection of whole pages; offsets in bytes, page-aligned.
+   * @param offset - bytes from the start of the mapping, a multiple of the page size
+   * @param length - bytes, a multiple of the page size (0 changes nothing)
+   * @param protection - the new protection
+   * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when an argument has the wrong type
+   * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `protection` is unknown, or a page of the range was unmapped
+   * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `offset` or `length` is negative or not a multiple of the page size, or the range passes the mapping's end
+   * @throws {@link SystemError} when mprotect fails
+   */
   protect(offset: number, length: number, protection: Protection): void;
-  /** Unmaps whole pages (all of them by default). */
+  /**
+   * Unmaps whole pages (all of them by default). Pages already unmapped are skipped.
+   * @param offset - bytes from the start of the mapping, a multiple of the page size (default 0)
+   * @param length - bytes, a multiple of the page size (default: up to the mapping's end)
+   * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `offset` or `length` is not a number
+   * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `offset` or `length` is negative or not a multiple of the page size, or the range passes the mapping's end
+   * @throws {@link SystemError} when munmap fails
+   */
   unmap(offset?: number, length?: number): void;
 }
 
@@ -78,7 +100,28 @@ class PageMapping implements Mapping {
   }
 }
 
-/** An anonymous private mapping of `count` pages (default protection 'rw'). */
+/**
+ * An anonymous private mapping of `count` pages (default protection 'rw').
+ * For tests, fuzzing and demos: pages whose protection and mapping you control.
+ * @param count - pages, a positive integer
+ * @param protection - the pages' protection (default `'rw'`)
+ * @returns the mapping; unmap it when done
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `count` is not a number or `protection` not a string
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `protection` is unknown
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `count` is not a positive safe integer
+ * @throws {@link SystemError} when mmap fails (`ENOMEM`)
+ * @group Memory, pages and the guard
+ * @example
+ * ```ts
+ * import { mapPages, pageSize, probe } from 'memprobe';
+ *
+ * const pages = mapPages(2);
+ * pages.protect(pageSize, pageSize, 'none');
+ * console.log(probe(pages.address), probe(pages.address + BigInt(pageSize)));  // readable protected
+ * pages.unmap();
+ * console.log(probe(pages.address));                                          // unmapped
+ * ```
+ */
 export function mapPages(count: number, protection: Protection = 'rw'): Mapping {
   checkPositiveInteger(count, 'count');
   const flags = protectionFlags(protection);
@@ -86,6 +129,10 @@ export function mapPages(count: number, protection: Protection = 'rw'): Mapping 
   return new PageMapping(binding.mapAnonymous(size, flags), size);
 }
 
+/**
+ * Options of {@link mapFile}.
+ * @group Memory, pages and the guard
+ */
 export interface MapFileOptions {
   /** MAP_SHARED instead of MAP_PRIVATE (default false) */
   shared?: boolean;
@@ -96,6 +143,16 @@ export interface MapFileOptions {
 /**
  * Maps the first `length` bytes of the regular file at `path` (the mapping's size is rounded up to whole pages).
  * Anything else (a FIFO, a socket, a device, a directory) is refused without waiting on it.
+ * A shared mapping of a file truncated under it is how a SIGBUS (`BUS_ADRERR`) is made.
+ * @param path - the file's path
+ * @param length - bytes to map, a positive integer
+ * @param options - shared or private, writable or not
+ * @returns the mapping; unmap it when done
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when an argument or option has the wrong type
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `path` holds a NUL byte or is not a regular file
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `length` is not a positive safe integer
+ * @throws {@link SystemError} when open, fstat or mmap fails (`ENOENT`, `EACCES`, …)
+ * @group Memory, pages and the guard
  */
 export function mapFile(path: string, length: number, options: MapFileOptions = {}): Mapping {
   if (typeof path !== 'string') throw invalidArgType('path', 'of type string', path);

@@ -8,7 +8,12 @@ export interface LayoutEntry {
   end: bigint;
 }
 
-/** Which part of the generator's mix a case came from (README, "The generator's mix"). */
+/**
+ * Which part of the generator's mix a case came from (README, "The generator's mix"): uniform over the user half,
+ * a mapping's edge, a page boundary inside a mapping, the NULL page, the kernel half, the non-canonical gap, the
+ * vsyscall page, or inside a mapping.
+ * @group Probing and fuzzing
+ */
 export type FuzzCaseKind = 'uniform' | 'edge' | 'page-boundary' | 'null-page' | 'kernel-half' | 'noncanonical' | 'vsyscall' | 'inside';
 
 /** @internal Weights out of 100, in drawing order. */

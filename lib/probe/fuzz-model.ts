@@ -7,7 +7,11 @@ import type { MapEntry } from './probe';
 import { parseMaps } from './probe';
 import type { FaultCode, Strategy } from '../common/types';
 
-/** What the maps say about one page. 'uncertain': the maps cannot tell ([vvar] pages; '--x' with protection keys). */
+/**
+ * What the maps say about one page. 'uncertain': the maps cannot tell ([vvar] pages; '--x' with protection keys).
+ * 'past-eof': a file mapping's page past the end of its file.
+ * @group Probing and fuzzing
+ */
 export type MapsVerdict = 'readable' | 'protected' | 'unmapped' | 'noncanonical' | 'past-eof' | 'uncertain';
 
 const USER_END = 1n << 47n;

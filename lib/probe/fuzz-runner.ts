@@ -5,24 +5,55 @@ import { type Expectation, MapsModel, type MapsVerdict } from './fuzz-model';
 import { safeMemcpy, safeRead } from '../memory/copy';
 import type { CopyResult, FaultCode, Strategy } from '../common/types';
 
+/**
+ * How a fuzz case ended: 'readable' (every byte copied) or the fault's code.
+ * @group Probing and fuzzing
+ */
 export type FuzzOutcome = 'readable' | FaultCode;
 /** @internal */
 export const OUTCOMES: readonly FuzzOutcome[] = ['readable', 'SEGV_MAPERR', 'SEGV_ACCERR', 'SEGV_PKUERR', 'BUS_ADRERR', 'BUS_OBJERR', 'NONCANONICAL', 'EFAULT'];
 
-/** Which copy function a case went through. */
+/**
+ * Which copy function a case went through.
+ * @group Probing and fuzzing
+ */
 export type FuzzApi = 'safeMemcpy' | 'safeRead';
 
+/**
+ * A case where the copy and /proc/self/maps disagreed, after a fresh maps read and a second copy.
+ * @group Probing and fuzzing
+ */
 export interface FuzzMismatch {
+  /** the case's first byte */
   address: bigint;
+  /** the case's length in bytes */
   length: number;
+  /** the strategy the case was copied with */
   strategy: Strategy;
+  /** the function the case was copied with */
   api: FuzzApi;
+  /** where in the generator's mix the case came from */
   kind: FuzzCaseKind;
   /** what the copy said (the last of the bracketed copies that confirmed the disagreement) */
-  copy: { bytesCopied: number; code: FaultCode | null; faultAddress: bigint | null };
+  copy: {
+    /** bytes the copy copied */
+    bytesCopied: number;
+    /** its fault's code, null when every byte was copied */
+    code: FaultCode | null;
+    /** its fault's address, null when every byte was copied */
+    faultAddress: bigint | null;
+  };
   /** what /proc/self/maps said around that copy (equal reads before and after it): the bytes a copy must copy, and
    *  the verdict where that ends */
-  maps: { minBytes: number; maxBytes: number; verdict: MapsVerdict | null };
+  maps: {
+    /** the fewest bytes the copy had to copy */
+    minBytes: number;
+    /** the most bytes it could copy */
+    maxBytes: number;
+    /** the maps' verdict for the page where the readable prefix ends (null: all of it is readable) */
+    verdict: MapsVerdict | null;
+  };
+  /** the disagreement, in words */
   reason: string;
 }
 

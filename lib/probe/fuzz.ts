@@ -1,3 +1,5 @@
+/// <reference types="node" preserve="true" />
+// (The reference above keeps the emitted .d.ts self-sufficient: it uses Node's AbortSignal; see lib/common/types.ts.)
 // fuzz(): throws many addresses at this process's memory through the real copy and checks each verdict against
 // /proc/self/maps. One stream runs on the calling thread (yielding to the event loop between slices); `threads: N`
 // runs N streams on worker_threads and merges them.
@@ -17,6 +19,10 @@ export type { FuzzApi, FuzzMismatch, FuzzOutcome } from './fuzz-runner';
 export type { FuzzCaseKind } from './fuzz-generator';
 export type { MapsVerdict } from './fuzz-model';
 
+/**
+ * Options of {@link fuzz}.
+ * @group Probing and fuzzing
+ */
 export interface FuzzOptions {
   /** cases in all (default 100,000) */
   iterations?: number;
@@ -26,29 +32,43 @@ export interface FuzzOptions {
   threads?: number;
   /** [min, max] bytes per case (default [0, 4 pages]) */
   lengths?: [number, number];
+  /** called at most every 100 ms with the cases done so far and in all, and once at the end */
   onProgress?: (done: number, total: number) => void;
+  /** stops the run early: the promise resolves with what was done (`aborted: true`) */
   signal?: AbortSignal;
 }
 
+/**
+ * What {@link fuzz} found.
+ * @group Probing and fuzzing
+ */
 export interface FuzzReport {
   /** cases run (fewer than requested when aborted) */
   iterations: number;
+  /** cases asked for */
   requested: number;
+  /** the seed used: pass it again to repeat the run */
   seed: number;
+  /** streams run (worker threads, or 1 for the calling thread) */
   threads: number;
+  /** [min, max] bytes per case */
   lengths: [number, number];
+  /** the run was stopped by `options.signal` before it ran every case */
   aborted: boolean;
   /** how each case ended: 'readable' (every byte copied) or the fault code */
   outcomes: Record<FuzzOutcome, number>;
   /** the first 100 disagreements confirmed by copies bracketed by equal maps reads (README, "The fuzzer") */
   mismatches: FuzzMismatch[];
+  /** every disagreement that survived the re-check (0 when the copy agreed with the maps throughout) */
   mismatchCount: number;
   /** disagreements that a copy bracketed by two equal maps reads agreed with (the map had changed meanwhile) */
   rechecked: number;
   /** disagreements that were never bracketed by two equal maps reads: other threads kept changing those pages.
    *  Not mismatches (no verdict could be stood behind); many of them with no such threads are worth a look. */
   unstable: number;
+  /** the run's wall-clock time in milliseconds */
   durationMs: number;
+  /** cases per second, rounded */
   probesPerSecond: number;
   /** the mappings the generator aimed at (taken at the start) */
   layoutMappings: number;
@@ -112,6 +132,22 @@ function split(iterations: number, threads: number): number[] {
 /**
  * Copies `iterations` generated cases through safeMemcpy/safeRead (signal and syscall strategies alternating) and
  * checks each against /proc/self/maps. Resolves with a report; an aborted run resolves with what it did so far.
+ * The same seed on the same memory layout gives the same cases. One stream runs on the calling thread, yielding to
+ * the event loop between slices; `threads: N` runs N streams on worker threads.
+ * @param options - how many cases, which seed, how many threads, which lengths, progress and abort
+ * @returns a promise of the report
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`): the promise rejects with it when `options` or one of its fields has the wrong type
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`): the promise rejects with it when `iterations` is not a non-negative integer, `seed` not an integer from
+ * 0 to 2^32 - 1, `threads` not from 1 to 64, or `lengths` not a [min, max] of byte counts with max at most 2^24
+ * @group Probing and fuzzing
+ * @example
+ * ```ts
+ * import { fuzz } from 'memprobe';
+ *
+ * fuzz({ iterations: 2_000, seed: 1 }).then((report) => {
+ *   console.log(report.iterations, report.mismatchCount);  // 2000 0
+ * });
+ * ```
  */
 export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   const { iterations, seed, threads, lengths, onProgress, signal } = checkOptions(options);

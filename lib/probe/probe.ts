@@ -10,39 +10,79 @@ import { binding } from '../common/native';
 import type { Address } from '../common/types';
 import { checkLength, checkPid } from '../common/validate';
 
+/**
+ * What a read of a byte finds: `readable` (only ever from a real read), `protected` (mapped, but the read faulted:
+ * SEGV_ACCERR, SEGV_PKUERR or SIGBUS), `unmapped` (SEGV_MAPERR, or the gap below `[stack]`, which is never
+ * touched) or `noncanonical` (between the two canonical halves of x86-64, decided arithmetically).
+ * @group Probing and fuzzing
+ */
 export type PageState = 'readable' | 'protected' | 'unmapped' | 'noncanonical';
 
-/** The values probeMany writes, one per address. */
-export const ProbeCode: Readonly<{ readable: 0; protected: 1; unmapped: 2; noncanonical: 3 }> = Object.freeze({ ...binding.probeCodes });
+/**
+ * The values probeMany writes, one per address.
+ * @group Probing and fuzzing
+ */
+export const ProbeCode: Readonly<{
+  /** {@link PageState} 'readable' */
+  readable: 0;
+  /** {@link PageState} 'protected' */
+  protected: 1;
+  /** {@link PageState} 'unmapped' */
+  unmapped: 2;
+  /** {@link PageState} 'noncanonical' */
+  noncanonical: 3;
+}> = Object.freeze({ ...binding.probeCodes });
 const STATES: readonly PageState[] = (Object.keys(ProbeCode) as PageState[]).sort((a, b) => ProbeCode[a] - ProbeCode[b]);
 
+/**
+ * An address range [start, end).
+ * @group Probing and fuzzing
+ */
 export interface Range {
+  /** the first address */
   start: bigint;
   /** exclusive */
   end: bigint;
 }
 
+/**
+ * Options of {@link probeMany} and {@link probeManyAsync}.
+ * @group Probing and fuzzing
+ */
 export interface ProbeOptions {
   /** another process, read through process_vm_readv */
   pid?: number;
 }
 
+/**
+ * Options of {@link scanReadable}: the window [start, end) and the process.
+ * @group Probing and fuzzing
+ */
 export interface ScanOptions {
   /** default 0 */
   start?: Address;
   /** exclusive; default 2^47, the end of the user half */
   end?: Address;
+  /** another process, read through process_vm_readv */
   pid?: number;
 }
 
+/**
+ * One line of /proc/<pid>/maps.
+ * @group Probing and fuzzing
+ */
 export interface MapEntry {
+  /** the mapping's first address */
   start: bigint;
+  /** the end of the mapping, exclusive */
   end: bigint;
   /** e.g. 'r-xp' */
   perms: string;
+  /** the offset in the file mapped */
   offset: bigint;
   /** 'major:minor' in hex, as the kernel prints it */
   device: string;
+  /** the file's inode (0 for anonymous memory) */
   inode: number;
   /** as the kernel prints it: a file path (maybe with ' (deleted)'), '[heap]', '[anon:name]', or '' */
   path: string;
@@ -78,12 +118,36 @@ function pidOf(options: ProbeOptions | ScanOptions | undefined): number {
   return pid;
 }
 
-/** What one read of a byte at `address` finds: readable, protected, unmapped or noncanonical. */
+/**
+ * What one read of a byte at `address` finds: readable, protected, unmapped or noncanonical.
+ * The read is guarded: a fault is the answer, never a crash; nothing is read in the gap below `[stack]`.
+ * @param address - the address to probe
+ * @returns the state of the byte at `address`
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number
+ * @group Probing and fuzzing
+ * @example
+ * ```ts
+ * import { addressOf, probe } from 'memprobe';
+ *
+ * console.log(probe(addressOf(Buffer.alloc(8))));  // readable
+ * console.log(probe(0n));                          // unmapped
+ * console.log(probe(0x8000_0000_0000n));           // noncanonical
+ * ```
+ */
 export function probe(address: Address): PageState {
   return STATES[binding.probe(toAddress(address, 'address'))];
 }
 
-/** Whether every byte of [address, address + length) can be read now (one real read per page). */
+/**
+ * Whether every byte of [address, address + length) can be read now (one real read per page).
+ * @param address - the first byte
+ * @param length - bytes, a non-negative integer (default 1; 0 is always readable)
+ * @returns true when every page of the range was read without a fault
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, or `length` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is out of range, `length` is not a non-negative safe integer, or address + length passes 2^64
+ * @group Probing and fuzzing
+ */
 export function isReadable(address: Address, length = 1): boolean {
   const start = toAddress(address, 'address');
   checkLength(length);
@@ -96,7 +160,25 @@ function checkAddresses(addresses: unknown): asserts addresses is BigUint64Array
   if (!types.isBigUint64Array(addresses)) throw invalidArgType('addresses', 'an instance of BigUint64Array', addresses);
 }
 
-/** A ProbeCode per address, in one native call (this process, or `options.pid`). */
+/**
+ * A ProbeCode per address, in one native call (this process, or `options.pid`).
+ * With `pid`, `readable` means a process_vm_readv read of that page succeeded; a page its maps list but that cannot
+ * be read is `protected`, one they do not list `unmapped`.
+ * @param addresses - the addresses to probe
+ * @param options - another process to probe
+ * @returns one {@link ProbeCode} value per address, in the same order
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `addresses` is not a BigUint64Array or `options` not an object
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `options.pid` is not a positive 32-bit integer
+ * @throws {@link SystemError} when another process cannot be read (`EPERM`, `ESRCH`)
+ * @group Probing and fuzzing
+ * @example
+ * ```ts
+ * import { addressOf, ProbeCode, probeMany } from 'memprobe';
+ *
+ * const codes = probeMany(new BigUint64Array([addressOf(Buffer.alloc(8)), 0n]));
+ * console.log(codes[0] === ProbeCode.readable, codes[1] === ProbeCode.unmapped);  // true true
+ * ```
+ */
 export function probeMany(addresses: BigUint64Array, options?: ProbeOptions): Uint8Array {
   checkAddresses(addresses);
   checkOptions(options);
@@ -106,7 +188,16 @@ export function probeMany(addresses: BigUint64Array, options?: ProbeOptions): Ui
   return codes;
 }
 
-/** probeMany on the libuv threadpool. `addresses` must stay attached until the promise settles. */
+/**
+ * probeMany on the libuv threadpool. `addresses` must stay attached until the promise settles.
+ * @param addresses - the addresses to probe
+ * @param options - another process to probe
+ * @returns a promise of one {@link ProbeCode} value per address
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`): the promise rejects with it as {@link probeMany} throws it
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`): the promise rejects with it as {@link probeMany} throws it
+ * @throws {@link SystemError}: the promise rejects with it when another process cannot be read
+ * @group Probing and fuzzing
+ */
 export async function probeManyAsync(addresses: BigUint64Array, options?: ProbeOptions): Promise<Uint8Array> {
   checkAddresses(addresses);
   checkOptions(options);
@@ -128,6 +219,22 @@ function scanWindow(options: ScanOptions | undefined): { start: bigint; end: big
 /**
  * The maximal readable ranges of [start, end) (default: the user half [0, 2^47)), sorted, merged, exact to the page
  * and clipped to the window. With `pid`, every page another process's maps list as readable is read once.
+ * @param options - the window, and another process
+ * @returns the readable ranges, in address order (none for an empty window)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `options` is not an object, or a bound not a bigint or number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when a bound is out of range, `start` > `end`, or `pid` is not a positive 32-bit integer
+ * @throws {@link SystemError} when the maps of another process cannot be read, or it cannot be read (`EPERM`, `ESRCH`)
+ * @group Probing and fuzzing
+ * @example
+ * ```ts
+ * import { mapPages, pageSize, scanReadable } from 'memprobe';
+ *
+ * const pages = mapPages(3);
+ * pages.protect(pageSize, pageSize, 'none');
+ * const ranges = scanReadable({ start: pages.address, end: pages.address + BigInt(3 * pageSize) });
+ * console.log(ranges.map((r) => Number(r.end - r.start) / pageSize));  // [ 1, 1 ]
+ * pages.unmap();
+ * ```
  */
 export function scanReadable(options?: ScanOptions): Range[] {
   const { start, end, pid } = scanWindow(options);
@@ -174,7 +281,22 @@ function mapsError(error: NodeJS.ErrnoException): Error {
   return new SystemError(error.syscall ?? 'open', error.code, -error.errno, description);
 }
 
-/** The mappings of this process (or `pid`), as /proc/<pid>/maps lists them. */
+/**
+ * The mappings of this process (or `pid`), as /proc/<pid>/maps lists them.
+ * @param pid - another process (default: this one)
+ * @returns one entry per line of the maps file, in address order
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `pid` is not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `pid` is not a positive 32-bit integer
+ * @throws {@link SystemError} when the maps file cannot be read: `ESRCH` for a process that is gone, `EACCES`, …
+ * @group Probing and fuzzing
+ * @example
+ * ```ts
+ * import { readMaps } from 'memprobe';
+ *
+ * const stack = readMaps().find((entry) => entry.path === '[stack]');
+ * console.log(stack?.perms);  // rw-p
+ * ```
+ */
 export function readMaps(pid?: number): MapEntry[] {
   if (pid !== undefined) checkPid(pid, 'pid');
   let text: string;

@@ -7,17 +7,26 @@ import { constants } from 'node:os';
 import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
 import { binding } from '../common/native';
 
-/** Linux's standard signals by name (SIGIOT and SIGPOLL are other names of SIGABRT and SIGIO). */
+/**
+ * Linux's standard signals by name (SIGIOT and SIGPOLL are other names of SIGABRT and SIGIO).
+ * @group Signals
+ */
 export type StandardSignalName =
   | 'SIGHUP' | 'SIGINT' | 'SIGQUIT' | 'SIGILL' | 'SIGTRAP' | 'SIGABRT' | 'SIGIOT' | 'SIGBUS' | 'SIGFPE' | 'SIGKILL'
   | 'SIGUSR1' | 'SIGSEGV' | 'SIGUSR2' | 'SIGPIPE' | 'SIGALRM' | 'SIGTERM' | 'SIGSTKFLT' | 'SIGCHLD' | 'SIGCONT'
   | 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU' | 'SIGURG' | 'SIGXCPU' | 'SIGXFSZ' | 'SIGVTALRM' | 'SIGPROF'
   | 'SIGWINCH' | 'SIGIO' | 'SIGPOLL' | 'SIGPWR' | 'SIGSYS';
 
-/** Real-time signals, counted from either end as `kill -l` names them: 'SIGRTMIN+3', 'SIGRTMAX-1'. */
+/**
+ * Real-time signals, counted from either end as `kill -l` names them: 'SIGRTMIN+3', 'SIGRTMAX-1'.
+ * @group Signals
+ */
 export type RealtimeSignalName = 'SIGRTMIN' | 'SIGRTMAX' | `SIGRTMIN+${number}` | `SIGRTMAX-${number}`;
 
-/** 'SIGUSR2', 'SIGHUP', 'SIGRTMIN', 'SIGRTMIN+3', 'SIGRTMAX-1', …; SIG32 and SIG33 are the C library's own. */
+/**
+ * 'SIGUSR2', 'SIGHUP', 'SIGRTMIN', 'SIGRTMIN+3', 'SIGRTMAX-1', …; SIG32 and SIG33 are the C library's own.
+ * @group Signals
+ */
 export type SignalName = StandardSignalName | RealtimeSignalName | 'SIG32' | 'SIG33';
 
 /** @internal */
@@ -91,11 +100,30 @@ export function lookupSignal(name: string): number | undefined {
   }
 }
 
+/**
+ * The number of a signal name: 'SIGUSR2' is 12; real-time names count from the C library's SIGRTMIN and SIGRTMAX
+ * read at run time ('SIGRTMIN+1' is 35 with glibc), in any spelling that stays in range ('SIGRTMIN+20' = 'SIGRTMAX-10').
+ * @param name - a signal name
+ * @returns the signal's number
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `name` is not a string
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `name` is no signal's name
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when a real-time name lies outside SIGRTMIN to SIGRTMAX
+ * @group Signals
+ */
 export function signalNumber(name: SignalName): number {
   if (typeof name !== 'string') throw invalidArgType('name', NAME_EXAMPLES, name);
   return numberOfName(name, 'name');
 }
 
+/**
+ * The name of a signal number, as `kill -l` prints it: Node's name for standard signals (the first for a number
+ * with two), 'SIGRTMIN', 'SIGRTMIN+1' … 'SIGRTMAX-1', 'SIGRTMAX' for real-time ones, 'SIG32' and 'SIG33'.
+ * @param signo - a signal number from 1 to SIGRTMAX
+ * @returns the signal's name
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `signo` is not a number (or a name)
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `signo` is not an integer from 1 to SIGRTMAX
+ * @group Signals
+ */
 export function signalName(signo: number): SignalName {
   return NAMES[toSignalNumber(signo, 'signo')];
 }

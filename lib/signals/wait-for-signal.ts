@@ -1,3 +1,5 @@
+/// <reference types="node" preserve="true" />
+// (The reference above keeps the emitted .d.ts self-sufficient: it uses Node's AbortSignal; see lib/common/types.ts.)
 // waitForSignal: one signal, awaited. Built on a watcher (lib/signals/watch.ts): the same siginfo, the same refusals;
 // ref'd while it waits, so the process stays alive for it.
 //
@@ -10,6 +12,10 @@ import { abortError, invalidArgType, outOfRange } from '../common/errors';
 import { type SignalInfo, type SignalWatcher, type WatchOptions, watchSignals } from './watch';
 import { type SignalName, toSignalNumbers } from './names';
 
+/**
+ * Options of {@link waitForSignal}.
+ * @group Signals
+ */
 export interface WaitForSignalOptions extends WatchOptions {
   /** milliseconds; the promise resolves with null when it passes first */
   timeout?: number;
@@ -82,6 +88,27 @@ function checkOptions(options: WaitForSignalOptions): { timeout: number | undefi
 /**
  * Resolves with the next of `signals` to arrive (its siginfo), or null after `timeout` ms. Rejects with an
  * AbortError when `signal` aborts, and for bad arguments (the refusals of watchSignals included).
+ * It keeps the process alive while it waits. A wait for the same signals started in the turn of the event loop in
+ * which the previous one settled takes over its watch, with every signal that arrived meanwhile; otherwise the
+ * signal has the disposition it had before (for most signals the default action, which ends the process) until
+ * the next wait.
+ * @param signals - the signals to wait for, by name or number
+ * @param options - a timeout, an AbortSignal, and allowing SIGUSR1
+ * @returns a promise of the signal's info, or null when the timeout passed first
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`): the promise rejects with it when `options` or one of its fields, or `signals`, has the wrong type
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`): the promise rejects with it when a name is no signal's name
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`): the promise rejects with it when `timeout` is not from 0 to 2^31 - 1, `signals` is empty, or a signal cannot be watched (as {@link watchSignals})
+ * @throws `AbortError` (`ABORT_ERR`): the promise rejects with it when `options.signal` aborts; its `cause` is the signal's reason
+ * @group Signals
+ * @example
+ * ```ts
+ * import { sendSignal, waitForSignal } from 'memprobe';
+ *
+ * setTimeout(() => sendSignal(process.pid, 'SIGRTMIN+1', { value: 42 }), 10);
+ * waitForSignal(['SIGRTMIN+1'], { timeout: 5_000 }).then((info) => {
+ *   console.log(info?.signal, info?.code, info?.value);  // SIGRTMIN+1 SI_QUEUE 42
+ * });
+ * ```
  */
 export async function waitForSignal(signals: Array<SignalName | number>, options: WaitForSignalOptions = {}): Promise<SignalInfo | null> {
   const { timeout, signal } = checkOptions(options);

@@ -12,50 +12,87 @@ import { binding, type NativeThreadStatus, type SignalSubscriber } from '../comm
 import { lookupSignal, maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './names';
 import { checkPid } from '../common/validate';
 
-/** si_code: who sent a signal and how; for SIGCHLD, what happened to the child. */
+/**
+ * si_code: who sent a signal and how; for SIGCHLD, what happened to the child.
+ * @group Signals
+ */
 export type SignalCode =
   | 'SI_USER' | 'SI_KERNEL' | 'SI_QUEUE' | 'SI_TIMER' | 'SI_MESGQ' | 'SI_ASYNCIO' | 'SI_SIGIO' | 'SI_TKILL'
   | 'SI_DETHREAD' | 'SI_ASYNCNL'
   | 'CLD_EXITED' | 'CLD_KILLED' | 'CLD_DUMPED' | 'CLD_TRAPPED' | 'CLD_STOPPED' | 'CLD_CONTINUED'
   | `SI_CODE(${number})`;
 
+/**
+ * A signal as it arrived, with its siginfo.
+ * @group Signals
+ */
 export interface SignalInfo {
+  /** the signal's name */
   signal: SignalName;
+  /** the signal's number */
   signo: number;
   /** 'SI_USER' (kill), 'SI_QUEUE' (sigqueue), 'SI_TKILL' (tgkill, raise), 'SI_KERNEL', …; a code with no name comes as 'SI_CODE(<n>)' */
   code: SignalCode;
   /** sender, where the kernel says (0 otherwise) */
   pid: number;
+  /** the sender's real user id, where the kernel says (0 otherwise) */
   uid: number;
   /** the sigqueue value as a signed 32-bit integer (also for SI_TIMER, SI_MESGQ); null when none was sent */
   value: number | null;
 }
 
+/**
+ * Options of {@link watchSignals}.
+ * @group Signals
+ */
 export interface WatchOptions {
   /** SIGUSR1 starts Node's inspector; watching it takes that away, so it must be asked for. */
   allowInspectorSignal?: boolean;
 }
 
+/**
+ * An open watch of some signals: a listener gets each, and `for await` takes them in turn. Unref'd by default: a
+ * watcher alone does not keep the process alive, so `ref()` it for as long as the event loop should wait for it.
+ * Leaving a `for await` loop (break, return, throw) closes the watcher.
+ * @group Signals
+ */
 export interface SignalWatcher extends AsyncIterable<SignalInfo> {
+  /** the signals watched, by name, each once */
   readonly signals: SignalName[];
   /** tid of the dedicated thread that dequeues the signals (a target for signalThread that never blocks them) */
   readonly threadId: number;
   /** Stops watching; the last watcher of a signal restores what was there before. Ends pending iterations. */
   close(): void;
-  /** Keep the event loop alive while this watcher is open (watchers are unref'd by default). */
+  /**
+   * Keep the event loop alive while this watcher is open (watchers are unref'd by default).
+   * @returns this watcher
+   */
   ref(): this;
+  /**
+   * Let the event loop end while this watcher is open (the default).
+   * @returns this watcher
+   */
   unref(): this;
 }
 
+/**
+ * One thread's signal state, as /proc/<pid>/task/<tid>/status lists it; each set lowest number first.
+ * @group Signals
+ */
 export interface ThreadMask {
+  /** the thread's id */
   tid: number;
+  /** the thread's name (its comm) */
   name: string;
+  /** the signals it blocks */
   blocked: SignalName[];
   /** directed at this thread */
   pending: SignalName[];
   /** directed at the whole process */
   sharedPending: SignalName[];
+  /** the signals the process ignores */
   ignored: SignalName[];
+  /** the signals the process has a handler for */
   caught: SignalName[];
 }
 
@@ -217,6 +254,33 @@ class Watcher implements SignalWatcher {
   }
 }
 
+/**
+ * Watches signals with their full siginfo: each goes to `listener` and to any `for await` over the watcher. A
+ * watched signal never kills the process, whichever thread the kernel picks; the last watcher of a signal to close
+ * restores what was there before. Watchers are unref'd by default.
+ * @param signals - the signals to watch, by name or number (repeats count once)
+ * @param listener - called with each signal's info (none: iterate the watcher instead)
+ * @param options - allows watching SIGUSR1, which starts Node's inspector
+ * @returns the watcher; close it when done
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `signals` is not an array of names or numbers, `listener` not a
+ * function, `options` not an object or `options.allowInspectorSignal` not a boolean
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when a name is no signal's name
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `signals` is empty, a number is not from 1 to SIGRTMAX, or a signal
+ * cannot be watched (the message says why): SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS,
+ * SIGPROF, the C library's reserved signals, the one memprobe uses itself, and SIGUSR1 without `allowInspectorSignal`
+ * @throws {@link SystemError} when a system call fails (sigaction)
+ * @group Signals
+ * @example
+ * ```ts
+ * import { sendSignal, watchSignals } from 'memprobe';
+ *
+ * const watcher = watchSignals(['SIGRTMIN+1'], (info) => {
+ *   console.log(info.signal, info.code, info.pid === process.pid, info.value);  // SIGRTMIN+1 SI_QUEUE true 7
+ *   watcher.close();
+ * }).ref();
+ * sendSignal(process.pid, 'SIGRTMIN+1', { value: 7 });
+ * ```
+ */
 export function watchSignals(signals: Array<SignalName | number>, listener?: ((info: SignalInfo) => void) | null, options: WatchOptions = {}): SignalWatcher {
   if (listener !== undefined && listener !== null && typeof listener !== 'function') throw invalidArgType('listener', 'of type function', listener);
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
@@ -229,7 +293,30 @@ export function watchSignals(signals: Array<SignalName | number>, listener?: ((i
   return new Watcher([...new Set(signos)], listener ?? undefined);
 }
 
-/** kill(2), or sigqueue(3) with `value`. Signal 0 only checks that the process exists and may be signalled. */
+/**
+ * kill(2), or sigqueue(3) with `value`. Signal 0 only checks that the process exists and may be signalled.
+ * @param pid - the process, a positive integer
+ * @param signal - a signal name or number (0: only check)
+ * @param options - `value`: a signed 32-bit integer sent with sigqueue, which a watcher sees in `SignalInfo.value`
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `pid` is not a number, `signal` not a name or number, `options` not an object or `options.value` not a number
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `signal` is no signal's name
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `pid` is not a positive 32-bit integer, `signal` not from 0 to
+ * SIGRTMAX, or `options.value` not a signed 32-bit integer
+ * @throws {@link SystemError} when kill or sigqueue fails: `ESRCH` (no such process), `EPERM` (not allowed)
+ * @group Signals
+ * @example
+ * ```ts
+ * import { sendSignal, SystemError } from 'memprobe';
+ *
+ * sendSignal(process.pid, 0);            // signal 0 only checks that the process exists
+ * try {
+ *   sendSignal(0x7fffffff, 'SIGTERM');   // above Linux's largest pid: no such process
+ * } catch (error) {
+ *   if (!(error instanceof SystemError)) throw error;
+ *   console.log(error.syscall, error.code);  // kill ESRCH
+ * }
+ * ```
+ */
 export function sendSignal(pid: number, signal: SignalName | number, options: { value?: number } = {}): void {
   checkPid(pid, 'pid');
   const signo = toSignalNumber(signal, 'signal', true);
@@ -244,7 +331,17 @@ export function sendSignal(pid: number, signal: SignalName | number, options: { 
   binding.sendSignal(pid, signo, value);
 }
 
-/** tgkill(2): one thread of this process. */
+/**
+ * tgkill(2): one thread of this process.
+ * A thread that blocks the signal keeps it pending (see {@link threadSignalMasks}).
+ * @param tid - the thread's id, a positive integer (a watcher's `threadId` always qualifies)
+ * @param signal - a signal name or number (0: only check)
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `tid` is not a number or `signal` not a name or number
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `signal` is no signal's name
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `tid` is not a positive 32-bit integer or `signal` not from 0 to SIGRTMAX
+ * @throws {@link SystemError} when tgkill fails (`ESRCH`: no such thread in this process)
+ * @group Signals
+ */
 export function signalThread(tid: number, signal: SignalName | number): void {
   checkPid(tid, 'tid');
   binding.signalThread(tid, toSignalNumber(signal, 'signal', true));
@@ -265,6 +362,14 @@ function changeMask(how: 1 | 2, signals: Array<SignalName | number>): SignalName
  * Blocks signals on the calling thread; returns its mask before. A watched signal is blocked on every thread
  * anyway (that is how the dedicated thread gets it): blocking it here only keeps it blocked after the last
  * watcher closes.
+ * @param signals - the signals to block, by name or number
+ * @returns the calling thread's blocked signals before the call, lowest number first
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `signals` is not an array of names or numbers
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when a name is no signal's name
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when a number is not from 1 to SIGRTMAX, or a signal cannot be blocked
+ * (SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, the C library's reserved signals; the message says why)
+ * @throws {@link SystemError} when pthread_sigmask fails
+ * @group Signals
  */
 export function blockSignals(signals: Array<SignalName | number>): SignalName[] {
   return changeMask(1, signals);
@@ -273,12 +378,24 @@ export function blockSignals(signals: Array<SignalName | number>): SignalName[] 
 /**
  * Unblocks signals on the calling thread; returns its mask before. A watched signal stays blocked until its
  * last watcher closes (so the dedicated thread stays the only one that takes it, in order); then it is unblocked.
+ * @param signals - the signals to unblock, by name or number
+ * @returns the calling thread's blocked signals before the call, lowest number first
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `signals` is not an array of names or numbers
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when a name is no signal's name
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when a number is not from 1 to SIGRTMAX
+ * @throws {@link SystemError} when pthread_sigmask fails
+ * @group Signals
  */
 export function unblockSignals(signals: Array<SignalName | number>): SignalName[] {
   return changeMask(2, signals);
 }
 
-/** The calling thread's mask. */
+/**
+ * The calling thread's mask.
+ * @returns the signals the calling thread blocks, lowest number first
+ * @throws {@link SystemError} when pthread_sigmask fails
+ * @group Signals
+ */
 export function blockedSignals(): SignalName[] {
   return maskToNames(binding.changeSignalMask(0, 0n));
 }
@@ -296,7 +413,22 @@ export function toThreadMask(status: NativeThreadStatus): ThreadMask {
   };
 }
 
-/** Every thread of a process (this one by default), from /proc/<pid>/task/<tid>/status. */
+/**
+ * Every thread of a process (this one by default), from /proc/<pid>/task/<tid>/status.
+ * @param pid - another process (default: this one)
+ * @returns each thread's id, name and signal sets
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `pid` is not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `pid` is not a positive 32-bit integer
+ * @throws {@link SystemError} when the process's task directory cannot be read (`ESRCH`: no such process)
+ * @group Signals
+ * @example
+ * ```ts
+ * import { threadSignalMasks } from 'memprobe';
+ *
+ * const main = threadSignalMasks().find((thread) => thread.tid === process.pid);
+ * console.log(main?.blocked);  // [] unless something blocked signals on the main thread
+ * ```
+ */
 export function threadSignalMasks(pid?: number): ThreadMask[] {
   if (pid !== undefined) checkPid(pid, 'pid');
   return binding.threadStatuses(pid ?? 0).map(toThreadMask);
