@@ -120,7 +120,31 @@ describe('enableCrashReports where segfault-handler cannot be used', () => {
   });
 });
 
+/** A Node of another major than the one segfault-handler was built by (npm's), from scripts/node-binaries.js's cache. */
+function otherNode(): string | undefined {
+  const { cacheRoot } = require('../scripts/node-binaries') as { cacheRoot(): string };
+  if (!fs.existsSync(cacheRoot())) return undefined;
+  const version = fs.readdirSync(cacheRoot())
+    .filter((v) => !v.startsWith(`${process.versions.node.split('.')[0]}.`) && fs.existsSync(path.join(cacheRoot(), v, '.complete')))
+    .pop();
+  return version === undefined ? undefined : path.join(cacheRoot(), version, 'bin', 'node');
+}
+
 describe('why segfault-handler cannot be loaded, and the remedy for each cause', () => {
+  const other = otherNode();
+  // Needs a second Node binary; scripts/test-node-versions.js (CI) caches them. The classification of the same
+  // error is tested below without it.
+  (other === undefined ? test.skip : test)('built for another Node, for real: another Node loading the installed segfault-handler', () => {
+    const child = runChild(`
+      try { memprobe.enableCrashReports(); } catch (e) { console.log(JSON.stringify([e.code, e.message, e.cause.code])); }`, { execPath: other });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual([
+      'ERR_CRASH_REPORTS_UNAVAILABLE',
+      expect.stringMatching(/built for another Node\.js \(NODE_MODULE_VERSION \d+; this one needs \d+\).*npm rebuild segfault-handler` with the Node that runs this program \(.*, v\d+/),
+      'ERR_DLOPEN_FAILED',
+    ]);
+  });
+
   test('built for another Node: names both ABI versions and says to rebuild it with this Node', () => {
     // Exactly what Node 24 threw for a segfault-handler built by Node 20 (Node's own message, src/node_binding.cc).
     const error = Object.assign(new Error("The module '/app/node_modules/segfault-handler/build/Release/segfault-handler.node'\n" +
