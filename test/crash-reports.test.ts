@@ -120,14 +120,19 @@ describe('enableCrashReports where segfault-handler cannot be used', () => {
   });
 });
 
-/** A Node of another major than the one segfault-handler was built by (npm's), from scripts/node-binaries.js's cache. */
+/**
+ * A cached Node (scripts/node-binaries.js) that the installed segfault-handler was not built for: one where loading
+ * it fails with ERR_DLOPEN_FAILED (it was built by npm's Node, whichever major that is).
+ */
 function otherNode(): string | undefined {
   const { cacheRoot } = require('../scripts/node-binaries') as { cacheRoot(): string };
   if (!fs.existsSync(cacheRoot())) return undefined;
-  const version = fs.readdirSync(cacheRoot())
-    .filter((v) => !v.startsWith(`${process.versions.node.split('.')[0]}.`) && fs.existsSync(path.join(cacheRoot(), v, '.complete')))
-    .pop();
-  return version === undefined ? undefined : path.join(cacheRoot(), version, 'bin', 'node');
+  const installed = path.join(__dirname, '..', 'node_modules', 'segfault-handler');
+  return fs.readdirSync(cacheRoot())
+    .filter((version) => fs.existsSync(path.join(cacheRoot(), version, '.complete')))
+    .map((version) => path.join(cacheRoot(), version, 'bin', 'node'))
+    .find((node) => runChild(`try { require(${JSON.stringify(installed)}); } catch (e) { console.log(e.code); }`,
+      { execPath: node, memprobe: false }).stdout.trim() === 'ERR_DLOPEN_FAILED');
 }
 
 describe('why segfault-handler cannot be loaded, and the remedy for each cause', () => {
