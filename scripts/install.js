@@ -5,8 +5,9 @@
 //   which needs python3, make and a C++ compiler. `npm install --build-from-source` forces the build.
 // - Anywhere else (a checkout of the repository): always a build from source, with -Werror, so that development
 //   and CI test the code as written, never a stale or prebuilt binary; then the TypeScript is compiled to dist/.
-// npm 11.19 and later skip a dependency's install script unless the project allows it ("allowScripts"); then
-// the prebuilt binary is found at run time all the same (lib/common/native.ts), and only a build from source needs it.
+// npm skips a dependency's install script with --ignore-scripts or where the project's "allowScripts" denies it
+// (npm 11.19.1 still runs the ones it does not list, with a warning); then the prebuilt binary is found at run time
+// all the same (lib/common/native.ts), and only a build from source needs the script.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');

@@ -36,7 +36,8 @@ node -e '
 
 # Installs the tarball into a new empty project; extra arguments go to npm install, run under the environment
 # in $install_env (NAME=value words). With $allow_scripts set, the project allows memprobe's install script
-# (npm 11.19 and later skip a dependency's install script unless allowed). Prints the seconds it took.
+# (npm 11.19.1 runs a dependency's unlisted install script with a warning; an npm that blocks unlisted ones
+# needs this). Prints the seconds it took.
 install_env=()
 allow_scripts=
 install_into() {

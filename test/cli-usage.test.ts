@@ -158,3 +158,13 @@ describe('progress', () => {
     expect(memprobe('read', '0x400000', '16', '--self', '--color=always').stdout).toBe(forced.stdout);
   });
 });
+
+test("the README's command table says what each command's help says", () => {
+  const readme = fs.readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('## The command line'), readme.indexOf('## Platform support'));
+  const listed = [...table.matchAll(/^\| `memprobe ([a-z-]+) [^`]*` \|/gm)].map((match) => match[1]);
+  expect(listed).toEqual(Object.keys(COMMANDS));
+  for (const command of Object.values(COMMANDS)) {
+    expect(table).toContain(`| \`memprobe ${command.usage.replace(/\|/g, '\\|')}\` | ${command.summary} |`);
+  }
+});

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { enableCrashReports } from '../lib';
+import { segfaultHandlerUnavailable } from '../lib/memory/crash-reports';
 import { runChild, type ChildResult } from './helpers/child';
 import { ending, notes, runWithAndWithout } from './helpers/foreign';
 import { segfaultHandlerFlags } from './helpers/native-build';
@@ -81,7 +82,7 @@ describe('enableCrashReports where segfault-handler cannot be used', () => {
     expect(report).toEqual({
       name: 'Error',
       code: 'ERR_CRASH_REPORTS_UNAVAILABLE',
-      message: expect.stringMatching(/^memprobe: crash reports are unavailable: the optional dependency segfault-handler is not installed\. .*npm rebuild segfault-handler/),
+      message: expect.stringMatching(/^memprobe: crash reports are unavailable: the optional dependency segfault-handler is not installed .*Install it with `npm install segfault-handler`/),
       cause: 'MODULE_NOT_FOUND',
       read: 'SEGV_MAPERR',
       status: { installed: true, previous: { SIGSEGV: 'node-wasm-trap', SIGBUS: 'default' }, reasserted: 0 },
@@ -97,7 +98,82 @@ describe('enableCrashReports where segfault-handler cannot be used', () => {
       \`, { eval: true });
       worker.on('message', (m) => console.log(JSON.stringify(m)));`, { nodeArgs });
     expect(child.stderr).toBe('');
-    expect(JSON.parse(child.stdout)).toEqual(['ERR_CRASH_REPORTS_UNAVAILABLE', expect.stringMatching(/worker thread/)]);
+    expect(JSON.parse(child.stdout)).toEqual(['ERR_CRASH_REPORTS_UNAVAILABLE', expect.stringMatching(/in a worker thread .*call enableCrashReports\(\) on the main thread/)]);
+  });
+
+  test('installed but never built: says to allow its install script and rebuild it', () => {
+    // What bindings (segfault-handler's loader) throws when no build/…/segfault-handler.node exists.
+    const child = runChild(`
+      const Module = require('node:module');
+      const resolve = Module._resolveFilename;
+      Module._resolveFilename = function (request, ...rest) {
+        if (request.endsWith('segfault-handler.node')) throw Object.assign(new Error('Cannot find module ' + request), { code: 'MODULE_NOT_FOUND' });
+        return resolve.call(this, request, ...rest);
+      };
+      try { memprobe.enableCrashReports(); } catch (e) { console.log(JSON.stringify([e.code, e.message, e.cause.message.split('\\n')[0]])); }`, { nodeArgs });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual([
+      'ERR_CRASH_REPORTS_UNAVAILABLE',
+      expect.stringMatching(/installed but its native addon was never built .*allowScripts.*npm rebuild segfault-handler/),
+      'Could not locate the bindings file. Tried:',
+    ]);
+  });
+});
+
+/**
+ * A cached Node (scripts/node-binaries.js) that the installed segfault-handler was not built for: one where loading
+ * it fails with ERR_DLOPEN_FAILED (it was built by npm's Node, whichever major that is).
+ */
+function otherNode(): string | undefined {
+  const { cacheRoot } = require('../scripts/node-binaries') as { cacheRoot(): string };
+  if (!fs.existsSync(cacheRoot())) return undefined;
+  const installed = path.join(__dirname, '..', 'node_modules', 'segfault-handler');
+  return fs.readdirSync(cacheRoot())
+    .filter((version) => fs.existsSync(path.join(cacheRoot(), version, '.complete')))
+    .map((version) => path.join(cacheRoot(), version, 'bin', 'node'))
+    .find((node) => runChild(`try { require(${JSON.stringify(installed)}); } catch (e) { console.log(e.code); }`,
+      { execPath: node, memprobe: false }).stdout.trim() === 'ERR_DLOPEN_FAILED');
+}
+
+describe('why segfault-handler cannot be loaded, and the remedy for each cause', () => {
+  const other = otherNode();
+  // Needs a second Node binary; scripts/test-node-versions.js (CI) caches them. The classification of the same
+  // error is tested below without it.
+  (other === undefined ? test.skip : test)('built for another Node, for real: another Node loading the installed segfault-handler', () => {
+    const child = runChild(`
+      try { memprobe.enableCrashReports(); } catch (e) { console.log(JSON.stringify([e.code, e.message, e.cause.code])); }`, { execPath: other });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual([
+      'ERR_CRASH_REPORTS_UNAVAILABLE',
+      expect.stringMatching(/built for another Node\.js \(NODE_MODULE_VERSION \d+; this one needs \d+\).*npm rebuild segfault-handler` with the Node that runs this program \(.*, v\d+/),
+      'ERR_DLOPEN_FAILED',
+    ]);
+  });
+
+  test('built for another Node: names both ABI versions and says to rebuild it with this Node', () => {
+    // Exactly what Node 24 threw for a segfault-handler built by Node 20 (Node's own message, src/node_binding.cc).
+    const error = Object.assign(new Error("The module '/app/node_modules/segfault-handler/build/Release/segfault-handler.node'\n" +
+      'was compiled against a different Node.js version using\nNODE_MODULE_VERSION 115. This version of Node.js requires\n' +
+      'NODE_MODULE_VERSION 137. Please try re-compiling or re-installing\nthe module (for instance, using `npm rebuild` or `npm install`).'),
+    { code: 'ERR_DLOPEN_FAILED' });
+    expect(segfaultHandlerUnavailable(error)).toMatch(
+      new RegExp(`^the optional dependency segfault-handler was built for another Node\\.js \\(NODE_MODULE_VERSION 115; this one needs 137\\).*npm rebuild segfault-handler.*${process.version.replace(/\./g, '\\.')}`));
+  });
+
+  test('each cause gets its own message', () => {
+    const notInstalled = Object.assign(new Error("Cannot find module 'segfault-handler'\nRequire stack:\n- /app/x.js"), { code: 'MODULE_NOT_FOUND' });
+    const notBuilt = Object.assign(new Error('Could not locate the bindings file. Tried:\n → /app/node_modules/segfault-handler/build/segfault-handler.node'), { tries: [] });
+    const otherNode = Object.assign(new Error('The module \'/x.node\'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 127. This version of Node.js requires\nNODE_MODULE_VERSION 115. Please try re-compiling or re-installing\nthe module (for instance, using `npm rebuild` or `npm install`).'), { code: 'ERR_DLOPEN_FAILED' });
+    const brokenLibrary = Object.assign(new Error('/app/segfault-handler.node: undefined symbol: _ZN2v85Value'), { code: 'ERR_DLOPEN_FAILED' });
+    const missingDependency = Object.assign(new Error("Cannot find module 'bindings'\nRequire stack:\n- /app/node_modules/segfault-handler/index.js"), { code: 'MODULE_NOT_FOUND' });
+    const messages = [notInstalled, notBuilt, otherNode, brokenLibrary, missingDependency].map(segfaultHandlerUnavailable);
+    expect(messages).toEqual([
+      expect.stringMatching(/is not installed .*`npm install segfault-handler`/),
+      expect.stringMatching(/never built/),
+      expect.stringMatching(/built for another Node\.js \(NODE_MODULE_VERSION 127; this one needs 115\)/),
+      expect.stringMatching(/could not be loaded \(\/app\/segfault-handler\.node: undefined symbol: _ZN2v85Value\)\. .*npm rebuild segfault-handler/),
+      expect.stringMatching(/could not be loaded \(Cannot find module 'bindings'\)/),
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 // The package as users load it: CommonJS and ESM entry points by name, typed.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { PACKAGE_ROOT } from './helpers/child';
@@ -25,3 +26,21 @@ describe('package entry points', () => {
     expect(fs.readFileSync(path.join(PACKAGE_ROOT, manifest.types), 'utf8')).toMatch(/safeMemcpy/);
   });
 });
+
+describe('a package without any addon that fits', () => {
+  test('says where it looked and how to build one, with what npm needs to run the install script', () => {
+    // The package as installed with neither build/ nor prebuilds/ (a machine no prebuilt binary fits, whose
+    // install script did not run): its JavaScript and dependencies only.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-no-addon-'));
+    try {
+      fs.cpSync(path.join(PACKAGE_ROOT, 'dist'), path.join(root, 'dist'), { recursive: true });
+      fs.copyFileSync(path.join(PACKAGE_ROOT, 'package.json'), path.join(root, 'package.json'));
+      fs.symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), path.join(root, 'node_modules'));
+      const run = runIn(root, ['-e', `try { require(${JSON.stringify(root)}); } catch (e) { console.log(e.message.split('\\n')[0]); }`]);
+      expect(run.stdout.trim()).toMatch(/^memprobe: no native addon fits this machine \(looked in .*\)\. Build it from source with `npm rebuild memprobe --build-from-source` \(needs python3, make and g\+\+, and memprobe's install script allowed: not denied by the project's "allowScripts", no --ignore-scripts\)\.$/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+

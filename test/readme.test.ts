@@ -1,5 +1,6 @@
-// The README's code as a user pastes it: every block that uses the package is a file under examples/, shown
-// verbatim; the TypeScript ones compile under strict and, run, print what their comments say.
+// The documents' code as a user pastes it: every block of the README and the hand-written documents that uses
+// the package is a file under examples/, shown verbatim; the TypeScript ones compile under strict and, run, print
+// what their comments say.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,6 +9,8 @@ import * as ts from 'typescript';
 import { PACKAGE_ROOT } from './helpers/child';
 
 const README = fs.readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
+// The hand-written documents (docs/api.md is generated from the sources, and its examples are TSDoc's).
+const DOCUMENTS = ['README.md', 'CONTRIBUTING.md', 'docs/design.md', 'docs/errors.md', 'docs/performance.md'];
 const EXAMPLES = path.join(PACKAGE_ROOT, 'examples');
 
 interface CodeBlock {
@@ -17,6 +20,12 @@ interface CodeBlock {
 
 function codeBlocks(markdown: string): CodeBlock[] {
   return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((match) => ({ language: match[1], code: match[2] }));
+}
+
+/** The anchors GitHub gives a document's headings: lower case, punctuation dropped, spaces as hyphens. */
+function headingAnchors(markdown: string): Set<string> {
+  const prose = markdown.replace(/^```[\s\S]*?^```$/gm, '');
+  return new Set([...prose.matchAll(/^#{1,6} (.+)$/gm)].map((match) => match[1].toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
 }
 
 /** An example file as the README shows it: everything from its first import or require on. */
@@ -54,10 +63,11 @@ function compileStrict(files: string[]): string[] {
 const TS_EXAMPLES = fs.readdirSync(EXAMPLES).filter((file) => file.endsWith('.ts'));
 
 describe('README', () => {
-  test('every code block that uses the package is an example file, shown verbatim', () => {
+  test.each(DOCUMENTS)('every code block of %s that uses the package is an example file, shown verbatim', (document) => {
     const shown = fs.readdirSync(EXAMPLES).map((file) => [file, shownPart(file)] as const);
-    const usesPackage = codeBlocks(README).filter((block) => /from 'memprobe'|require\('memprobe'\)/.test(block.code));
-    expect(usesPackage.length).toBeGreaterThanOrEqual(2);
+    const markdown = fs.readFileSync(path.join(PACKAGE_ROOT, document), 'utf8');
+    const usesPackage = codeBlocks(markdown).filter((block) => /from 'memprobe'|require\('memprobe'\)/.test(block.code));
+    if (document === 'README.md') expect(usesPackage.length).toBeGreaterThanOrEqual(2);
     for (const block of usesPackage) {
       const match = shown.find(([, part]) => part.trim() === block.code.trim());
       expect({ block: block.code.slice(0, 200), file: match?.[0] ?? 'no example file shows this block' }).toEqual({
@@ -67,10 +77,33 @@ describe('README', () => {
     }
   });
 
-  test('the quick start and the FFI example are shown in the README', () => {
-    const blocks = codeBlocks(README).map((block) => block.code.trim());
-    expect(blocks).toContain(shownPart('quick-start.ts').trim());
-    expect(blocks).toContain(shownPart('ffi-pointer.ts').trim());
+  test.each(['quick-start.ts', 'ffi-pointer.ts', 'check-pointers.ts', 'signal-daemon.ts', 'other-process.ts', 'crash-reports.ts'])(
+    'the README shows %s (the quick start and the recipes)', (file) => {
+      expect(codeBlocks(README).map((block) => block.code.trim())).toContain(shownPart(file).trim());
+    },
+  );
+
+  test.each(DOCUMENTS)('every link of %s to a document of the repository leads to a file and a heading that exist', (document) => {
+    const markdown = fs.readFileSync(path.join(PACKAGE_ROOT, document), 'utf8');
+    const prose = markdown.replace(/^```[\s\S]*?^```$/gm, '');
+    const broken = [...prose.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((match) => match[1])
+      .filter((target) => !/^[a-z]+:/.test(target))
+      .filter((target) => {
+        const [file, anchor] = target.split('#');
+        const resolved = file === '' ? path.join(PACKAGE_ROOT, document) : path.join(PACKAGE_ROOT, path.dirname(document), file);
+        const relative = path.relative(PACKAGE_ROOT, resolved);
+        // The API reference is generated from the sources by `npm run docs`; its headings are TypeDoc's.
+        if (relative === path.join('docs', 'api.md')) return false;
+        if (!fs.existsSync(resolved)) return true;
+        return anchor !== undefined && !headingAnchors(fs.readFileSync(resolved, 'utf8')).has(anchor);
+      });
+    expect(broken).toEqual([]);
+  });
+
+  test('the README stays a user\'s document: about 350 lines, with a table of contents', () => {
+    expect(README.split('\n').length).toBeLessThanOrEqual(370);
+    expect(README).toMatch(/^## Contents$/m);
   });
 
   test('the TypeScript examples compile under strict', () => {

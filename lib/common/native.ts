@@ -185,8 +185,8 @@ function load(): Binding {
     throw new Error(
       `memprobe: no native addon fits this machine (looked in ${path.join(root, 'build', 'Release')}, ` +
         `${path.join(root, 'build', 'Debug')} and ${path.join(root, 'prebuilds')}). ` +
-        'Build it from source with `npm rebuild memprobe --build-from-source` (needs python3, make and g++; npm 11.19 ' +
-        'and later run it only where the project allows memprobe\'s install script: `npm install-scripts approve memprobe`).\n' +
+        'Build it from source with `npm rebuild memprobe --build-from-source` (needs python3, make and g++, and memprobe\'s ' +
+        'install script allowed: not denied by the project\'s "allowScripts", no --ignore-scripts).\n' +
         (error as Error).message,
     );
   }

@@ -38,17 +38,44 @@ function reportPath(options: CrashReportOptions | undefined): string | undefined
   return resolved;
 }
 
+const REBUILD = `run \`npm rebuild segfault-handler\` with the Node that runs this program (${process.execPath}, ${process.version})`;
+
+/**
+ * Why `require('segfault-handler')` failed, and what fixes it: each cause has its own remedy. Not installed
+ * (omitted, or its build failed and npm removed the optional dependency); installed but its addon never built
+ * (its install script did not run: `--ignore-scripts`, or the project's allowScripts denies it); built for
+ * another Node (it is a NAN addon, bound to one NODE_MODULE_VERSION); or another load failure.
+ */
+export function segfaultHandlerUnavailable(error: unknown): string {
+  const { code, message } = { code: (error as NodeJS.ErrnoException)?.code, message: String((error as Error)?.message ?? error) };
+  if (code === 'MODULE_NOT_FOUND' && message.startsWith("Cannot find module 'segfault-handler'")) {
+    return 'the optional dependency segfault-handler is not installed (it is left out by --omit=optional, and npm ' +
+      'removes it when its build fails). Install it with `npm install segfault-handler`, which builds it from source: ' +
+      'it needs a C++ compiler, make and python3';
+  }
+  if (message.startsWith('Could not locate the bindings file')) {
+    return 'the optional dependency segfault-handler is installed but its native addon was never built (its install ' +
+      'script did not run: npm was given --ignore-scripts, or the project\'s "allowScripts" denies it). Allow it ' +
+      '(`npm pkg set allowScripts.segfault-handler=true --json` in the project), make sure a C++ compiler, make and ' +
+      `python3 are installed, then ${REBUILD}`;
+  }
+  const versions = /NODE_MODULE_VERSION (\d+)\. This version of Node\.js requires\s+NODE_MODULE_VERSION (\d+)/.exec(message);
+  if (code === 'ERR_DLOPEN_FAILED' && versions !== null) {
+    return `the optional dependency segfault-handler was built for another Node.js (NODE_MODULE_VERSION ${versions[1]}; ` +
+      `this one needs ${versions[2]}): it is built for one Node version at install. To rebuild it for this one, ${REBUILD}`;
+  }
+  return `the optional dependency segfault-handler could not be loaded (${message.split('\n')[0]}). To build it again, ` +
+    `make sure a C++ compiler, make and python3 are installed, then ${REBUILD}`;
+}
+
 function loadSegfaultHandler(): SegfaultHandler {
   if (!(require('node:worker_threads') as typeof import('node:worker_threads')).isMainThread) {
-    throw crashReportsUnavailable('segfault-handler cannot be loaded in a worker thread (it is not context-aware); call enableCrashReports() on the main thread');
+    throw crashReportsUnavailable('segfault-handler cannot be loaded in a worker thread (it is not context-aware): call enableCrashReports() on the main thread, where its report covers every thread');
   }
   try {
     return require('segfault-handler') as SegfaultHandler;
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
-      ? 'the optional dependency segfault-handler is not installed'
-      : `the optional dependency segfault-handler could not be loaded (${(error as Error).message.split('\n')[0]})`;
-    throw crashReportsUnavailable(`${reason}. It is a native addon built from source at install: install a C++ compiler, make and python3, then run \`npm rebuild segfault-handler\``, error);
+    throw crashReportsUnavailable(segfaultHandlerUnavailable(error), error);
   }
 }
 

@@ -19,11 +19,13 @@ export interface ChildOptions {
   timeoutMs?: number;
   /** start the script with `const memprobe = require(<the package>)` (default true) */
   memprobe?: boolean;
+  /** the node binary to run (default: the one running the tests) */
+  execPath?: string;
 }
 
 export function runChild(script: string, options: ChildOptions = {}): ChildResult {
   const prelude = options.memprobe === false ? '' : `const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});\n`;
-  const run = spawnSync(process.execPath, [...(options.nodeArgs ?? []), '-e', prelude + script], {
+  const run = spawnSync(options.execPath ?? process.execPath, [...(options.nodeArgs ?? []), '-e', prelude + script], {
     encoding: 'utf8',
     env: options.env ?? process.env,
     timeout: options.timeoutMs ?? 30_000,
