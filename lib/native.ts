@@ -146,6 +146,8 @@ export interface Binding {
   unwatchSignals(subscriber: SignalSubscriber, signos: number[]): void;
   /** Whether the subscriber's watches keep the event loop alive. */
   referenceSignals(subscriber: SignalSubscriber, referenced: boolean): void;
+  /** What is pending for the process or already taken by the dedicated thread, handed over now (the same batch `dispatch` receives). */
+  flushSignals(subscriber: SignalSubscriber): Int32Array | undefined;
   /** A watched signal whose disposition libuv changed (process listeners came or went): take it back. */
   reclaimSignal(signo: number): boolean;
   signalThreadId(): number;

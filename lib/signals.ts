@@ -114,6 +114,17 @@ function dispatch(events: Int32Array): void {
   }
 }
 
+/**
+ * @internal Hands every watched signal already pending for the process, or already taken by the dedicated
+ * thread, to the open watchers now, instead of at the event loop's next poll phase (where the thread-safe
+ * function's wake-up runs, after the timers). A wait whose time is up asks this before it answers "nothing".
+ */
+export function deliverPendingSignals(): void {
+  if (subscriber === undefined) return;
+  const events = binding.flushSignals(subscriber);
+  if (events !== undefined) dispatch(events);
+}
+
 // A process listener for a watched signal changes its disposition through libuv, inside Node's own
 // 'newListener'/'removeListener' hooks (which run before these): the first listener installs libuv's handler,
 // the last one's removal resets the signal to SIG_DFL. While a watcher holds the signal, take it back; what

@@ -64,6 +64,13 @@ std::atomic<int> g_thread_tid{0};
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_exiting{false};  // exit() has begun: notify nobody
 
+// HubSync: a caller asks for a round by raising g_sync_requested; the dedicated thread reads that number before
+// it reads the pipe and the signalfd, and publishes it in g_sync_done once both are drained and handed on.
+std::atomic<uint64_t> g_sync_requested{0};
+pthread_mutex_t g_sync_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t g_sync_cond = PTHREAD_COND_INITIALIZER;
+uint64_t g_sync_done = 0;  // g_sync_lock
+
 sigset_t ToSigset(uint64_t bits) {
   sigset_t set;
   sigemptyset(&set);
@@ -87,6 +94,15 @@ void Dispatch(const SignalEvent* events, size_t count) {
     if (Access::Enqueue(subscriber, events, count) && !subscriber->Notify()) Access::Dead(subscriber) = true;
   }
   pthread_mutex_unlock(&g_dispatch);
+}
+
+void PublishSync(uint64_t sync) {
+  pthread_mutex_lock(&g_sync_lock);
+  if (sync > g_sync_done) {
+    g_sync_done = sync;
+    pthread_cond_broadcast(&g_sync_cond);
+  }
+  pthread_mutex_unlock(&g_sync_lock);
 }
 
 int64_t NowNs() {
@@ -128,6 +144,8 @@ void* ThreadMain(void*) {
       }
     }
     if (g_stop.load(std::memory_order_acquire)) break;
+    // A sync asked for before this point is answered once what the pipe and the signalfd hold now is handed on.
+    const uint64_t sync = g_sync_requested.load(std::memory_order_acquire);
     // Forwarded ones first: the kernel handed them out before whatever is still queued for the signalfd.
     const size_t forwarded = ReadForwarded(events, kBatch);
     size_t count = forwarded;
@@ -144,6 +162,7 @@ void* ThreadMain(void*) {
       if (events[i].signo == SIGCHLD) HandOnChild(events[i]);
     }
     Dispatch(events, count);
+    if (forwarded < kBatch && n < static_cast<ssize_t>(sizeof infos)) PublishSync(sync);  // both drained
     // Some thread did not block the set: look soon (not more often than kAuditFirstMs).
     if (forwarded > 0) next_audit = std::min(next_audit, last_audit + kAuditFirstMs * int64_t{1000000});
     if (NowNs() >= next_audit) {
@@ -394,6 +413,16 @@ bool HubReclaim(int signo) {
   g_saved[signo] = current;  // what the displacer wants once memprobe lets go
   if (signo == SIGCHLD) RecordChildPrevious(current);
   return true;
+}
+
+void HubSync() {
+  SignalControlLock lock;  // the thread cannot be stopped meanwhile
+  if (!g_running) return;
+  const uint64_t target = g_sync_requested.fetch_add(1, std::memory_order_acq_rel) + 1;
+  Wake();
+  pthread_mutex_lock(&g_sync_lock);
+  while (g_sync_done < target) pthread_cond_wait(&g_sync_cond, &g_sync_lock);
+  pthread_mutex_unlock(&g_sync_lock);
 }
 
 int HubThreadId() { return g_thread_tid.load(std::memory_order_acquire); }

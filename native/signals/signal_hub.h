@@ -57,6 +57,10 @@ void HubRemove(SignalSubscriber* subscriber);
 // listener and resets SIG_DFL after the last): puts the forwarding handler back, and makes the replacement
 // the disposition restored after the last watch. Returns whether it took the signal back.
 bool HubReclaim(int signo);
+// Returns once the dedicated thread has handed on (to the subscribers' queues) every watched signal that was
+// pending for the process or waiting in the forwarding pipe when it was called: what a poll with a zero timeout
+// must see. Waits for one round of the thread (it never waits on the caller); returns at once when no thread runs.
+void HubSync();
 int HubThreadId();  // the dedicated thread's tid, 0 when it is not running
 
 }  // namespace memprobe
