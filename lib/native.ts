@@ -158,8 +158,8 @@ export interface Binding {
   /** pid 0: this process. */
   threadStatuses(pid: number): NativeThreadStatus[];
   maskingDemo(): NativeMaskingDemo;
-  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, lost ones, and how many the forwarding pipe holds. */
-  _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number };
+  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, lost ones, how many the forwarding pipe holds, and how many the dedicated thread read from the signalfd. */
+  _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number; taken: number };
   readonly signalConstants: {
     rtmin: number;
     rtmax: number;

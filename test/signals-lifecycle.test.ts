@@ -2,6 +2,7 @@
 // restores, and how it lives with process.on listeners. Each case runs in a child: getting it wrong kills it.
 import { signalNumber } from '../lib';
 import { runChild } from './helpers/child';
+import { buildFixture } from './helpers/native-fixture';
 import { UNTIL } from './helpers/signals';
 
 const MAIN_THREAD = `const mainThread = () => memprobe.threadSignalMasks().find((thread) => thread.tid === process.pid);\n`;
@@ -153,4 +154,44 @@ worker.once('message', async () => {
     blockedAfter: ['SIGUSR2', 'SIGWINCH', helper].sort((a, b) => signalNumber(a) - signalNumber(b)),
     stats: expect.objectContaining({ forwarded: 1, dropped: 0 }),
   });
+});
+
+test('a signal that arrives while the last watcher closes is taken by the watch or runs the handler from before, never dropped', () => {
+  // The disposition before the watch is a handler that counts; a real-time signal, so that every instance
+  // counts (standard signals merge while pending). Another process sigqueues them as fast as it can while
+  // this one opens and closes a watcher over and over. Without memprobe the handler runs for every instance;
+  // with it, each instance is either taken by the dedicated thread (while the watch reads it), or by memprobe's
+  // forwarding handler on a thread that did not block it yet, or runs the handler from before. Releasing the signal must never leave a moment in which the kernel discards an arrival.
+  const fixture = JSON.stringify(buildFixture('foreign-signals'));
+  const result = runChild(`
+const fs = require('node:fs');
+const path = require('node:path');
+const binding = require(path.join(require.resolve('memprobe'), '..', '..', 'build', 'Release', 'memprobe.node'));
+const fixture = require(${fixture});
+const signo = memprobe.signalNumber('SIGRTMIN+4');
+if (fixture.installCounter(signo) !== 0) throw new Error('installCounter');
+const done = path.join(require('node:os').tmpdir(), 'memprobe-release-' + process.pid);
+const count = 20000;
+const sender = require('node:child_process').spawn(process.execPath, ['-e', \`
+  const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});
+  for (let i = 0; i < \${count}; i++) {
+    for (;;) {
+      try { memprobe.sendSignal(\${process.pid}, \${signo}, { value: i }); break; }
+      catch (error) { if (error.code !== 'EAGAIN') throw error; }
+    }
+  }
+  require('node:fs').writeFileSync(\${JSON.stringify(done)}, '');\`], { stdio: 'inherit' });
+let cycles = 0;
+while (!fs.existsSync(done)) {
+  memprobe.watchSignals([signo]).close();
+  cycles++;
+}
+fs.unlinkSync(done);
+sender.on('exit', (code) => {
+  const pending = memprobe.threadSignalMasks().some((t) => [...t.pending, ...t.sharedPending].includes('SIGRTMIN+4'));
+  const { taken, forwarded, dropped } = binding._signalStats();
+  console.log(JSON.stringify({ code, pending, accounted: fixture.counted() + taken + forwarded, dropped, closedWhileSending: cycles > 1 }));
+});`);
+  expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({ code: 0, pending: false, accounted: 20000, dropped: 0, closedWhileSending: true });
 });

@@ -303,13 +303,14 @@ Napi::Value MaskingDemo(const Napi::CallbackInfo& info) {
 
 Napi::Value ThreadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), HubThreadId()); }
 
-// Test hook: how many signals took the forwarding handler's path, how many of those were lost, and how many
-// the forwarding pipe holds (0 before the first watch).
+// Test hook: how many signals took the forwarding handler's path, how many of those were lost, how many
+// the forwarding pipe holds (0 before the first watch), and how many the dedicated thread read from the signalfd.
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Object object = Napi::Object::New(info.Env());
   object.Set("forwarded", static_cast<double>(ForwardedCount()));
   object.Set("dropped", static_cast<double>(ForwardDropped()));
   object.Set("forwardCapacity", static_cast<double>(ForwardCapacity()));
+  object.Set("taken", static_cast<double>(HubTakenCount()));
   return object;
 }
 
