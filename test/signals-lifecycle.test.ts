@@ -195,3 +195,25 @@ sender.on('exit', (code) => {
   expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
   expect(JSON.parse(result.stdout)).toEqual({ code: 0, pending: false, accounted: 20000, dropped: 0, closedWhileSending: true });
 });
+
+test('process.exit() while the dedicated thread hands on a flood of signals ends the process cleanly', () => {
+  // exit() runs memprobe's atexit hook while the dedicated thread may be notifying this environment; after the
+  // hook returns nothing may notify any more (Node's own exit work follows). Five exits in mid-flood.
+  const script = `
+const sender = require('node:child_process').spawn(process.execPath, ['-e', \`
+  const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});
+  for (let i = 0; ; i++) {
+    try { memprobe.sendSignal(\${process.pid}, 'SIGRTMIN+5', { value: i }); }
+    catch (error) { if (error.code === 'ESRCH') break; if (error.code !== 'EAGAIN') throw error; }
+  }\`], { stdio: 'inherit' });
+let received = 0;
+memprobe.watchSignals(['SIGRTMIN+5'], () => {
+  if (++received === 1000) process.exit(0);
+});
+setInterval(() => {}, 1000);`;
+  const outcomes = Array.from({ length: 5 }, () => {
+    const { status, signal, stderr } = runChild(script);
+    return { status, signal, stderr };
+  });
+  expect(outcomes).toEqual(Array.from({ length: 5 }, () => ({ status: 0, signal: null, stderr: '' })));
+});

@@ -63,7 +63,7 @@ bool g_running = false;  // control lock
 std::atomic<int> g_thread_tid{0};
 std::atomic<bool> g_stop{false};
 std::atomic<uint64_t> g_taken{0};  // signals the dedicated thread read from the signalfd, for tests
-std::atomic<bool> g_exiting{false};  // exit() has begun: notify nobody
+bool g_exiting = false;  // exit() has begun: notify nobody (dispatch lock)
 
 // HubSync: a caller asks for a round by raising g_sync_requested; the dedicated thread reads that number before
 // it reads the pipe and the signalfd, and publishes it in g_sync_done once both are drained and handed on.
@@ -88,8 +88,16 @@ void Wake() {
 }
 
 void Dispatch(const SignalEvent* events, size_t count) {
-  if (count == 0 || g_exiting.load(std::memory_order_relaxed)) return;
+  if (count == 0) return;
   pthread_mutex_lock(&g_dispatch);
+  // Read under the lock OnExit takes to set it: checked before the lock, a Dispatch that had just passed the
+  // check could still be calling Notify (napi_call_threadsafe_function) after OnExit returned, while exit()
+  // goes on to run Node's own atexit work and static destructors. Now, once OnExit has returned, no Notify is
+  // running and none starts.
+  if (g_exiting) {
+    pthread_mutex_unlock(&g_dispatch);
+    return;
+  }
   for (SignalSubscriber* subscriber : *g_subscribers) {
     if (Access::Dead(subscriber)) continue;
     if (Access::Enqueue(subscriber, events, count) && !subscriber->Notify()) Access::Dead(subscriber) = true;
@@ -177,7 +185,12 @@ void* ThreadMain(void*) {
   return nullptr;
 }
 
-void OnExit() { g_exiting.store(true, std::memory_order_relaxed); }
+// Runs in exit() on whichever thread calls it; never the dedicated thread (which calls nothing that exits).
+void OnExit() {
+  pthread_mutex_lock(&g_dispatch);
+  g_exiting = true;
+  pthread_mutex_unlock(&g_dispatch);
+}
 
 // Control lock held.
 int EnsureResources(const char** syscall) {
