@@ -148,6 +148,10 @@ export interface Binding {
   referenceSignals(subscriber: SignalSubscriber, referenced: boolean): void;
   /** What is pending for the process or already taken by the dedicated thread, handed over now (the same batch `dispatch` receives). */
   flushSignals(subscriber: SignalSubscriber): Int32Array | undefined;
+  /** Right before the calling thread calls execve: no mask helper pending or sent to it, and its mask as it set it itself. */
+  prepareExec(): void;
+  /** execve was not called after all (it threw): undoes prepareExec. */
+  cancelExec(): void;
   /** A watched signal whose disposition libuv changed (process listeners came or went): take it back. */
   reclaimSignal(signo: number): boolean;
   signalThreadId(): number;

@@ -2,6 +2,7 @@
 // restores, and how it lives with process.on listeners. Each case runs in a child: getting it wrong kills it.
 import { signalNumber } from '../lib';
 import { runChild } from './helpers/child';
+import { ending, runWithAndWithout } from './helpers/foreign';
 import { buildFixture } from './helpers/native-fixture';
 import { UNTIL } from './helpers/signals';
 
@@ -217,3 +218,32 @@ setInterval(() => {}, 1000);`;
   });
   expect(outcomes).toEqual(Array.from({ length: 5 }, () => ({ status: 0, signal: null, stderr: '' })));
 });
+
+// process.execve exists in Node 22.15+ and 23.11+; scripts/test-node-versions.js runs this file on each of them.
+const hasExecve = typeof (process as { execve?: unknown }).execve === 'function';
+(hasExecve ? test : test.skip)(
+  `process.execve from a thread that blocks the mask helper: the new program starts as it would without memprobe${hasExecve ? '' : ' (skipped: this Node has no process.execve)'}`,
+  () => {
+    // The main thread blocks SIGSTKFLT (the mask helper) as native code may. With a watch open, the audit leaves
+    // a helper pending there; pending signals and the mask survive execve, the handler does not. The new program
+    // reports its own pending and blocked sets (grep reads them from /proc/self/status and changes nothing), and
+    // a new Node (which unblocks everything at start-up) must live to print.
+    const fixture = JSON.stringify(buildFixture('foreign-signals'));
+    const script = (target: 'grep' | 'node') => `
+const fixture = require(${fixture});
+if (fixture.blockSignal(16) !== 0) throw new Error('blockSignal');
+const exec = () => ${target === 'grep'
+      ? "process.execve('/bin/grep', ['grep', '-E', '^(SigPnd|ShdPnd|SigBlk):', '/proc/self/status'])"
+      : "process.execve(process.execPath, [process.execPath, '-e', 'console.log(\"new program alive\")'])"};
+if (loadMemprobe() === null) exec();
+memprobe.watchSignals(['SIGUSR2']);
+const main = () => memprobe.threadSignalMasks().find((thread) => thread.tid === process.pid);
+const helperPending = () => (main().pending.includes('SIGSTKFLT') ? exec() : setImmediate(helperPending));
+helperPending();`;
+    for (const target of ['grep', 'node'] as const) {
+      const runs = runWithAndWithout(script(target), { loadAddon: false });
+      expect(ending(runs.with)).toEqual(ending(runs.without));
+      expect(ending(runs.with)).toMatchObject({ status: 0, signal: null, stderr: '' });
+    }
+  },
+);

@@ -211,6 +211,16 @@ Napi::Value Flush(const Napi::CallbackInfo& info) {
   return events == nullptr ? info.Env().Undefined() : Napi::Value(info.Env(), events);
 }
 
+// prepareExec() / cancelExec(): around process.execve on the calling thread (see thread_masks.h).
+Napi::Value PrepareExec(const Napi::CallbackInfo& info) {
+  PrepareThisThreadForExec();
+  return info.Env().Undefined();
+}
+Napi::Value CancelExec(const Napi::CallbackInfo& info) {
+  CancelExecForThisThread();
+  return info.Env().Undefined();
+}
+
 Napi::Value Reclaim(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), HubReclaim(info[0].As<Napi::Number>().Int32Value()));
 }
@@ -338,7 +348,7 @@ void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data) {
                   {
                       {"createSignalSubscriber", CreateSubscriber},
                       {"watchSignals", Watch},           {"unwatchSignals", Unwatch},     {"referenceSignals", Reference},
-                      {"flushSignals", Flush},
+                      {"flushSignals", Flush},           {"prepareExec", PrepareExec},    {"cancelExec", CancelExec},
                       {"reclaimSignal", Reclaim},        {"signalThreadId", ThreadId},    {"sendSignal", Send},
                       {"signalThread", SendToThread},    {"changeSignalMask", ChangeMask}, {"threadStatuses", ThreadStatuses},
                       {"maskingDemo", MaskingDemo},      {"_signalStats", Stats},
