@@ -2,6 +2,8 @@
 // restores, and how it lives with process.on listeners. Each case runs in a child: getting it wrong kills it.
 import { signalNumber } from '../lib';
 import { runChild } from './helpers/child';
+import { ending, runWithAndWithout } from './helpers/foreign';
+import { buildFixture } from './helpers/native-fixture';
 import { UNTIL } from './helpers/signals';
 
 const MAIN_THREAD = `const mainThread = () => memprobe.threadSignalMasks().find((thread) => thread.tid === process.pid);\n`;
@@ -154,3 +156,94 @@ worker.once('message', async () => {
     stats: expect.objectContaining({ forwarded: 1, dropped: 0 }),
   });
 });
+
+test('a signal that arrives while the last watcher closes is taken by the watch or runs the handler from before, never dropped', () => {
+  // The disposition before the watch is a handler that counts; a real-time signal, so that every instance
+  // counts (standard signals merge while pending). Another process sigqueues them as fast as it can while
+  // this one opens and closes a watcher over and over. Without memprobe the handler runs for every instance;
+  // with it, each instance is either taken by the dedicated thread (while the watch reads it), or by memprobe's
+  // forwarding handler on a thread that did not block it yet, or runs the handler from before. Releasing the signal must never leave a moment in which the kernel discards an arrival.
+  const fixture = JSON.stringify(buildFixture('foreign-signals'));
+  const result = runChild(`
+const fs = require('node:fs');
+const path = require('node:path');
+const binding = require(path.join(require.resolve('memprobe'), '..', '..', 'build', 'Release', 'memprobe.node'));
+const fixture = require(${fixture});
+const signo = memprobe.signalNumber('SIGRTMIN+4');
+if (fixture.installCounter(signo) !== 0) throw new Error('installCounter');
+const done = path.join(require('node:os').tmpdir(), 'memprobe-release-' + process.pid);
+const count = 20000;
+const sender = require('node:child_process').spawn(process.execPath, ['-e', \`
+  const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});
+  for (let i = 0; i < \${count}; i++) {
+    for (;;) {
+      try { memprobe.sendSignal(\${process.pid}, \${signo}, { value: i }); break; }
+      catch (error) { if (error.code !== 'EAGAIN') throw error; }
+    }
+  }
+  require('node:fs').writeFileSync(\${JSON.stringify(done)}, '');\`], { stdio: 'inherit' });
+let cycles = 0;
+while (!fs.existsSync(done)) {
+  memprobe.watchSignals([signo]).close();
+  cycles++;
+}
+fs.unlinkSync(done);
+sender.on('exit', (code) => {
+  const pending = memprobe.threadSignalMasks().some((t) => [...t.pending, ...t.sharedPending].includes('SIGRTMIN+4'));
+  const { taken, forwarded, dropped } = binding._signalStats();
+  console.log(JSON.stringify({ code, pending, accounted: fixture.counted() + taken + forwarded, dropped, closedWhileSending: cycles > 1 }));
+});`);
+  expect(result).toMatchObject({ status: 0, signal: null, stderr: '' });
+  expect(JSON.parse(result.stdout)).toEqual({ code: 0, pending: false, accounted: 20000, dropped: 0, closedWhileSending: true });
+});
+
+test('process.exit() while the dedicated thread hands on a flood of signals ends the process cleanly', () => {
+  // exit() runs memprobe's atexit hook while the dedicated thread may be notifying this environment; after the
+  // hook returns nothing may notify any more (Node's own exit work follows). Five exits in mid-flood.
+  const script = `
+const sender = require('node:child_process').spawn(process.execPath, ['-e', \`
+  const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});
+  for (let i = 0; ; i++) {
+    try { memprobe.sendSignal(\${process.pid}, 'SIGRTMIN+5', { value: i }); }
+    catch (error) { if (error.code === 'ESRCH') break; if (error.code !== 'EAGAIN') throw error; }
+  }\`], { stdio: 'inherit' });
+let received = 0;
+memprobe.watchSignals(['SIGRTMIN+5'], () => {
+  if (++received === 1000) process.exit(0);
+});
+setInterval(() => {}, 1000);`;
+  const outcomes = Array.from({ length: 5 }, () => {
+    const { status, signal, stderr } = runChild(script);
+    return { status, signal, stderr };
+  });
+  expect(outcomes).toEqual(Array.from({ length: 5 }, () => ({ status: 0, signal: null, stderr: '' })));
+});
+
+// process.execve exists in Node 22.15+ and 23.11+; scripts/test-node-versions.js runs this file on each of them.
+const hasExecve = typeof (process as { execve?: unknown }).execve === 'function';
+(hasExecve ? test : test.skip)(
+  `process.execve from a thread that blocks the mask helper: the new program starts as it would without memprobe${hasExecve ? '' : ' (skipped: this Node has no process.execve)'}`,
+  () => {
+    // The main thread blocks SIGSTKFLT (the mask helper) as native code may. With a watch open, the audit leaves
+    // a helper pending there; pending signals and the mask survive execve, the handler does not. The new program
+    // reports its own pending and blocked sets (grep reads them from /proc/self/status and changes nothing), and
+    // a new Node (which unblocks everything at start-up) must live to print.
+    const fixture = JSON.stringify(buildFixture('foreign-signals'));
+    const script = (target: 'grep' | 'node') => `
+const fixture = require(${fixture});
+if (fixture.blockSignal(16) !== 0) throw new Error('blockSignal');
+const exec = () => ${target === 'grep'
+      ? "process.execve('/bin/grep', ['grep', '-E', '^(SigPnd|ShdPnd|SigBlk):', '/proc/self/status'])"
+      : "process.execve(process.execPath, [process.execPath, '-e', 'console.log(\"new program alive\")'])"};
+if (loadMemprobe() === null) exec();
+memprobe.watchSignals(['SIGUSR2']);
+const main = () => memprobe.threadSignalMasks().find((thread) => thread.tid === process.pid);
+const helperPending = () => (main().pending.includes('SIGSTKFLT') ? exec() : setImmediate(helperPending));
+helperPending();`;
+    for (const target of ['grep', 'node'] as const) {
+      const runs = runWithAndWithout(script(target), { loadAddon: false });
+      expect(ending(runs.with)).toEqual(ending(runs.without));
+      expect(ending(runs.with)).toMatchObject({ status: 0, signal: null, stderr: '' });
+    }
+  },
+);

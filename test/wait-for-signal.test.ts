@@ -97,6 +97,35 @@ const send = (from, to) => spawnSync(process.execPath, ['-e', \`
   expect(JSON.parse(result.stdout)).toEqual(Array.from({ length: 12 }, (_, i) => i));
 });
 
+test('a zero timeout is a poll: a signal sent before the wait wins over null, 200 times out of 200', () => {
+  // Each signal is pending for the process (every thread blocks it) or already taken by the dedicated thread when
+  // the wait starts; the 0 ms timer fires before the poll phase that would hand it over. Once with another watcher
+  // holding the signal, once with only the watch a settled wait keeps to the end of its turn.
+  const result = runChild(`
+(async () => {
+  const poll = async (count) => {
+    const values = [];
+    for (let i = 0; i < count; i++) {
+      memprobe.sendSignal(process.pid, 'SIGRTMIN+1', { value: i });
+      const info = await memprobe.waitForSignal(['SIGRTMIN+1'], { timeout: 0 });
+      values.push(info === null ? null : info.value);
+    }
+    return values;
+  };
+  const holder = memprobe.watchSignals(['SIGRTMIN+1'], () => {});
+  const held = await poll(200);
+  holder.close();
+  const first = memprobe.waitForSignal(['SIGRTMIN+1']);
+  memprobe.sendSignal(process.pid, 'SIGRTMIN+1', { value: -1 });
+  await first;
+  const lingering = await poll(200);
+  console.log(JSON.stringify({ held, lingering }));
+})();`);
+  expectClean(result);
+  const expected = Array.from({ length: 200 }, (_, i) => i);
+  expect(JSON.parse(result.stdout)).toEqual({ held: expected, lingering: expected });
+});
+
 test('two waits at once for the same signal both get it', () => {
   const result = runChild(`
 (async () => {

@@ -148,6 +148,12 @@ export interface Binding {
   unwatchSignals(subscriber: SignalSubscriber, signos: number[]): void;
   /** Whether the subscriber's watches keep the event loop alive. */
   referenceSignals(subscriber: SignalSubscriber, referenced: boolean): void;
+  /** What is pending for the process or already taken by the dedicated thread, handed over now (the same batch `dispatch` receives). */
+  flushSignals(subscriber: SignalSubscriber): Int32Array | undefined;
+  /** Right before the calling thread calls execve: no mask helper pending or sent to it, and its mask as it set it itself. */
+  prepareExec(): void;
+  /** execve was not called after all (it threw): undoes prepareExec. */
+  cancelExec(): void;
   /** A watched signal whose disposition libuv changed (process listeners came or went): take it back. */
   reclaimSignal(signo: number): boolean;
   signalThreadId(): number;
@@ -158,8 +164,8 @@ export interface Binding {
   /** pid 0: this process. */
   threadStatuses(pid: number): NativeThreadStatus[];
   maskingDemo(): NativeMaskingDemo;
-  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, lost ones, and how many the forwarding pipe holds. */
-  _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number };
+  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, lost ones, how many the forwarding pipe holds, and how many the dedicated thread read from the signalfd. */
+  _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number; taken: number };
   readonly signalConstants: {
     rtmin: number;
     rtmax: number;

@@ -9,7 +9,7 @@
 // result never misses one. If no wait takes it over, the watch is released and the signal has the disposition it
 // had before (for most signals, the default action: the process ends), until the next wait.
 import { abortError, invalidArgType, outOfRange } from '../common/errors';
-import { type SignalInfo, type SignalWatcher, type WatchOptions, watchSignals } from './watch';
+import { deliverPendingSignals, type SignalInfo, type SignalWatcher, type WatchOptions, watchSignals } from './watch';
 import { type SignalName, toSignalNumbers } from './names';
 
 /**
@@ -123,7 +123,9 @@ export async function waitForSignal(signals: Array<SignalName | number>, options
   }
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     const settle = (done: () => void, releaseNow: boolean): void => {
+      settled = true;
       watch.waiting = null;
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -135,7 +137,14 @@ export async function waitForSignal(signals: Array<SignalName | number>, options
     const onAbort = (): void => settle(() => reject(abortError(signal?.reason)), true);
     watch.waiting = (info) => settle(() => resolve(info), false);
     watch.watcher.ref();
-    if (timeout !== undefined) timer = setTimeout(() => settle(() => resolve(null), false), timeout);
+    // A zero (or any expired) timeout is a poll, as sigtimedwait's: a signal that was pending or already taken
+    // by the dedicated thread when the time ran out wins over null. The timer fires before the poll phase in which
+    // the thread's wake-up would hand it over, so it is asked for here.
+    const expire = (): void => {
+      deliverPendingSignals();
+      if (!settled) settle(() => resolve(null), false);
+    };
+    if (timeout !== undefined) timer = setTimeout(expire, timeout);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

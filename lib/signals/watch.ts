@@ -151,6 +151,38 @@ function dispatch(events: Int32Array): void {
   }
 }
 
+/**
+ * @internal Hands every watched signal already pending for the process, or already taken by the dedicated
+ * thread, to the open watchers now, instead of at the event loop's next poll phase (where the thread-safe
+ * function's wake-up runs, after the timers). A wait whose time is up asks this before it answers "nothing".
+ */
+export function deliverPendingSignals(): void {
+  if (subscriber === undefined) return;
+  const events = binding.flushSignals(subscriber);
+  if (events !== undefined) dispatch(events);
+}
+
+// Pending signals and the signal mask survive execve, handlers do not: a mask helper left pending on the thread
+// that calls process.execve (one that blocks the helper) would start the new program with a signal whose default
+// action ends it, and the new program would inherit memprobe's blocked bits. process.execve (Node 22.15+, 23.11+)
+// is wrapped once per process so that the calling thread is cleaned first; it never returns when it succeeds,
+// and Node aborts the process when the exec itself fails, so only its argument checks can bring us back.
+const EXECVE_WRAPPED = Symbol.for('memprobe.execveWrapped');
+type ExecveProcess = NodeJS.Process & { execve?: (...args: unknown[]) => never; [EXECVE_WRAPPED]?: boolean };
+const execProcess = process as ExecveProcess;
+if (typeof execProcess.execve === 'function' && !execProcess[EXECVE_WRAPPED]) {
+  const execve = execProcess.execve;
+  execProcess[EXECVE_WRAPPED] = true;
+  execProcess.execve = function execveAfterMemprobe(this: unknown, ...args: unknown[]): never {
+    binding.prepareExec();
+    try {
+      return execve.apply(this, args);
+    } finally {
+      binding.cancelExec();
+    }
+  };
+}
+
 // A process listener for a watched signal changes its disposition through libuv, inside Node's own
 // 'newListener'/'removeListener' hooks (which run before these): the first listener installs libuv's handler,
 // the last one's removal resets the signal to SIG_DFL. While a watcher holds the signal, take it back; what

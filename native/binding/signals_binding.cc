@@ -72,6 +72,22 @@ class JsSubscriber : public SignalSubscriber {
     }
   }
 
+  // On the environment's thread: everything queued, as one Int32Array of SignalEvent fields; nullptr when
+  // nothing is queued (or N-API refused).
+  napi_value TakeQueuedEvents(napi_env env) {
+    TakeQueued(&scratch_);
+    if (scratch_.empty()) return nullptr;
+    const size_t bytes = scratch_.size() * sizeof(SignalEvent);
+    void* data = nullptr;
+    napi_value buffer, events;
+    if (napi_create_arraybuffer(env, bytes, &data, &buffer) != napi_ok) return nullptr;
+    memcpy(data, scratch_.data(), bytes);
+    if (napi_create_typedarray(env, napi_int32_array, scratch_.size() * kSignalEventFields, buffer, 0, &events) != napi_ok) {
+      return nullptr;
+    }
+    return events;
+  }
+
  private:
   // The environment is going (a worker ends, or the process): after HubRemove nothing calls tsfn_ again.
   static void Cleanup(void* raw) {
@@ -90,18 +106,11 @@ class JsSubscriber : public SignalSubscriber {
     delete self;
   }
 
-  // On the environment's thread: everything queued, as one Int32Array of SignalEvent fields.
   static void CallJs(napi_env env, napi_value dispatch, void* raw, void*) {
     if (env == nullptr) return;  // closing
-    JsSubscriber* self = static_cast<JsSubscriber*>(raw);
-    self->TakeQueued(&self->scratch_);
-    if (self->scratch_.empty()) return;
-    const size_t bytes = self->scratch_.size() * sizeof(SignalEvent);
-    void* data = nullptr;
-    napi_value buffer, events, undefined;
-    if (napi_create_arraybuffer(env, bytes, &data, &buffer) != napi_ok) return;
-    memcpy(data, self->scratch_.data(), bytes);
-    napi_create_typedarray(env, napi_int32_array, self->scratch_.size() * kSignalEventFields, buffer, 0, &events);
+    napi_value events = static_cast<JsSubscriber*>(raw)->TakeQueuedEvents(env);
+    if (events == nullptr) return;
+    napi_value undefined;
     napi_get_undefined(env, &undefined);
     napi_call_function(env, undefined, dispatch, 1, &events, nullptr);
   }
@@ -189,6 +198,26 @@ Napi::Value Unwatch(const Napi::CallbackInfo& info) {
 Napi::Value Reference(const Napi::CallbackInfo& info) {
   JsSubscriber* subscriber = SubscriberArgument(info);
   if (subscriber != nullptr) subscriber->SetReferenced(info.Env(), info[1].ToBoolean());
+  return info.Env().Undefined();
+}
+
+// flushSignals(subscriber) -> Int32Array | undefined: every watched signal pending for the process or already
+// taken by the dedicated thread, handed over now instead of at the next turn of the event loop.
+Napi::Value Flush(const Napi::CallbackInfo& info) {
+  JsSubscriber* subscriber = SubscriberArgument(info);
+  if (subscriber == nullptr) return info.Env().Undefined();
+  HubSync();
+  napi_value events = subscriber->TakeQueuedEvents(info.Env());
+  return events == nullptr ? info.Env().Undefined() : Napi::Value(info.Env(), events);
+}
+
+// prepareExec() / cancelExec(): around process.execve on the calling thread (see thread_masks.h).
+Napi::Value PrepareExec(const Napi::CallbackInfo& info) {
+  PrepareThisThreadForExec();
+  return info.Env().Undefined();
+}
+Napi::Value CancelExec(const Napi::CallbackInfo& info) {
+  CancelExecForThisThread();
   return info.Env().Undefined();
 }
 
@@ -284,13 +313,14 @@ Napi::Value MaskingDemo(const Napi::CallbackInfo& info) {
 
 Napi::Value ThreadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), HubThreadId()); }
 
-// Test hook: how many signals took the forwarding handler's path, how many of those were lost, and how many
-// the forwarding pipe holds (0 before the first watch).
+// Test hook: how many signals took the forwarding handler's path, how many of those were lost, how many
+// the forwarding pipe holds (0 before the first watch), and how many the dedicated thread read from the signalfd.
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Object object = Napi::Object::New(info.Env());
   object.Set("forwarded", static_cast<double>(ForwardedCount()));
   object.Set("dropped", static_cast<double>(ForwardDropped()));
   object.Set("forwardCapacity", static_cast<double>(ForwardCapacity()));
+  object.Set("taken", static_cast<double>(HubTakenCount()));
   return object;
 }
 
@@ -318,6 +348,7 @@ void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data) {
                   {
                       {"createSignalSubscriber", CreateSubscriber},
                       {"watchSignals", Watch},           {"unwatchSignals", Unwatch},     {"referenceSignals", Reference},
+                      {"flushSignals", Flush},           {"prepareExec", PrepareExec},    {"cancelExec", CancelExec},
                       {"reclaimSignal", Reclaim},        {"signalThreadId", ThreadId},    {"sendSignal", Send},
                       {"signalThread", SendToThread},    {"changeSignalMask", ChangeMask}, {"threadStatuses", ThreadStatuses},
                       {"maskingDemo", MaskingDemo},      {"_signalStats", Stats},

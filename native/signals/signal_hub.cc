@@ -62,7 +62,15 @@ pthread_t g_thread;
 bool g_running = false;  // control lock
 std::atomic<int> g_thread_tid{0};
 std::atomic<bool> g_stop{false};
-std::atomic<bool> g_exiting{false};  // exit() has begun: notify nobody
+std::atomic<uint64_t> g_taken{0};  // signals the dedicated thread read from the signalfd, for tests
+bool g_exiting = false;  // exit() has begun: notify nobody (dispatch lock)
+
+// HubSync: a caller asks for a round by raising g_sync_requested; the dedicated thread reads that number before
+// it reads the pipe and the signalfd, and publishes it in g_sync_done once both are drained and handed on.
+std::atomic<uint64_t> g_sync_requested{0};
+pthread_mutex_t g_sync_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t g_sync_cond = PTHREAD_COND_INITIALIZER;
+uint64_t g_sync_done = 0;  // g_sync_lock
 
 sigset_t ToSigset(uint64_t bits) {
   sigset_t set;
@@ -80,13 +88,30 @@ void Wake() {
 }
 
 void Dispatch(const SignalEvent* events, size_t count) {
-  if (count == 0 || g_exiting.load(std::memory_order_relaxed)) return;
+  if (count == 0) return;
   pthread_mutex_lock(&g_dispatch);
+  // Read under the lock OnExit takes to set it: checked before the lock, a Dispatch that had just passed the
+  // check could still be calling Notify (napi_call_threadsafe_function) after OnExit returned, while exit()
+  // goes on to run Node's own atexit work and static destructors. Now, once OnExit has returned, no Notify is
+  // running and none starts.
+  if (g_exiting) {
+    pthread_mutex_unlock(&g_dispatch);
+    return;
+  }
   for (SignalSubscriber* subscriber : *g_subscribers) {
     if (Access::Dead(subscriber)) continue;
     if (Access::Enqueue(subscriber, events, count) && !subscriber->Notify()) Access::Dead(subscriber) = true;
   }
   pthread_mutex_unlock(&g_dispatch);
+}
+
+void PublishSync(uint64_t sync) {
+  pthread_mutex_lock(&g_sync_lock);
+  if (sync > g_sync_done) {
+    g_sync_done = sync;
+    pthread_cond_broadcast(&g_sync_cond);
+  }
+  pthread_mutex_unlock(&g_sync_lock);
 }
 
 int64_t NowNs() {
@@ -128,6 +153,8 @@ void* ThreadMain(void*) {
       }
     }
     if (g_stop.load(std::memory_order_acquire)) break;
+    // A sync asked for before this point is answered once what the pipe and the signalfd hold now is handed on.
+    const uint64_t sync = g_sync_requested.load(std::memory_order_acquire);
     // Forwarded ones first: the kernel handed them out before whatever is still queued for the signalfd.
     const size_t forwarded = ReadForwarded(events, kBatch);
     size_t count = forwarded;
@@ -140,10 +167,12 @@ void* ThreadMain(void*) {
         events[count++] = EventFromSignalfd(infos[i]);
       }
     }
+    g_taken.fetch_add(count - forwarded, std::memory_order_relaxed);
     for (size_t i = 0; i < count; i++) {
       if (events[i].signo == SIGCHLD) HandOnChild(events[i]);
     }
     Dispatch(events, count);
+    if (forwarded < kBatch && n < static_cast<ssize_t>(sizeof infos)) PublishSync(sync);  // both drained
     // Some thread did not block the set: look soon (not more often than kAuditFirstMs).
     if (forwarded > 0) next_audit = std::min(next_audit, last_audit + kAuditFirstMs * int64_t{1000000});
     if (NowNs() >= next_audit) {
@@ -156,7 +185,12 @@ void* ThreadMain(void*) {
   return nullptr;
 }
 
-void OnExit() { g_exiting.store(true, std::memory_order_relaxed); }
+// Runs in exit() on whichever thread calls it; never the dedicated thread (which calls nothing that exits).
+void OnExit() {
+  pthread_mutex_lock(&g_dispatch);
+  g_exiting = true;
+  pthread_mutex_unlock(&g_dispatch);
+}
 
 // Control lock held.
 int EnsureResources(const char** syscall) {
@@ -249,31 +283,56 @@ void SetWanted(SignalSubscriber* subscriber) {
   pthread_mutex_unlock(&g_dispatch);
 }
 
+// Of `signals`, those pending on some thread of their own (thread-directed: tgkill, raise), read from
+// /proc/self/task. Best effort: a thread that cannot be read is left out.
+uint64_t PendingOnThreads(uint64_t signals) {
+  std::vector<int> tids;
+  if (ListThreads(0, &tids) != 0) return 0;
+  uint64_t pending = 0;
+  for (int tid : tids) {
+    ThreadStatus status;
+    if (ReadThreadStatus(0, tid, &status) == 0) pending |= status.pending & signals;
+  }
+  return pending;
+}
+
 // Control lock held: the last watch of each of `signals` has gone.
+//
+// Order, so that no instance is ever discarded by the kernel for arriving at the wrong moment: while every
+// thread still blocks the signals, (1) discard the thread-directed instances left pending on threads that block
+// them (SIG_IGN discards every pending instance; an arrival while the signal is ignored is kept, because the
+// kernel never ignores a signal that is blocked), at once (2) restore the old disposition, (3) stop the signalfd
+// from reading them, and only then (4) unblock them on every thread. An instance that arrives before (3) is
+// the watch's (it may be discarded at (1) or taken by the dedicated thread for a closing watcher); one that
+// arrives after stays pending until (4) and then meets the old disposition, as it would without memprobe.
+// Unblocking with SIG_IGN still in place (the former order) discarded every arrival for the whole pass over
+// the threads' masks, a SIGTERM included.
 void ReleaseSignalSet(uint64_t signals) {
   if (signals == 0) return;
   struct sigaction final_action[65];
   struct sigaction ignore;
   memset(&ignore, 0, sizeof ignore);
   ignore.sa_handler = SIG_IGN;
+  // Not SIGCHLD: ignoring it makes the kernel reap children libuv is waiting for. Our handler stays for it
+  // until after (4) and swallows what is pending; one SIGCHLD is sent afterwards instead (below).
+  const uint64_t stuck = PendingOnThreads(signals & ~SignalBit(SIGCHLD));
   for (int signo = 1; signo <= 64; signo++) {
     if (!(signals & SignalBit(signo))) continue;
     struct sigaction current;
     if (sigaction(signo, nullptr, &current) != 0) abort();
     final_action[signo] = IsForwardingAction(current) ? g_saved[signo] : current;
-    // SIG_IGN discards every pending instance, on every thread. Not for SIGCHLD: ignoring it makes the
-    // kernel reap children libuv is waiting for. Our handler stays for it and swallows what is pending.
-    if (signo != SIGCHLD && sigaction(signo, &ignore, nullptr) != 0) abort();
+    if (signo == SIGCHLD) continue;
+    if ((stuck & SignalBit(signo)) && sigaction(signo, &ignore, nullptr) != 0) abort();
+    if (sigaction(signo, &final_action[signo], nullptr) != 0) abort();
   }
   UpdateSignalfd();
   ReleaseSignals(signals, g_thread_tid.load());
-  for (int signo = 1; signo <= 64; signo++) {
-    if (!(signals & SignalBit(signo))) continue;
-    if (sigaction(signo, &final_action[signo], nullptr) != 0) abort();
-    const struct sigaction& restored = final_action[signo];
+  if (signals & SignalBit(SIGCHLD)) {
+    const struct sigaction& restored = final_action[SIGCHLD];
+    if (sigaction(SIGCHLD, &restored, nullptr) != 0) abort();
     const bool handler = (restored.sa_flags & SA_SIGINFO) || (restored.sa_handler != SIG_DFL && restored.sa_handler != SIG_IGN);
     // Children that exited while memprobe held SIGCHLD: one SIGCHLD lets libuv (or whoever) reap them.
-    if (signo == SIGCHLD && handler) kill(getpid(), SIGCHLD);
+    if (handler) kill(getpid(), SIGCHLD);
   }
   if (WatchedBits() == 0) StopThread();
 }
@@ -395,6 +454,18 @@ bool HubReclaim(int signo) {
   if (signo == SIGCHLD) RecordChildPrevious(current);
   return true;
 }
+
+void HubSync() {
+  SignalControlLock lock;  // the thread cannot be stopped meanwhile
+  if (!g_running) return;
+  const uint64_t target = g_sync_requested.fetch_add(1, std::memory_order_acq_rel) + 1;
+  Wake();
+  pthread_mutex_lock(&g_sync_lock);
+  while (g_sync_done < target) pthread_cond_wait(&g_sync_cond, &g_sync_lock);
+  pthread_mutex_unlock(&g_sync_lock);
+}
+
+uint64_t HubTakenCount() { return g_taken.load(std::memory_order_relaxed); }
 
 int HubThreadId() { return g_thread_tid.load(std::memory_order_acquire); }
 

@@ -47,9 +47,11 @@ class SignalSubscriber {
 // handler (saving the disposition), makes every thread block it, starts the dedicated thread if needed.
 // Returns 0 or an errno (nothing changed then); *syscall names what failed.
 int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, const char** syscall);
-// Removes one watch of each. After the last watch of a signal in the process: SIG_IGN (discarding every
-// pending instance, the thread-directed ones included), every thread's mask as memprobe found it, then the
-// old disposition back (unless someone installed another handler meanwhile: that one stays).
+// Removes one watch of each. After the last watch of a signal in the process, while every thread still blocks
+// it: SIG_IGN for one call if an instance is pending on a thread of its own (discarding every pending instance),
+// the old disposition back at once (unless someone installed another handler meanwhile: that one stays), the
+// signalfd no longer reading it, then every thread's mask as memprobe found it. No arrival is ever discarded
+// by the kernel for coming at the wrong moment (see ReleaseSignalSet).
 void HubUnwatch(SignalSubscriber* subscriber, const std::vector<int>& signals);
 // Every watch of the subscriber; afterwards the dedicated thread never touches it.
 void HubRemove(SignalSubscriber* subscriber);
@@ -57,6 +59,11 @@ void HubRemove(SignalSubscriber* subscriber);
 // listener and resets SIG_DFL after the last): puts the forwarding handler back, and makes the replacement
 // the disposition restored after the last watch. Returns whether it took the signal back.
 bool HubReclaim(int signo);
-int HubThreadId();  // the dedicated thread's tid, 0 when it is not running
+// Returns once the dedicated thread has handed on (to the subscribers' queues) every watched signal that was
+// pending for the process or waiting in the forwarding pipe when it was called: what a poll with a zero timeout
+// must see. Waits for one round of the thread (it never waits on the caller); returns at once when no thread runs.
+void HubSync();
+int HubThreadId();
+uint64_t HubTakenCount();  // how many signals the dedicated thread has read from the signalfd, for tests  // the dedicated thread's tid, 0 when it is not running
 
 }  // namespace memprobe

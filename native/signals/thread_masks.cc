@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -31,6 +32,8 @@ std::vector<int>* g_helper_blockers = nullptr;
 // Per thread: the bits of its mask memprobe blocked (and will unblock), and whether the helper has met it.
 __thread uint64_t t_ours __attribute__((tls_model("initial-exec"))) = 0;
 __thread bool t_seen __attribute__((tls_model("initial-exec"))) = false;
+// Set on a thread about to call execve: the helper and the forwarding handler leave its mask alone.
+__thread bool t_execing __attribute__((tls_model("initial-exec"))) = false;
 
 // The kernel's part of a sigset_t: its first 64 bits. A handler's uc_sigmask is only those 8 bytes in the
 // kernel's frame (the siginfo follows them), so never touch the rest.
@@ -112,8 +115,22 @@ void ForgetHelperBlocker(int tid) {
   }
 }
 
+// A thread about to call execve (PrepareThisThreadForExec) gets no helper: a pending one would outlive the
+// exec. Senders announce themselves in g_sending before they look at g_exec_tid, and the preparing thread
+// waits for g_sending to drain after publishing its tid (both seq_cst): either a sender sees the tid, or the
+// preparer sees it sending and waits until its tgkill is done.
+std::atomic<int> g_exec_tid{0};
+std::atomic<int> g_sending{0};
+
 bool SendHelper(pid_t pid, int tid) {
-  if (syscall(SYS_tgkill, pid, tid, MaskHelperSignal()) == 0) return true;
+  g_sending.fetch_add(1);
+  if (tid == g_exec_tid.load()) {
+    g_sending.fetch_sub(1);
+    return false;  // as if it had exited: it is about to
+  }
+  const long sent = syscall(SYS_tgkill, pid, tid, MaskHelperSignal());
+  g_sending.fetch_sub(1);
+  if (sent == 0) return true;
   if (errno != ESRCH) abort();  // a standard signal to a thread of this process: nothing else can fail
   return false;                 // it exited
 }
@@ -281,6 +298,7 @@ int InstallMaskHelper() {
 uint64_t HeldSignals() { return g_held.load(std::memory_order_acquire); }
 
 void ApplyHeldSet(sigset_t* mask) {
+  if (t_execing) return;
   const uint64_t held = g_held.load(std::memory_order_acquire);
   const uint64_t current = KernelBits(mask);
   if (!t_seen) {
@@ -332,6 +350,38 @@ int AuditHeldSet(int exempt_tid) {
     if (SendHelper(pid, tid)) sent++;
   }
   return sent;
+}
+
+uint64_t DropOurBits(uint64_t current, const void*) {
+  if (!t_seen) {
+    t_ours = current & g_settled.load(std::memory_order_acquire);
+    t_seen = true;
+  }
+  return current & ~t_ours;
+}
+
+void PrepareThisThreadForExec() {
+  const int self = static_cast<int>(syscall(SYS_gettid));
+  g_exec_tid.store(self);
+  while (g_sending.load() != 0) sched_yield();
+  t_execing = true;
+  // Helpers already pending here (it blocks the helper, or it would have run them): taken off the queue, so the
+  // new program does not start with a signal whose default action ends it. Never process-directed: only tgkill.
+  sigset_t helper;
+  sigemptyset(&helper);
+  sigaddset(&helper, MaskHelperSignal());
+  const struct timespec zero = {0, 0};
+  while (sigtimedwait(&helper, nullptr, &zero) > 0 || errno == EINTR) {
+  }
+  // The new program inherits this mask: only what the thread blocked itself, as without memprobe. A watched
+  // signal that lands here meanwhile meets the forwarding handler, which now leaves the mask alone.
+  ChangeOwnMask(DropOurBits, nullptr);
+}
+
+void CancelExecForThisThread() {
+  t_execing = false;
+  g_exec_tid.store(0);
+  ChangeOwnMask(ApplyHeldBits, nullptr);
 }
 
 int ChangeThisThreadMask(int how, uint64_t signals, uint64_t* previous) {

@@ -68,6 +68,14 @@ int AuditHeldSet(int exempt_tid);
 // memprobe blocked there and no longer holds. Async-signal-safe.
 void ApplyHeldSet(sigset_t* mask);
 
+// Pending signals and the mask survive execve; handlers do not (a caught signal is SIG_DFL in the new program).
+// PrepareThisThreadForExec, right before the calling thread calls execve: no helper is sent to it any more
+// (one being sent is waited for), the helpers pending on it are dequeued, and its mask becomes what the thread
+// blocked itself (memprobe's bits dropped; neither handler adds them back). CancelExecForThisThread undoes it
+// when execve was not called after all.
+void PrepareThisThreadForExec();
+void CancelExecForThisThread();
+
 // The calling thread's mask as the user asks for it. how: SIG_BLOCK, SIG_UNBLOCK, or 0 to only read it.
 // A held signal stays blocked while held (so the dedicated thread stays the only one that dequeues it); the
 // request is remembered and applied when it is released. Returns 0 or an errno; *previous = the mask before.
