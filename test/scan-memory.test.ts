@@ -143,6 +143,38 @@ test('a match straddling two adjacent readable mappings is found; none across a 
   }
 });
 
+test('a page made unreadable after the ranges were listed: every match that ends before it is found, at every end offset and window alignment', async () => {
+  // Two readable pages between fences; the iterator lists them as one range when it is called, then the second
+  // page becomes PROT_NONE and the search meets it as a fault. The 64-byte anchor loop must not let that fault
+  // swallow candidates from the blocks before it in the same page (nor a 16-byte block the tail of a window).
+  const { mapping, start } = fenced(2);
+  const page = BigInt(pageSize);
+  const boundary = start + page;
+  const marker = Buffer.from('c0ffee5a13372bcd', 'hex');
+  const zeros = Buffer.alloc(marker.length);
+  try {
+    const lost: string[] = [];
+    for (const skew of [0, 1, 8, 15, 16, 17, 31, 32, 40, 47, 48, 63]) {
+      for (let before = 0; before < 96; before++) {
+        const at = boundary - BigInt(before + marker.length);
+        expect(safeMemcpy(at, marker, marker.length).ok).toBe(true);
+        const window = { start: start + BigInt(skew), end: start + 2n * page };
+        const iterator = scanMemoryIter(Uint8Array.from(marker), window);
+        mapping.protect(2 * pageSize, pageSize, 'none');
+        const found = await collect(iterator);
+        // The window that ends at the page, the tail of the search: the same match.
+        const tail = scanMemory(Uint8Array.from(marker), { start: window.start, end: boundary });
+        mapping.protect(2 * pageSize, pageSize, 'rw');
+        expect(safeMemcpy(at, zeros, zeros.length).ok).toBe(true);
+        if (found.length !== 1 || found[0] !== at || tail.length !== 1 || tail[0] !== at) lost.push(`window +${skew}, match ending ${before} bytes before the page`);
+      }
+    }
+    expect(lost).toEqual([]);
+  } finally {
+    mapping.unmap();
+  }
+});
+
 test('onProgress counts up to the readable bytes of the window; limit stops early', async () => {
   const { mapping, start, end } = fenced((20 * MiB) / pageSize);
   try {
