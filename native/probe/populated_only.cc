@@ -16,7 +16,9 @@ bool IsHexDigit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'
 
 uint64_t ParseHex(const char** p, const char* end) {
   uint64_t value = 0;
-  for (; *p < end && IsHexDigit(**p); (*p)++) value = value << 4 | static_cast<uint64_t>(**p <= '9' ? **p - '0' : **p - 'a' + 10);
+  for (; *p < end && IsHexDigit(**p); (*p)++) {
+    value = value << 4 | static_cast<uint64_t>(**p <= '9' ? **p - '0' : **p - 'a' + 10);
+  }
   return value;
 }
 
