@@ -44,6 +44,8 @@
         "native/memory/syscall_copy.cc",
         "native/probe/guard_regions.cc",
         "native/probe/map_list.cc",
+        "native/probe/page_table.cc",
+        "native/probe/populated_only.cc",
         "native/probe/probe.cc",
         "native/probe/remote_probe.cc",
         "native/probe/scan.cc",

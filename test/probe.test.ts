@@ -6,10 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { isReadable, mapFile, mapPages, pageSize, probe, ProbeCode, probeMany, probeManyAsync, scanReadable, type PageState } from '../lib';
+import { isReadable, mapFile, mapPages, pageSize, probe, ProbeCode, probeMany, probeManyAsync, safeMemcpy, scanReadable, type PageState } from '../lib';
 import { binding } from '../lib/common/native';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
 import { Layout, type PageKind } from './helpers/layout';
+import { buildFixture } from './helpers/native-fixture';
 
 const P = pageSize;
 const BP = BigInt(P);
@@ -177,6 +178,93 @@ test('a guard region inside a mapping (MADV_GUARD_INSTALL) is unmapped to a read
   } finally {
     mapping.unmap();
   }
+});
+
+describe('pages of one mapping that differ: userfaultfd (SIGBUS mode) and poison markers', () => {
+  interface Userfaultfd {
+    open(): { fd?: number; poison?: boolean; minor?: boolean; error?: number };
+    register(fd: number, address: bigint, length: number, mode: 'missing' | 'minor'): number;
+    unregister(fd: number, address: bigint, length: number): number;
+    fill(fd: number, address: bigint, length: number, byte: number): number;
+    poison(fd: number, address: bigint, length: number): number;
+    close(fd: number): number;
+  }
+  const uffd = require(buildFixture('userfaultfd')) as Userfaultfd;
+  const opened = uffd.open();
+  const errnoName = (errno: number): string => Object.entries(os.constants.errno).find(([, value]) => value === errno)?.[0] ?? String(errno);
+  // The kernel may refuse userfaultfd (CONFIG_USERFAULTFD off, a seccomp filter, vm.unprivileged_userfaultfd with
+  // user-mode faults refused): then there is nothing to scan.
+  const refused = opened.error === undefined ? '' : ` (skipped: the kernel refuses userfaultfd here, ${errnoName(opened.error)})`;
+  const withUffd = refused === '' ? test : test.skip;
+  afterAll(() => {
+    if (opened.fd !== undefined) uffd.close(opened.fd);
+  });
+
+  /** The readable ranges of `count` pages from `base` according to a real load of each page (the kernel's answer). */
+  const loaded = (base: bigint, count: number): { states: PageState[]; ranges: Array<{ start: bigint; end: bigint }> } => {
+    const states = Array.from({ length: count }, (_, page) => probe(base + BigInt(page * P)));
+    const ranges: Array<{ start: bigint; end: bigint }> = [];
+    states.forEach((state, page) => {
+      if (state !== 'readable') return;
+      const at = base + BigInt(page * P);
+      const last = ranges[ranges.length - 1];
+      if (last !== undefined && last.end === at) last.end = at + BP;
+      else ranges.push({ start: at, end: at + BP });
+    });
+    return { states, ranges };
+  };
+
+  withUffd(`an anonymous mapping registered for missing pages: only populated pages are readable, as each page's load says${refused}`, () => {
+    const fd = opened.fd!;
+    const mapping = mapPages(12);
+    const at = (page: number): bigint => mapping.address + BigInt(page * P);
+    try {
+      // Written before the registration: 0, 1, 5; filled by the monitor's UFFDIO_COPY after it: 8; poisoned: 10.
+      for (const page of [0, 1, 5]) expect(safeMemcpy(at(page), Buffer.from('populated'), 9).ok).toBe(true);
+      expect(uffd.register(fd, mapping.address, 12 * P, 'missing')).toBe(0);
+      expect(fs.readFileSync('/proc/self/smaps', 'utf8')).toMatch(new RegExp(`^${mapping.address.toString(16)}-[^]*?VmFlags:.* um `, 'm'));
+      expect(uffd.fill(fd, at(8), P, 0x5a)).toBe(0);
+      if (opened.poison) expect(uffd.poison(fd, at(10), P)).toBe(0);
+      const window = { start: at(0), end: at(12) };
+      const reference = loaded(at(0), 12);
+      // The kernel: a populated page reads, an unpopulated one raises SIGBUS (UFFD_FEATURE_SIGBUS), a poisoned one too.
+      expect(reference.states.map((state, page) => [page, state])).toEqual(
+        Array.from({ length: 12 }, (_, page) => [page, [0, 1, 5, 8].includes(page) ? 'readable' : 'protected']),
+      );
+      expect(scanReadable(window)).toEqual(reference.ranges);
+      expect(Array.from(probeMany(new BigUint64Array(Array.from({ length: 40 }, (_, i) => at(i % 12) + BigInt(i)))))).toEqual(
+        Array.from({ length: 40 }, (_, i) => ([0, 1, 5, 8].includes(i % 12) ? ProbeCode.readable : ProbeCode.protected)),
+      );
+      // Unregistered, the mapping is ordinary again: every page reads but a poison marker, which stays until zapped.
+      expect(uffd.unregister(fd, mapping.address, 12 * P)).toBe(0);
+      const after = loaded(at(0), 12);
+      expect(after.states.filter((state) => state !== 'readable').length).toBe(opened.poison ? 1 : 0);
+      expect(scanReadable(window)).toEqual(after.ranges);
+    } finally {
+      mapping.unmap();
+    }
+  });
+
+  const noMinor = refused !== '' || opened.minor ? refused : ' (skipped: the kernel offers no minor faults on shared memory, UFFD_FEATURE_MINOR_SHMEM, before 5.14)';
+  (noMinor === '' ? test : test.skip)(`a shared memory mapping registered for minor faults: only pages this mapping has mapped are readable${noMinor}`, () => {
+    const fd = opened.fd!;
+    const file = path.join('/dev/shm', `memprobe-uffd-minor-${process.pid}`);
+    fs.writeFileSync(file, Buffer.alloc(6 * P, 0x42));  // every page in the page cache
+    const mapping = mapFile(file, 6 * P, { shared: true, writable: true });
+    const at = (page: number): bigint => mapping.address + BigInt(page * P);
+    try {
+      // Writes map only the page written (a read would map its neighbours too: fault-around).
+      for (const page of [1, 5]) expect(safeMemcpy(at(page), Buffer.from('mapped'), 6).ok).toBe(true);
+      expect(uffd.register(fd, mapping.address, 6 * P, 'minor')).toBe(0);
+      const reference = loaded(at(0), 6);
+      expect(reference.states).toEqual(['protected', 'readable', 'protected', 'protected', 'protected', 'readable']);
+      expect(scanReadable({ start: at(0), end: at(6) })).toEqual(reference.ranges);
+      expect(uffd.unregister(fd, mapping.address, 6 * P)).toBe(0);
+    } finally {
+      mapping.unmap();
+      fs.rmSync(file, { force: true });
+    }
+  });
 });
 
 describe('special places', () => {

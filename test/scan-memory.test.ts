@@ -143,6 +143,58 @@ test('a match straddling two adjacent readable mappings is found; none across a 
   }
 });
 
+test('a page made unreadable after the ranges were listed: every match that ends before it is found, at every end offset and window alignment', async () => {
+  // Two readable pages between fences; the iterator lists them as one range when it is called, then the second
+  // page becomes PROT_NONE and the search meets it as a fault. The 64-byte anchor loop must not let that fault
+  // swallow candidates from the blocks before it in the same page; the window that ends at that page (the tail of
+  // the search, scanMemory) must find them too.
+  const { mapping, start } = fenced(2);
+  const boundary = start + BigInt(pageSize);
+  const scanWithPageLost = async (pattern: Uint8Array, window: { start: bigint; end: bigint }): Promise<bigint[]> => {
+    const iterator = scanMemoryIter(pattern, window);
+    mapping.protect(2 * pageSize, pageSize, 'none');
+    try {
+      return await collect(iterator);
+    } finally {
+      mapping.protect(2 * pageSize, pageSize, 'rw');
+    }
+  };
+  const BAND = 80;
+  try {
+    const lost: string[] = [];
+    // A one-byte pattern over the last BAND bytes of the page: a match ends at every offset of the band at once (the
+    // search starts again after each match, so this checks the start and tail alignments, not the 64-byte loop).
+    const run = Buffer.alloc(BAND, 0xc3);
+    expect(safeMemcpy(boundary - BigInt(BAND), run, BAND).ok).toBe(true);
+    for (const skew of [0, 1, 8, 15, 16, 17, 31, 32, 40, 47, 48, 63]) {
+      const window = { start: start + BigInt(skew), end: boundary + BigInt(pageSize) };
+      const expected = Array.from({ length: BAND }, (_, i) => boundary - BigInt(BAND - i));
+      const found = await scanWithPageLost(Uint8Array.of(0xc3), window);
+      const tail = scanMemory('c3', { start: window.start, end: boundary });
+      for (const address of expected) {
+        if (!found.includes(address)) lost.push(`c3, window +${skew}: the match ending ${boundary - address - 1n} bytes before the page`);
+        if (!tail.includes(address)) lost.push(`c3, window +${skew} ending at the page: the match ending ${boundary - address - 1n} bytes before it`);
+      }
+    }
+    expect(safeMemcpy(boundary - BigInt(BAND), Buffer.alloc(BAND), BAND).ok).toBe(true);
+    // One 8-byte match ending 0..47 bytes before the page, reached by the 64-byte loop: the group of four blocks
+    // that met the lost page held its anchor.
+    const marker = Buffer.from('c0ffee5a13372bcd', 'hex');
+    for (const skew of [0, 17, 32, 48]) {
+      for (let before = 0; before < 48; before++) {
+        const at = boundary - BigInt(before + marker.length);
+        expect(safeMemcpy(at, marker, marker.length).ok).toBe(true);
+        const found = await scanWithPageLost(Uint8Array.from(marker), { start: start + BigInt(skew), end: boundary + BigInt(pageSize) });
+        expect(safeMemcpy(at, Buffer.alloc(marker.length), marker.length).ok).toBe(true);
+        if (found.length !== 1 || found[0] !== at) lost.push(`marker, window +${skew}: the match ending ${before} bytes before the page`);
+      }
+    }
+    expect(lost).toEqual([]);
+  } finally {
+    mapping.unmap();
+  }
+});
+
 test('onProgress counts up to the readable bytes of the window; limit stops early', async () => {
   const { mapping, start, end } = fenced((20 * MiB) / pageSize);
   try {

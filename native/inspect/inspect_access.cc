@@ -160,6 +160,8 @@ memprobe_find_pattern:
 .Lmfp_next:
     add     $16, %r11
 .Lmfp_64:                               # four blocks at a time while all four hold anchor positions
+    test    $63, %r11d                  # and lie in one 64-byte line, so in one page: a fault in the fourth
+    jnz     .Lmfp_16                    # would lose the candidates of the first three
     lea     64(%r11), %rcx
     cmp     %rsi, %rcx
     ja      .Lmfp_16

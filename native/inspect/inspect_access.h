@@ -49,7 +49,9 @@ GuardedValue memprobe_store_u64(void* address, uint64_t value);
 GuardedValue memprobe_string_length(const uint8_t* text, size_t limit);
 // value = offset from `base` of the first match starting in [base, base + starts), or `starts` (starts > 0).
 // Loads from [base, base + starts - 1 + length) only, in aligned blocks for the anchor; a candidate's bytes are
-// loaded once it is found, so every match that ends before a faulting byte has been returned by then.
+// loaded once it is found, so every match that ends before a faulting byte has been returned by then. Four blocks
+// are loaded together only within one 64-byte line (one page): a fault in a later block of a group that straddled
+// a page would lose the unchecked candidates of the earlier ones.
 GuardedValue memprobe_find_pattern(const uint8_t* base, size_t starts, const PatternSpec* spec);
 
 extern const char memprobe_inspect_access_begin[];

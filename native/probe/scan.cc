@@ -3,8 +3,9 @@
 #include <algorithm>
 
 #include "common/machine.h"
-#include "probe/guard_regions.h"
 #include "probe/map_list.h"
+#include "probe/page_table.h"
+#include "probe/populated_only.h"
 #include "probe/probe.h"
 
 namespace memprobe {
@@ -13,33 +14,71 @@ namespace {
 
 bool Readable(uint64_t page) { return ProbeAddress(page) == kProbeReadable; }
 
-// [start, end) lies inside one mapping and holds no guard page; appends what of it is readable.
-void ScanPiece(const MapEntry& entry, uint64_t start, uint64_t end, std::vector<Range>* ranges) {
+void LoadEachPage(uint64_t start, uint64_t end, std::vector<Range>* ranges) {
   const uint64_t page = GetMachine().page_size;
-  switch (entry.kind) {
-    case MapKind::kAnonymous:
-      if (Readable(start)) AppendRange(ranges, start, end);
-      return;
-    case MapKind::kSpecial:
-      for (uint64_t p = start; p < end; p += page) {
-        if (Readable(p)) AppendRange(ranges, p, p + page);
-      }
-      return;
-    case MapKind::kFile: {
-      if (Readable(end - page)) {
-        AppendRange(ranges, start, end);
-        return;
-      }
-      if (!Readable(start)) return;
-      uint64_t good = start, bad = end - page;  // the readable pages are a prefix: find where it ends
-      while (bad - good > page) {
-        const uint64_t middle = good + (bad - good) / page / 2 * page;
-        (Readable(middle) ? good : bad) = middle;
-      }
-      AppendRange(ranges, start, bad);
-      return;
-    }
+  for (uint64_t p = start; p < end; p += page) {
+    if (Readable(p)) AppendRange(ranges, p, p + page);
   }
+}
+
+// [start, end) lies inside one mapping and every page of it holds a plain entry (a page, or none yet), so the
+// mapping's protection and, for a file, the file's end decide: one load, or a binary search for that end.
+void ScanPlain(const MapEntry& entry, uint64_t start, uint64_t end, std::vector<Range>* ranges) {
+  const uint64_t page = GetMachine().page_size;
+  if (start >= end) return;
+  if (entry.kind == MapKind::kAnonymous) {
+    if (Readable(start)) AppendRange(ranges, start, end);
+    return;
+  }
+  if (Readable(end - page)) {
+    AppendRange(ranges, start, end);
+    return;
+  }
+  if (!Readable(start)) return;
+  uint64_t good = start, bad = end - page;  // the readable pages are a prefix: find where it ends
+  while (bad - good > page) {
+    const uint64_t middle = good + (bad - good) / page / 2 * page;
+    (Readable(middle) ? good : bad) = middle;
+  }
+  AppendRange(ranges, start, bad);
+}
+
+// [start, end) of an ordinary mapping, with `unusual` the runs of its pages whose entry is a swap entry or a
+// marker (clipped here): those get a load each (a marker faults, a swap entry reads), guard regions the kernel names
+// are cut out unread, the plain stretches between them go to ScanPlain.
+void ScanOrdinary(const MapEntry& entry, uint64_t start, uint64_t end, const std::vector<PageRun>& unusual,
+                  std::vector<Range>* ranges) {
+  uint64_t plain = start;
+  auto run = std::lower_bound(unusual.begin(), unusual.end(), start,
+                              [](const PageRun& r, uint64_t address) { return r.end <= address; });
+  for (; run != unusual.end() && run->start < end; ++run) {
+    const uint64_t from = std::max(run->start, start), to = std::min(run->end, end);
+    ScanPlain(entry, plain, from, ranges);
+    if ((run->categories & kPageGuard) == 0) LoadEachPage(from, to, ranges);
+    plain = to;
+  }
+  ScanPlain(entry, plain, end, ranges);
+}
+
+// The same where the window's walk told nothing: asks for the piece alone, and where the kernel tells nothing even
+// then, every page gets its load.
+void ScanOrdinaryAlone(PageTable* table, const MapEntry& entry, uint64_t start, uint64_t end,
+                       std::vector<Range>* ranges) {
+  std::vector<PageRun> unusual;
+  if (start >= end) return;
+  if (table->Find(start, end, kPageSwapped | kPageGuard, &unusual)) {
+    ScanOrdinary(entry, start, end, unusual, ranges);
+  } else {
+    LoadEachPage(start, end, ranges);
+  }
+}
+
+// [start, end) of a mapping whose unpopulated pages must not be read (populated_only.h): a load for each page the
+// kernel reports populated; the others are not readable, since no load read them.
+void ScanPopulated(PageTable* table, uint64_t start, uint64_t end, std::vector<Range>* ranges) {
+  std::vector<PageRun> populated;
+  if (!table->Find(start, end, kPagePresent | kPageSwapped, &populated)) return;
+  for (const PageRun& run : populated) LoadEachPage(run.start, run.end, ranges);
 }
 
 }  // namespace
@@ -57,21 +96,36 @@ SystemCallResult ScanReadable(uint64_t start, uint64_t end, std::vector<Range>* 
   std::vector<MapEntry> entries;
   const SystemCallResult read = ReadMapList(0, &entries);
   if (read.error != 0) return read;
-  const std::vector<Range> guards = GuardRegions(start, end);
-  size_t next_guard = 0;
+  std::vector<Range> populated_only;
+  const SystemCallResult flags = PopulatedOnlyRanges(start, end, &populated_only);
+  if (flags.error != 0) return flags;
+  PageTable table;
+  // One walk for the whole window finds every page whose entry is not plain.
+  std::vector<PageRun> unusual;
+  const bool walked = table.Scan(start, end, kPageSwapped | kPageGuard, &unusual);
+  size_t next = 0;
   for (const MapEntry& entry : entries) {
     uint64_t from = std::max<uint64_t>(entry.start, start);
     const uint64_t to = std::min<uint64_t>(entry.end, end);
     // PROT_NONE is never readable; -w- and --x are on x86 (the hardware has no write-only or execute-only pages
     // without protection keys), so they get their load like the rest.
     if (from >= to || !(entry.read || entry.write || entry.execute)) continue;
-    while (next_guard < guards.size() && guards[next_guard].end <= from) next_guard++;
-    for (size_t g = next_guard; from < to; g++) {
-      const bool guard_here = g < guards.size() && guards[g].start < to;
-      const uint64_t piece_end = guard_here ? std::max(from, guards[g].start) : to;
-      if (piece_end > from) ScanPiece(entry, from, piece_end, ranges);
-      if (!guard_here) break;
-      from = std::min(to, guards[g].end);
+    if (entry.kind == MapKind::kSpecial) {  // the kernel's own pages ([vvar]…) may each differ
+      LoadEachPage(from, to, ranges);
+      continue;
+    }
+    while (next < populated_only.size() && populated_only[next].end <= from) next++;
+    for (size_t r = next; from < to; r++) {
+      const bool inside = r < populated_only.size() && populated_only[r].start < to;
+      const uint64_t ordinary_end = inside ? std::max(from, populated_only[r].start) : to;
+      if (walked) {
+        ScanOrdinary(entry, from, ordinary_end, unusual, ranges);
+      } else {
+        ScanOrdinaryAlone(&table, entry, from, ordinary_end, ranges);
+      }
+      if (!inside) break;
+      from = std::min(to, populated_only[r].end);
+      ScanPopulated(&table, ordinary_end, from, ranges);
     }
   }
   return Succeeded();
