@@ -38,6 +38,7 @@
         "native/memory/forward_copy.cc",
         "native/memory/guard.cc",
         "native/memory/guarded_access.cc",
+        "native/memory/guarded_regions.cc",
         "native/memory/pages.cc",
         "native/memory/signal_copy.cc",
         "native/memory/stack_gap.cc",

@@ -1,6 +1,7 @@
 // The routines of inspect_access.h. Leaves that never touch the stack, so the recovery label at the end can
 // simply return, whatever instruction faulted; rdx carries each routine's result (the handler puts si_addr there).
 #include "inspect/inspect_access.h"
+#include "memory/guarded_regions.h"
 
 __asm__(R"(
     .text
@@ -231,3 +232,10 @@ memprobe_find_pattern:
 memprobe_inspect_access_recover:        # the handler set rax and rdx
     ret
 )");
+
+namespace memprobe {
+namespace {
+// A fault anywhere in [memprobe_inspect_access_begin, memprobe_inspect_access_recover) resumes at the label: the region registers itself with the guard.
+[[maybe_unused]] const bool kRegistered = RegisterGuardedRegion(reinterpret_cast<const void*>(&memprobe_inspect_access_begin), memprobe_inspect_access_recover);
+}  // namespace
+}  // namespace memprobe

@@ -1,6 +1,6 @@
 // The guarded routines of the inspect area: typed loads and stores, the length of a C string, and the pattern
 // search. In assembly like the copy's (memory/forward_copy.h) and for the same reason: a fault inside them is
-// recognised by its PC alone (guard.cc RecoveryLabel lists this region) and resumed at the recovery label below,
+// recognised by its PC alone (inspect_access.cc registers this region with the guard's registry) and resumed at the recovery label below,
 // which returns rax = the trap (EncodeTrap) and rdx = si_addr. The routines follow memory/guarded_access.h's
 // convention: leaves that never touch the stack nor the callee-saved registers.
 //
@@ -58,9 +58,5 @@ extern const char memprobe_inspect_access_begin[];
 extern const char memprobe_inspect_access_recover[];
 }
 
-inline bool InInspectAccess(uintptr_t pc) {
-  return pc >= reinterpret_cast<uintptr_t>(memprobe_inspect_access_begin) &&
-         pc < reinterpret_cast<uintptr_t>(memprobe_inspect_access_recover);
-}
 
 }  // namespace memprobe

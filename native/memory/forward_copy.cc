@@ -3,6 +3,7 @@
 //   copy:  rdi = dst, rsi = src, rdx = length, ecx = use_rep_movsb   ->   rax = 0 (rdx unused)
 //   probe: rdi = address                                             ->   rax = 0 (rdx unused)
 #include "memory/forward_copy.h"
+#include "memory/guarded_regions.h"
 
 #define MEMPROBE_STR(x) #x
 #define MEMPROBE_XSTR(x) MEMPROBE_STR(x)
@@ -131,3 +132,10 @@ memprobe_probe_byte:
 memprobe_forward_copy_recover:          # the handler set rax and rdx
     ret
 )");
+
+namespace memprobe {
+namespace {
+// A fault anywhere in [memprobe_forward_copy, memprobe_forward_copy_recover) resumes at the label: the region registers itself with the guard.
+[[maybe_unused]] const bool kRegistered = RegisterGuardedRegion(reinterpret_cast<const void*>(&memprobe_forward_copy), memprobe_forward_copy_recover);
+}  // namespace
+}  // namespace memprobe

@@ -14,18 +14,14 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "memory/guarded_regions.h"
+
 namespace memprobe {
 
 struct ForwardCopyResult {
   uint64_t trap;     // 0: every byte copied; otherwise EncodeTrap(signo, si_code)
   uint64_t address;  // si_addr of the fault
 };
-
-inline constexpr uint64_t EncodeTrap(int signo, int code) {
-  return static_cast<uint64_t>(static_cast<uint32_t>(signo)) << 32 | static_cast<uint32_t>(code);
-}
-inline int TrapSignal(uint64_t trap) { return static_cast<int>(trap >> 32); }
-inline int TrapCode(uint64_t trap) { return static_cast<int>(static_cast<uint32_t>(trap)); }
 
 // From this size on `rep movsb` (forward, fault-precise per iteration) matches glibc's memcpy on CPUs with
 // ERMS; below it, 16-byte SSE blocks. bench/copy.js shows the ratio against Buffer.prototype.copy.
@@ -39,13 +35,10 @@ ForwardCopyResult memprobe_forward_copy(uint8_t* dst, const uint8_t* src, size_t
 ForwardCopyResult memprobe_probe_byte(const void* address);
 // [memprobe_forward_copy, memprobe_forward_copy_recover): every instruction that touches src or dst, and the
 // probe's load.
-// The handler resumes a fault there at memprobe_forward_copy_recover with rax = trap, rdx = address.
+// The handler resumes a fault there at memprobe_forward_copy_recover with rax = trap, rdx = address
+// (forward_copy.cc registers the region).
 extern const char memprobe_forward_copy_recover[];
 }
 
-inline bool InForwardCopy(uintptr_t pc) {
-  return pc >= reinterpret_cast<uintptr_t>(&memprobe_forward_copy) &&
-         pc < reinterpret_cast<uintptr_t>(memprobe_forward_copy_recover);
-}
 
 }  // namespace memprobe

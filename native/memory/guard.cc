@@ -13,10 +13,8 @@
 #include <cstddef>
 #include <mutex>
 
-#include "inspect/inspect_access.h"
 #include "memory/fault_chain.h"
-#include "memory/forward_copy.h"
-#include "memory/guarded_access.h"
+#include "memory/guarded_regions.h"
 
 namespace memprobe {
 
@@ -100,15 +98,6 @@ bool HandlerInstalled(int signo) {
   return Query(signo, &current) && IsOurHandler(current);
 }
 
-// The recovery label for a PC inside a guarded region, or null. Every region follows guarded_access.h's
-// convention; a new one is added here.
-const char* RecoveryLabel(uintptr_t pc) {
-  if (InForwardCopy(pc)) return memprobe_forward_copy_recover;
-  if (InGuardedAccess(pc)) return memprobe_guarded_access_recover;
-  if (InInspectAccess(pc)) return memprobe_inspect_access_recover;
-  return nullptr;
-}
-
 // A fault the kernel raised at the faulting instruction (not sent, not an asynchronous memory-error report).
 bool IsSynchronousFault(int signo, int code) { return code > 0 && !(signo == SIGBUS && code == BUS_MCEERR_AO); }
 
@@ -133,7 +122,7 @@ void OnFault(int signo, siginfo_t* info, void* context) {
   auto* uc = static_cast<ucontext_t*>(context);
   greg_t* registers = uc->uc_mcontext.gregs;
   const char* recover =
-      IsSynchronousFault(signo, info->si_code) ? RecoveryLabel(static_cast<uintptr_t>(registers[REG_RIP])) : nullptr;
+      IsSynchronousFault(signo, info->si_code) ? GuardedRecoveryLabel(static_cast<uintptr_t>(registers[REG_RIP])) : nullptr;
   if (recover != nullptr) {
     registers[REG_RAX] = static_cast<greg_t>(EncodeTrap(signo, info->si_code));
     registers[REG_RDX] = reinterpret_cast<greg_t>(info->si_addr);

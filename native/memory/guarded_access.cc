@@ -1,6 +1,7 @@
 // The routines of guarded_access.h. Leaves that never touch the stack, so the recovery label can return
 // from whichever instruction faulted.
 #include "memory/guarded_access.h"
+#include "memory/guarded_regions.h"
 
 __asm__(R"(
     .text
@@ -69,3 +70,10 @@ memprobe_backward_copy:                 # rdi = dst, rsi = src, rdx = length, fr
 memprobe_guarded_access_recover:        # the handler set rax and rdx
     ret
 )");
+
+namespace memprobe {
+namespace {
+// A fault anywhere in [memprobe_guarded_access_begin, memprobe_guarded_access_recover) resumes at the label: the region registers itself with the guard.
+[[maybe_unused]] const bool kRegistered = RegisterGuardedRegion(reinterpret_cast<const void*>(&memprobe_guarded_access_begin), memprobe_guarded_access_recover);
+}  // namespace
+}  // namespace memprobe

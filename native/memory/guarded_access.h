@@ -2,11 +2,11 @@
 // (forward_copy.h) and for the same reason: a fault inside them is recognised by its PC alone and resumed at
 // the region's recovery label, so the guard needs no recovery point, no TLS and no siglongjmp.
 //
-// Convention of every guarded region (guard.cc RecoveryLabel lists them): leaf routines that never touch the
+// Convention of every guarded region (each registers itself: memory/guarded_regions.h): leaf routines that never touch the
 // stack and never change the callee-saved registers (rbx, rbp, r12-r15), so that returning from the recovery
 // label is right from any instruction; at the label rax = the trap (EncodeTrap), rdx = si_addr, and the label
 // returns both. A new routine joins a region by being placed between the region's first symbol and its
-// recovery label; a new region adds its bounds and label to RecoveryLabel.
+// recovery label; a new region registers its bounds and label with RegisterGuardedRegion from its own file.
 #pragma once
 
 #include <cstddef>
@@ -30,9 +30,5 @@ extern const char memprobe_guarded_access_begin[];
 extern const char memprobe_guarded_access_recover[];
 }
 
-inline bool InGuardedAccess(uintptr_t pc) {
-  return pc >= reinterpret_cast<uintptr_t>(memprobe_guarded_access_begin) &&
-         pc < reinterpret_cast<uintptr_t>(memprobe_guarded_access_recover);
-}
 
 }  // namespace memprobe
