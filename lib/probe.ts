@@ -167,11 +167,11 @@ export function parseMaps(text: string): MapEntry[] {
 }
 
 /** The error a failed read of /proc/<pid>/maps stands for: a process that is gone is ESRCH. */
-function mapsError(error: NodeJS.ErrnoException): Error {
-  if (error.code === 'ENOENT') return new SystemError('open', 'ESRCH', constants.errno.ESRCH, 'No such process');
+function mapsError(error: NodeJS.ErrnoException, pid: number | undefined): Error {
+  if (error.code === 'ENOENT') return new SystemError('open', 'ESRCH', constants.errno.ESRCH, 'No such process', pid);
   if (typeof error.code !== 'string' || typeof error.errno !== 'number') return error;
   const description = /^[A-Z0-9]+: ([^,]+)/.exec(error.message)?.[1] ?? error.code;
-  return new SystemError(error.syscall ?? 'open', error.code, -error.errno, description);
+  return new SystemError(error.syscall ?? 'open', error.code, -error.errno, description, pid);
 }
 
 /** The mappings of this process (or `pid`), as /proc/<pid>/maps lists them. */
@@ -181,7 +181,11 @@ export function readMaps(pid?: number): MapEntry[] {
   try {
     text = fs.readFileSync(`/proc/${pid ?? 'self'}/maps`, 'utf8');
   } catch (error) {
-    throw mapsError(error as NodeJS.ErrnoException);
+    // A process that is gone: the ESRCH a read of its memory reports, as every { pid } API does.
+    if (pid !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') binding.checkProcessAlive(pid);
+    throw mapsError(error as NodeJS.ErrnoException, pid);
   }
+  // A zombie's maps are empty (so are a kernel thread's): it must not pass for a live process with nothing mapped.
+  if (pid !== undefined && text === '') binding.checkProcessAlive(pid);
   return parseMaps(text);
 }

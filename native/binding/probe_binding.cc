@@ -8,6 +8,7 @@
 #include "binding/bindings.h"
 #include "memory/guard.h"
 #include "probe/guard_regions.h"
+#include "probe/map_list.h"
 #include "probe/probe.h"
 #include "probe/remote_probe.h"
 #include "probe/scan.h"
@@ -127,6 +128,13 @@ Napi::Value ScanReadableBinding(const Napi::CallbackInfo& info) {
   return array;
 }
 
+// checkProcessAlive(pid): throws the SystemError (ESRCH) of a process that is gone or a zombie (see map_list.h).
+Napi::Value CheckProcessAliveBinding(const Napi::CallbackInfo& info) {
+  const pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), CheckProcessAlive(pid), pid);
+  return info.Env().Undefined();
+}
+
 // Test hook: _installGuardRegion(address, length), MADV_GUARD_INSTALL (SystemError where the kernel lacks it).
 Napi::Value InstallGuardRegionBinding(const Napi::CallbackInfo& info) {
   const size_t length = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
@@ -145,6 +153,7 @@ void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"probeManyAsync", ProbeManyAsync},
                       {"readablePrefix", ReadablePrefixBinding},
                       {"scanReadable", ScanReadableBinding},
+                      {"checkProcessAlive", CheckProcessAliveBinding},
                       {"_installGuardRegion", InstallGuardRegionBinding},
                   });
   Napi::Object codes = Napi::Object::New(env);
