@@ -20,6 +20,7 @@ export {
   type PageState,
   type ProbeOptions,
   type Range,
+  type ReadMapsOptions,
   type ScanOptions,
 } from './probe';
 export { hexdump, type HexdumpOptions } from './hexdump';

@@ -3,9 +3,9 @@
 // (a guarded load here, a process_vm_readv read for another pid); misuse throws before the addon is called.
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import { types } from 'node:util';
+import { inspect, types } from 'node:util';
 
-import { invalidArgType, outOfRange, SystemError } from './errors';
+import { invalidArgType, invalidArgValue, outOfRange, SystemError } from './errors';
 import { binding } from './native';
 import type { Address } from './types';
 import { checkLength, checkPid } from './validate';
@@ -35,7 +35,8 @@ export interface ScanOptions {
   pid?: number;
 }
 
-export interface MapEntry {
+/** One line of /proc/<pid>/maps; `path` is a Buffer of the kernel's bytes with `{ encoding: 'buffer' }`. */
+export interface MapEntry<Path extends string | Buffer = string> {
   start: bigint;
   end: bigint;
   /** e.g. 'r-xp' */
@@ -45,7 +46,15 @@ export interface MapEntry {
   device: string;
   inode: number;
   /** as the kernel prints it: a file path (maybe with ' (deleted)'), '[heap]', '[anon:name]', or '' */
-  path: string;
+  path: Path;
+}
+
+export interface ReadMapsOptions {
+  /**
+   * How `path` is given, as in Node's fs: 'utf8' (the default) decodes the kernel's bytes, so a name that is not
+   * valid UTF-8 no longer names its file; 'buffer' gives them as they are, which fs accepts as a path.
+   */
+  encoding?: 'utf8' | 'utf-8' | 'buffer';
 }
 
 /** @internal */
@@ -174,18 +183,41 @@ function mapsError(error: NodeJS.ErrnoException, pid: number | undefined): Error
   return new SystemError(error.syscall ?? 'open', error.code, -error.errno, description, pid);
 }
 
-/** The mappings of this process (or `pid`), as /proc/<pid>/maps lists them. */
-export function readMaps(pid?: number): MapEntry[] {
+/** The encoding `options` asks for; anything but the one known option, with a known value, is refused. */
+function mapsEncoding(options: unknown): 'utf8' | 'buffer' {
+  checkOptions(options);
+  if (options === undefined) return 'utf8';
+  const unknown = Object.keys(options as object).find((name) => name !== 'encoding');
+  if (unknown !== undefined) {
+    throw invalidArgValue('options', "an object whose only property is 'encoding'", options, `an object with the property ${inspect(unknown)}`);
+  }
+  const encoding = (options as ReadMapsOptions).encoding;
+  if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return 'utf8';
+  if (encoding === 'buffer') return 'buffer';
+  throw invalidArgValue('options.encoding', "'utf8' or 'buffer'", encoding);
+}
+
+/**
+ * The mappings of this process (or `pid`), as /proc/<pid>/maps lists them. With `{ encoding: 'buffer' }` each
+ * `path` is a Buffer of the kernel's bytes, so a name that is not valid UTF-8 still names its file.
+ */
+export function readMaps(pid?: number, options?: { encoding?: 'utf8' | 'utf-8' }): MapEntry[];
+export function readMaps(pid: number | undefined, options: { encoding: 'buffer' }): MapEntry<Buffer>[];
+export function readMaps(pid?: number, options?: ReadMapsOptions): MapEntry[] | MapEntry<Buffer>[];
+export function readMaps(pid?: number, options?: ReadMapsOptions): MapEntry[] | MapEntry<Buffer>[] {
   if (pid !== undefined) checkPid(pid, 'pid');
-  let text: string;
+  const encoding = mapsEncoding(options);
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(`/proc/${pid ?? 'self'}/maps`, 'utf8');
+    bytes = fs.readFileSync(`/proc/${pid ?? 'self'}/maps`);
   } catch (error) {
     // A process that is gone: the ESRCH a read of its memory reports, as every { pid } API does.
     if (pid !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') binding.checkProcessAlive(pid);
     throw mapsError(error as NodeJS.ErrnoException, pid);
   }
   // A zombie's maps are empty (so are a kernel thread's): it must not pass for a live process with nothing mapped.
-  if (pid !== undefined && text === '') binding.checkProcessAlive(pid);
-  return parseMaps(text);
+  if (pid !== undefined && bytes.length === 0) binding.checkProcessAlive(pid);
+  if (encoding === 'utf8') return parseMaps(bytes.toString('utf8'));
+  // latin1 gives each byte its own character and back, so the path's bytes come through exactly.
+  return parseMaps(bytes.toString('latin1')).map((entry) => ({ ...entry, path: Buffer.from(entry.path, 'latin1') }));
 }
