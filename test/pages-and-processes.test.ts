@@ -183,14 +183,16 @@ describe('reading another process', () => {
     return stat[stat.lastIndexOf(')') + 2];
   }
 
-  /** A zombie whose parent is alive: `sleep 0` run in the background by a shell that then becomes `sleep 60`,
-   * which never waits for it. Resolves once the kernel shows it as exited (state Z). */
+  /** A zombie whose parent is alive: the child of a python3 (node-gyp's prerequisite) that forks and never waits
+   * (a shell may reap its background jobs). Resolves once the kernel shows the child as exited (state Z). */
   async function startZombie(): Promise<{ pid: number; end: () => Promise<void> }> {
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const script = 'import os, sys\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\nsys.stdin.read()\n';
+    const parent = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = once(parent, 'exit');
     const [line] = await once(parent.stdout!, 'data');
     const pid = Number(String(line).trim());
     while (stateOf(pid) !== 'Z') await new Promise((resolve) => setTimeout(resolve, 5));
-    return { pid, end: async () => { parent.kill(); await once(parent, 'exit'); } };
+    return { pid, end: async () => { parent.stdin!.end(); await exited; } };
   }
 
   /** What every { pid } API throws for `pid`: what safeRead({ pid }) throws. */
