@@ -125,7 +125,7 @@ describe('scan', () => {
     for (const args of [['--pid', 'x'], ['--pid', '0'], [], ['--self', '--pid', '1']]) expectUsageError(memprobe('scan', ...args));
     const gone = memprobe('scan', '--pid', '2147483646');
     expect(gone.status).toBe(1);
-    expect(gone.stderr).toMatch(/^memprobe scan: open failed: ESRCH/);
+    expect(gone.stderr).toMatch(/^memprobe scan: process_vm_readv failed for pid 2147483646: ESRCH/);
   });
 });
 
@@ -205,7 +205,7 @@ describe('maps', () => {
   test('bad usage; a process that does not exist', () => {
     expectUsageError(memprobe('maps', '--pid', '-1'));
     expectUsageError(memprobe('maps', 'extra'));
-    expect(memprobe('maps', '--pid', '2147483646')).toMatchObject({ status: 1, stdout: '', stderr: 'memprobe maps: open failed: ESRCH (No such process)\n' });
+    expect(memprobe('maps', '--pid', '2147483646')).toMatchObject({ status: 1, stdout: '', stderr: 'memprobe maps: process_vm_readv failed for pid 2147483646: ESRCH (No such process). No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to read).\n' });
   });
 });
 

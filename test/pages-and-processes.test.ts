@@ -5,7 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { once } from 'node:events';
 
-import { mapFile, mapPages, pageSize, safeMemcpy, safeRead, safeReadAsync, SystemError } from '../lib';
+import {
+  mapFile, mapPages, pageSize, probeMany, probeManyAsync, ProbeCode, readMaps, safeMemcpy, safeRead, safeReadAsync, scanMemory,
+  scanMemoryIter, scanReadable, SystemError,
+} from '../lib';
 import { runChild } from './helpers/child';
 
 const P = pageSize;
@@ -167,11 +170,112 @@ describe('reading another process', () => {
     await once(gone, 'exit');
     const expected = {
       name: 'SystemError', code: 'ESRCH', errno: os.constants.errno.ESRCH, syscall: 'process_vm_readv', pid: gone.pid,
-      message: `process_vm_readv failed for pid ${gone.pid}: ESRCH (No such process). No process or thread has this id (it may have exited).`,
+      message: `process_vm_readv failed for pid ${gone.pid}: ESRCH (No such process). No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to read).`,
     };
     expect(() => safeRead(0x1000n, 8, { pid: gone.pid! })).toThrow(expect.objectContaining(expected));
     await expect(safeReadAsync(0x1000n, 8, { pid: gone.pid! })).rejects.toMatchObject(expected);
     await expect(safeReadAsync(0x1000n, 8, { pid: gone.pid! })).rejects.toBeInstanceOf(SystemError);
+  });
+
+  /** The state letter of /proc/<pid>/stat (R, S, Z…); its command name may hold any byte, ')' too. */
+  function stateOf(pid: number): string {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat[stat.lastIndexOf(')') + 2];
+  }
+
+  /** A zombie whose parent is alive: the child of a python3 (node-gyp's prerequisite) that forks and never waits
+   * (a shell may reap its background jobs). Resolves once the kernel shows the child as exited (state Z). */
+  async function startZombie(): Promise<{ pid: number; end: () => Promise<void> }> {
+    const script = 'import os, sys\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nprint(pid, flush=True)\nsys.stdin.read()\n';
+    const parent = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = once(parent, 'exit');
+    const [line] = await once(parent.stdout!, 'data');
+    const pid = Number(String(line).trim());
+    while (stateOf(pid) !== 'Z') await new Promise((resolve) => setTimeout(resolve, 5));
+    return { pid, end: async () => { parent.stdin!.end(); await exited; } };
+  }
+
+  /** What every { pid } API throws for `pid`: what safeRead({ pid }) throws. */
+  function esrch(pid: number): object {
+    return {
+      name: 'SystemError', code: 'ESRCH', errno: os.constants.errno.ESRCH, syscall: 'process_vm_readv', pid,
+      message: `process_vm_readv failed for pid ${pid}: ESRCH (No such process). No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to read).`,
+    };
+  }
+
+  async function expectEveryPidApiGone(pid: number): Promise<void> {
+    const expected = esrch(pid);
+    const addresses = new BigUint64Array([0x1000n, 0x7f00_0000_0000n]);
+    expect(() => safeRead(0x1000n, 8, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => probeMany(addresses, { pid })).toThrow(expect.objectContaining(expected));
+    await expect(probeManyAsync(addresses, { pid })).rejects.toMatchObject(expected);
+    expect(() => scanReadable({ pid })).toThrow(expect.objectContaining(expected));
+    expect(() => scanMemory('00 00', { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => scanMemoryIter('00 00', { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => readMaps(pid)).toThrow(expect.objectContaining(expected));
+  }
+
+  test('a zombie (exited, not yet reaped) is gone for every { pid } API, not a process with nothing mapped', async () => {
+    const zombie = await startZombie();
+    try {
+      expect(fs.readFileSync(`/proc/${zombie.pid}/maps`, 'utf8')).toBe('');
+      await expectEveryPidApiGone(zombie.pid);
+      expect(stateOf(zombie.pid)).toBe('Z');
+    } finally {
+      await zombie.end();
+    }
+  });
+
+  test('a vanished pid is gone for every { pid } API, with the same error', async () => {
+    await expectEveryPidApiGone(spawnSync('true').pid!);
+  });
+
+  test('a kernel thread has empty maps too, and is no error: nothing of it is mapped', async () => {
+    // PF_KTHREAD in the flags (field 9) of /proc/<pid>/stat; a PID namespace may show none.
+    const kernelThread = fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).find((pid) => {
+      try {
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ');
+        return (Number(fields[6]) & 0x00200000) !== 0;
+      } catch {
+        return false;
+      }
+    });
+    if (kernelThread === undefined) {
+      console.warn('skipped: no kernel thread is visible in this PID namespace');
+      return;
+    }
+    const addresses = new BigUint64Array([0x1000n, 0x7f00_0000_0000n]);
+    expect(readMaps(kernelThread)).toEqual([]);
+    expect(Array.from(probeMany(addresses, { pid: kernelThread }))).toEqual([ProbeCode.unmapped, ProbeCode.unmapped]);
+    expect(Array.from(await probeManyAsync(addresses, { pid: kernelThread }))).toEqual([ProbeCode.unmapped, ProbeCode.unmapped]);
+    expect(scanReadable({ pid: kernelThread })).toEqual([]);
+    expect(scanMemory('00 00', { pid: kernelThread })).toEqual([]);
+  });
+
+  test('a scan whose target dies midway throws ESRCH instead of returning what it found so far', async () => {
+    for (const iterate of [false, true]) {
+      const target = spawn(process.execPath, ['-e', 'process.stdin.resume()'], { stdio: ['pipe', 'ignore', 'inherit'] });
+      const exited = once(target, 'exit');
+      await once(target, 'spawn');
+      const pid = target.pid!;
+      // After the first chunk, the target is killed; its exit is not yet waited for (this thread is busy), so it
+      // is a zombie by the next chunk.
+      let chunks = 0;
+      const onProgress = (): void => {
+        if (++chunks !== 1) return;
+        target.kill('SIGKILL');
+        while (stateOf(pid) !== 'Z');
+      };
+      const scan = async (): Promise<bigint[]> => {
+        if (!iterate) return scanMemory('de ad be ef 0b ad f0 0d', { pid, onProgress });
+        const found: bigint[] = [];
+        for await (const match of scanMemoryIter('de ad be ef 0b ad f0 0d', { pid, onProgress })) found.push(match);
+        return found;
+      };
+      await expect(scan()).rejects.toMatchObject(esrch(pid));
+      expect(chunks).toBe(1);
+      await exited;
+    }
   });
 
   test('a process this one may not trace: EPERM that names the pid and the likely causes', () => {

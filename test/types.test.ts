@@ -11,7 +11,7 @@ const DIST = path.join(PACKAGE_ROOT, 'dist');
 
 const CONSUMERS = {
   good: `
-import { safeRead, safeMemcpy, watchSignals, formatAddress, type SignalInfo, type CopyResult } from 'memprobe';
+import { safeRead, safeMemcpy, watchSignals, formatAddress, readMaps, type SignalInfo, type CopyResult, type MapEntry, type ReadMapsOptions } from 'memprobe';
 const r = safeRead(0n, 8);
 if (!r.ok) { const code: string = r.fault.code; const at: string = formatAddress(r.fault.address); void code; void at; }
 else { const none: null = r.fault; void none; }
@@ -20,7 +20,13 @@ const copied: number = c.bytesCopied; void copied;
 const w = watchSignals(['SIGUSR2', 'SIGRTMIN+3', 'SIGRTMAX-1', 12], (info: SignalInfo) => {
   const code: 'SI_QUEUE' | 'SI_USER' | string = info.code; void code;
 });
-w.close();`,
+w.close();
+const named: Buffer = readMaps(undefined, { encoding: 'buffer' })[0].path;
+const decoded: string = readMaps(process.pid)[0].path;
+const either: Array<MapEntry | MapEntry<Buffer>> = readMaps(undefined, { encoding: Math.random() > 0.5 ? 'buffer' : 'utf8' } as ReadMapsOptions);
+void named; void decoded; void either;`,
+  'a buffer path taken for a string': `import { readMaps } from 'memprobe'; const path: string = readMaps(1, { encoding: 'buffer' })[0].path; void path;`,
+  'an encoding readMaps does not know': `import { readMaps } from 'memprobe'; readMaps(1, { encoding: 'latin1' });`,
   'a fault read without checking ok': `import { safeRead } from 'memprobe'; const code = safeRead(0n, 8).fault.code; void code;`,
   'a misspelled signal name': `import { watchSignals } from 'memprobe'; watchSignals(['SIGUSR3']);`,
   'a real-time name counted the wrong way': `import { signalNumber } from 'memprobe'; signalNumber('SIGRTMIN-1');`,

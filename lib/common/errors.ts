@@ -65,7 +65,7 @@ export function crashReportsUnavailable(reason: string, cause?: unknown): Error 
 
 /** Why process_vm_readv/writev aimed at `pid` was refused, as far as the errno tells. */
 function processAccessHint(code: string, pid: number): string {
-  if (code === 'ESRCH') return 'No process or thread has this id (it may have exited).';
+  if (code === 'ESRCH') return 'No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to read).';
   if (code !== 'EPERM') return '';
   if (pid === process.pid) {
     return 'A process may always read its own memory, so a seccomp filter refuses this system call here (common in containers); the signal strategy makes no system call.';

@@ -111,6 +111,8 @@ export interface Binding {
   readablePrefix(address: bigint | number, length: number): number;
   /** Readable ranges in [start, end) (page-aligned) as [start0, end0, start1, end1, …]; pid 0 is this process. */
   scanReadable(start: bigint, end: bigint, pid: number): BigUint64Array;
+  /** Throws the SystemError ESRCH (process_vm_readv, as a read reports it) of a process that is gone or a zombie. */
+  checkProcessAlive(pid: number): void;
   readonly probeCodes: { readable: 0; protected: 1; unmapped: 2; noncanonical: 3 };
   /** Test hook: madvise(MADV_GUARD_INSTALL) over whole pages of an anonymous private mapping. */
   _installGuardRegion(address: bigint, length: number): void;

@@ -12,6 +12,7 @@ export {
   type PageState,
   type ProbeOptions,
   type Range,
+  type ReadMapsOptions,
   type ScanOptions,
 } from './probe';
 export { fuzz, type FuzzApi, type FuzzCaseKind, type FuzzMismatch, type FuzzOptions, type FuzzOutcome, type FuzzReport, type MapsVerdict } from './fuzz';

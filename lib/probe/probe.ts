@@ -3,9 +3,9 @@
 // (a guarded load here, a process_vm_readv read for another pid); misuse throws before the addon is called.
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import { types } from 'node:util';
+import { inspect, types } from 'node:util';
 
-import { invalidArgType, outOfRange, SystemError } from '../common/errors';
+import { invalidArgType, invalidArgValue, outOfRange, SystemError } from '../common/errors';
 import { binding } from '../common/native';
 import type { Address } from '../common/types';
 import { checkLength, checkPid } from '../common/validate';
@@ -68,10 +68,11 @@ export interface ScanOptions {
 }
 
 /**
- * One line of /proc/<pid>/maps.
+ * One line of /proc/<pid>/maps; `path` is a Buffer of the kernel's bytes with `{ encoding: 'buffer' }`.
+ * @typeParam Path - `string` (decoded as UTF-8, the default) or `Buffer` (the kernel's bytes)
  * @group Probing and fuzzing
  */
-export interface MapEntry {
+export interface MapEntry<Path extends string | Buffer = string> {
   /** the mapping's first address */
   start: bigint;
   /** the end of the mapping, exclusive */
@@ -85,7 +86,19 @@ export interface MapEntry {
   /** the file's inode (0 for anonymous memory) */
   inode: number;
   /** as the kernel prints it: a file path (maybe with ' (deleted)'), '[heap]', '[anon:name]', or '' */
-  path: string;
+  path: Path;
+}
+
+/**
+ * Options of {@link readMaps}.
+ * @group Probing and fuzzing
+ */
+export interface ReadMapsOptions {
+  /**
+   * How `path` is given, as in Node's fs: 'utf8' (the default) decodes the kernel's bytes, so a name that is not
+   * valid UTF-8 no longer names its file; 'buffer' gives them as they are, which fs accepts as a path.
+   */
+  encoding?: 'utf8' | 'utf-8' | 'buffer';
 }
 
 /** @internal */
@@ -274,20 +287,37 @@ export function parseMaps(text: string): MapEntry[] {
 }
 
 /** The error a failed read of /proc/<pid>/maps stands for: a process that is gone is ESRCH. */
-function mapsError(error: NodeJS.ErrnoException): Error {
-  if (error.code === 'ENOENT') return new SystemError('open', 'ESRCH', constants.errno.ESRCH, 'No such process');
+function mapsError(error: NodeJS.ErrnoException, pid: number | undefined): Error {
+  if (error.code === 'ENOENT') return new SystemError('open', 'ESRCH', constants.errno.ESRCH, 'No such process', pid);
   if (typeof error.code !== 'string' || typeof error.errno !== 'number') return error;
   const description = /^[A-Z0-9]+: ([^,]+)/.exec(error.message)?.[1] ?? error.code;
-  return new SystemError(error.syscall ?? 'open', error.code, -error.errno, description);
+  return new SystemError(error.syscall ?? 'open', error.code, -error.errno, description, pid);
+}
+
+/** The encoding `options` asks for; anything but the one known option, with a known value, is refused. */
+function mapsEncoding(options: unknown): 'utf8' | 'buffer' {
+  checkOptions(options);
+  if (options === undefined) return 'utf8';
+  const unknown = Object.keys(options as object).find((name) => name !== 'encoding');
+  if (unknown !== undefined) {
+    throw invalidArgValue('options', "an object whose only property is 'encoding'", options, `an object with the property ${inspect(unknown)}`);
+  }
+  const encoding = (options as ReadMapsOptions).encoding;
+  if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return 'utf8';
+  if (encoding === 'buffer') return 'buffer';
+  throw invalidArgValue('options.encoding', "'utf8' or 'buffer'", encoding);
 }
 
 /**
- * The mappings of this process (or `pid`), as /proc/<pid>/maps lists them.
+ * The mappings of this process (or `pid`), as /proc/<pid>/maps lists them, each `path` decoded as UTF-8.
  * @param pid - another process (default: this one)
+ * @param options - `encoding`: 'utf8' (the default) or 'buffer' (see the next signature)
  * @returns one entry per line of the maps file, in address order
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `pid` is not a number
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `pid` is not a number or `options` not an object
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) for an unknown option name or encoding
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `pid` is not a positive 32-bit integer
- * @throws {@link SystemError} when the maps file cannot be read: `ESRCH` for a process that is gone, `EACCES`, …
+ * @throws {@link SystemError} when the maps file cannot be read: `ESRCH` for a process that is gone or a zombie
+ * (as a read of its memory says), `EACCES`, …
  * @group Probing and fuzzing
  * @example
  * ```ts
@@ -297,13 +327,40 @@ function mapsError(error: NodeJS.ErrnoException): Error {
  * console.log(stack?.perms);  // rw-p
  * ```
  */
-export function readMaps(pid?: number): MapEntry[] {
+export function readMaps(pid?: number, options?: { encoding?: 'utf8' | 'utf-8' }): MapEntry[];
+/**
+ * The mappings with each `path` a Buffer of the kernel's bytes, as Node's fs gives names with
+ * `{ encoding: 'buffer' }`: a name that is not valid UTF-8 still names its file (fs accepts the Buffer as a path).
+ * @param pid - another process, or undefined for this one
+ * @param options - `{ encoding: 'buffer' }`
+ * @returns one entry per line of the maps file, in address order
+ * @throws the same errors as the first signature
+ * @group Probing and fuzzing
+ */
+export function readMaps(pid: number | undefined, options: { encoding: 'buffer' }): MapEntry<Buffer>[];
+/**
+ * The mappings, with the encoding chosen at run time.
+ * @param pid - another process (default: this one)
+ * @param options - `encoding`: 'utf8' (the default) or 'buffer'
+ * @returns entries whose `path` is a string or a Buffer, as `options.encoding` asks
+ * @throws the same errors as the first signature
+ * @group Probing and fuzzing
+ */
+export function readMaps(pid?: number, options?: ReadMapsOptions): MapEntry[] | MapEntry<Buffer>[];
+export function readMaps(pid?: number, options?: ReadMapsOptions): MapEntry[] | MapEntry<Buffer>[] {
   if (pid !== undefined) checkPid(pid, 'pid');
-  let text: string;
+  const encoding = mapsEncoding(options);
+  let bytes: Buffer;
   try {
-    text = fs.readFileSync(`/proc/${pid ?? 'self'}/maps`, 'utf8');
+    bytes = fs.readFileSync(`/proc/${pid ?? 'self'}/maps`);
   } catch (error) {
-    throw mapsError(error as NodeJS.ErrnoException);
+    // A process that is gone: the ESRCH a read of its memory reports, as every { pid } API does.
+    if (pid !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') binding.checkProcessAlive(pid);
+    throw mapsError(error as NodeJS.ErrnoException, pid);
   }
-  return parseMaps(text);
+  // A zombie's maps are empty (so are a kernel thread's): it must not pass for a live process with nothing mapped.
+  if (pid !== undefined && bytes.length === 0) binding.checkProcessAlive(pid);
+  if (encoding === 'utf8') return parseMaps(bytes.toString('utf8'));
+  // latin1 gives each byte its own character and back, so the path's bytes come through exactly.
+  return parseMaps(bytes.toString('latin1')).map((entry) => ({ ...entry, path: Buffer.from(entry.path, 'latin1') }));
 }

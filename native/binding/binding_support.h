@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
+#include <vector>
 
 #include "common/system_call.h"
 #include "memory/fault.h"
@@ -68,11 +69,47 @@ inline void ExportRaw(napi_env env, napi_value exports, const char* name, napi_c
 }
 
 // Throws `new SystemError(syscall, code, errno, description[, pid])` in the environment. `pid` (0: none) is the
-// process a call was aimed at (process_vm_readv/writev); the message then names it and the likely cause.
+// process a call was aimed at (another process's memory or maps); the message then names it and the likely cause.
 void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall, int pid = 0);
 // Throws the SystemError a failed wrapper call stands for; returns whether it failed.
-bool ThrowIfFailed(Napi::Env env, const EnvData& data, const SystemCallResult& result);
-Napi::Value MakeSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall, int pid = 0);
+bool ThrowIfFailed(Napi::Env env, const EnvData& data, const SystemCallResult& result, int pid = 0);
+// The SystemError itself, built with raw N-API calls only (so it can be used by an AsyncJob's Settle): nullptr
+// when a call failed.
+napi_value MakeSystemError(napi_env env, const EnvData& data, int error, const char* syscall, int pid = 0);
+
+// Work on the libuv threadpool that settles a promise: the one lifecycle every asynchronous export shares.
+//   Start (JS thread) creates the promise, keeps what it was given alive and queues the job; the job owns itself
+//   from then on. Execute (a pool thread) does the work and touches no N-API. Settle (JS thread) builds the value
+//   the promise resolves or rejects with; then the job releases its references and deletes itself.
+// A worker being terminated (or a process exiting) still runs the completions of work already on the pool while it
+// tears its environment down, when JavaScript may no longer run there. Then nothing is built or settled: N-API
+// refuses every call that could run JavaScript, and node-addon-api turns a refused call into napi_throw, which
+// is refused too and aborts the whole process. So Settle must use raw N-API calls only (a refused call is a
+// status, never a throw), because the environment can start going away (terminate() is called from another
+// thread) between the check and the settling.
+class AsyncJob {
+ public:
+  virtual ~AsyncJob() = default;
+  // Keeps `value` (when it is an object) alive until the job is done. Before Start.
+  void KeepAlive(napi_env env, napi_value value);
+  // Queues the job and returns its promise; when N-API refuses, deletes the job and returns nullptr with an
+  // exception pending.
+  napi_value Start(napi_env env, const char* resource_name);
+
+ protected:
+  virtual void Execute() = 0;
+  // The value to settle the promise with, and whether it rejects: nullptr when building it failed (the promise
+  // then rejects with the pending exception, or an error that says so).
+  virtual napi_value Settle(napi_env env, bool* rejected) = 0;
+
+ private:
+  static void OnExecute(napi_env env, void* data);
+  static void OnComplete(napi_env env, napi_status status, void* data);
+
+  napi_async_work work_ = nullptr;
+  napi_deferred deferred_ = nullptr;
+  std::vector<napi_ref> kept_alive_;
+};
 
 // One function a binding file exports, named as JavaScript sees it.
 struct ExportedFunction {

@@ -145,54 +145,38 @@ napi_value ReadProcessSync(napi_env env, napi_callback_info info) {
 
 // --- the copy on the libuv threadpool ---
 
-// Lifecycle: created and queued on the JS thread; Execute runs the copy on a pool thread and touches no
-// N-API; Complete (JS thread) writes a fault into the job's own state buffer, settles the promise with the
-// status (0 for success) and frees everything. The references keep JavaScript-owned memory alive until then.
-struct CopyJob {
-  napi_async_work work = nullptr;
-  napi_deferred deferred = nullptr;
-  EnvData* env_data = nullptr;
-  CopyRequest request{};
-  bool copied = false;
-  CopyFailure failure{};
-  napi_ref keep_alive[3] = {nullptr, nullptr, nullptr};  // dst, src (when objects), state buffer
-  double* state_slots = nullptr;
+// An AsyncJob (binding_support.h): Execute runs the copy on a pool thread; Settle writes a fault into the job's
+// own state buffer and resolves with the status (0 for success), or rejects with a SystemError. The job keeps
+// JavaScript-owned memory (dst, src, the state buffer) alive until then.
+class CopyJob : public AsyncJob {
+ public:
+  CopyJob(const EnvData* env_data, const CopyRequest& request, double* state_slots)
+      : env_data_(env_data), request_(request), state_slots_(state_slots) {}
+
+ protected:
+  void Execute() override {
+    // Before each asynchronous guarded copy, make sure no handler installed since displaced the guard.
+    if (request_.strategy == Strategy::kSignal && request_.pid == 0) GuardReassert();
+    copied_ = CopyMemory(request_, &failure_);
+  }
+
+  napi_value Settle(napi_env env, bool* rejected) override {
+    if (!copied_ && failure_.error != 0) {
+      *rejected = true;
+      return MakeSystemError(env, *env_data_, failure_.error, failure_.syscall, TargetPid(request_));
+    }
+    if (!copied_) WriteFault(state_slots_, failure_);
+    napi_value status;
+    return napi_create_int32(env, copied_ ? 0 : kStatusFault, &status) == napi_ok ? status : nullptr;
+  }
+
+ private:
+  const EnvData* env_data_;
+  CopyRequest request_;
+  double* state_slots_;
+  bool copied_ = false;
+  CopyFailure failure_{};
 };
-
-void ExecuteCopyJob(napi_env, void* data) {
-  CopyJob& job = *static_cast<CopyJob*>(data);
-  // Before each asynchronous guarded copy, make sure no handler installed since displaced the guard.
-  if (job.request.strategy == Strategy::kSignal && job.request.pid == 0) GuardReassert();
-  job.copied = CopyMemory(job.request, &job.failure);
-}
-
-void CompleteCopyJob(napi_env env, napi_status, void* data) {
-  CopyJob* job = static_cast<CopyJob*>(data);
-  napi_handle_scope scope;
-  napi_open_handle_scope(env, &scope);
-  if (!job->copied && job->failure.error != 0) {
-    napi_reject_deferred(env, job->deferred, MakeSystemError(env, *job->env_data, job->failure.error,
-                                                             job->failure.syscall, TargetPid(job->request)));
-  } else {
-    if (!job->copied) WriteFault(job->state_slots, job->failure);
-    napi_resolve_deferred(env, job->deferred, Int32(env, job->copied ? 0 : kStatusFault));
-  }
-  for (napi_ref ref : job->keep_alive) {
-    if (ref != nullptr) napi_delete_reference(env, ref);
-  }
-  napi_delete_async_work(env, job->work);
-  napi_close_handle_scope(env, scope);
-  delete job;
-}
-
-napi_ref KeepAlive(napi_env env, napi_value value) {
-  napi_valuetype type;
-  napi_typeof(env, value, &type);
-  if (type != napi_object) return nullptr;
-  napi_ref ref = nullptr;
-  napi_create_reference(env, value, 1, &ref);
-  return ref;
-}
 
 // copyAsync(dst, src, length, selector, stateBuffer, pid) -> Promise<status> | status (a bad argument);
 // pid 0 means this process.
@@ -204,21 +188,13 @@ napi_value CopyAsync(napi_env env, napi_callback_info info) {
   CopyRequest request;
   const int32_t status = DecodeRequestWithPid(env, argv, 5, &request);
   if (status != 0) return Int32(env, status);
-  CopyJob* job = new CopyJob();
-  job->env_data = static_cast<EnvData*>(data);
-  job->request = request;
   void* state = nullptr;
   napi_get_arraybuffer_info(env, argv[4], &state, nullptr);
-  job->state_slots = static_cast<double*>(state);
-  job->keep_alive[0] = KeepAlive(env, argv[0]);
-  job->keep_alive[1] = KeepAlive(env, argv[1]);
-  job->keep_alive[2] = KeepAlive(env, argv[4]);
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "memprobe.copy", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, nullptr, name, ExecuteCopyJob, CompleteCopyJob, job, &job->work);
-  napi_queue_async_work(env, job->work);
-  return promise;
+  CopyJob* job = new CopyJob(static_cast<const EnvData*>(data), request, static_cast<double*>(state));
+  job->KeepAlive(env, argv[0]);
+  job->KeepAlive(env, argv[1]);
+  job->KeepAlive(env, argv[4]);
+  return job->Start(env, "memprobe.copy");
 }
 
 // --- export ---

@@ -297,11 +297,20 @@ SystemCallResult RunScan(const Pattern& pattern, const ScanJob& job, std::vector
 // byte that could not be read (resume).
 enum ScanState : uint64_t { kScanDone = 0, kScanLimited = 1, kScanFaulted = 2 };
 
-Napi::Value ScanResult(Napi::Env env, const std::vector<uint64_t>& matches, const ScanStop& stop) {
-  Napi::BigUint64Array result = Napi::BigUint64Array::New(env, matches.size() + 2, napi_biguint64_array);
-  result[0] = !stop.stopped ? kScanDone : stop.faulted ? kScanFaulted : kScanLimited;
-  result[1] = stop.resume;
-  if (!matches.empty()) memcpy(result.Data() + 2, matches.data(), matches.size() * sizeof(uint64_t));
+// Raw N-API calls only (nullptr when one fails), since the asynchronous scan's Settle builds it too.
+napi_value ScanResult(napi_env env, const std::vector<uint64_t>& matches, const ScanStop& stop) {
+  const size_t count = matches.size() + 2;
+  void* data = nullptr;
+  napi_value buffer;
+  napi_value result;
+  if (napi_create_arraybuffer(env, count * sizeof(uint64_t), &data, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_biguint64_array, count, buffer, 0, &result) != napi_ok) {
+    return nullptr;
+  }
+  uint64_t* slots = static_cast<uint64_t*>(data);
+  slots[0] = !stop.stopped ? kScanDone : stop.faulted ? kScanFaulted : kScanLimited;
+  slots[1] = stop.resume;
+  if (!matches.empty()) memcpy(slots + 2, matches.data(), matches.size() * sizeof(uint64_t));
   return result;
 }
 
@@ -317,22 +326,15 @@ Napi::Value ScanMemoryBinding(const Napi::CallbackInfo& info) {
     ThrowSystemError(info.Env(), *static_cast<EnvData*>(info.Data()), result.error, result.syscall, job.pid);
     return info.Env().Undefined();
   }
-  return ScanResult(info.Env(), matches, stop);
+  return Napi::Value(info.Env(), ScanResult(info.Env(), matches, stop));
 }
 
-// Lifecycle: created on the JS thread (the pattern is copied into it, so nothing JavaScript owns is used later);
-// Execute scans on a pool thread without touching N-API; OnOK (JS thread) settles the promise; then the worker
-// deletes itself.
-class ScanWorker : public Napi::AsyncWorker {
+// An AsyncJob (binding_support.h): the pattern is copied into the job, so nothing JavaScript owns is used later;
+// Execute scans on a pool thread; Settle resolves with the result or rejects with a SystemError.
+class ScanMemoryJob : public AsyncJob {
  public:
-  ScanWorker(const Napi::CallbackInfo& info, const ScanJob& job, Pattern pattern)
-      : Napi::AsyncWorker(info.Env(), "memprobe.scanMemory"),
-        deferred_(Napi::Promise::Deferred::New(info.Env())),
-        env_data_(static_cast<EnvData*>(info.Data())),
-        job_(job),
-        pattern_(std::move(pattern)) {}
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
+  ScanMemoryJob(const EnvData* env_data, const ScanJob& job, Pattern pattern)
+      : env_data_(env_data), job_(job), pattern_(std::move(pattern)) {}
 
  protected:
   void Execute() override {
@@ -340,17 +342,16 @@ class ScanWorker : public Napi::AsyncWorker {
     result_ = RunScan(pattern_, job_, &matches_, &stop_);
   }
 
-  void OnOK() override {
+  napi_value Settle(napi_env env, bool* rejected) override {
     if (result_.error != 0) {
-      deferred_.Reject(MakeSystemError(Env(), *env_data_, result_.error, result_.syscall, job_.pid));
-    } else {
-      deferred_.Resolve(ScanResult(Env(), matches_, stop_));
+      *rejected = true;
+      return MakeSystemError(env, *env_data_, result_.error, result_.syscall, job_.pid);
     }
+    return ScanResult(env, matches_, stop_);
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  EnvData* env_data_;
+  const EnvData* env_data_;
   ScanJob job_;
   Pattern pattern_;
   std::vector<uint64_t> matches_;
@@ -362,10 +363,8 @@ class ScanWorker : public Napi::AsyncWorker {
 Napi::Value ScanMemoryAsyncBinding(const Napi::CallbackInfo& info) {
   ScanJob job;
   Pattern pattern = DecodeScan(info, &job);
-  ScanWorker* worker = new ScanWorker(info, job, std::move(pattern));
-  const Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  ScanMemoryJob* scan = new ScanMemoryJob(static_cast<const EnvData*>(info.Data()), job, std::move(pattern));
+  return Napi::Value(info.Env(), scan->Start(info.Env(), "memprobe.scanMemory"));
 }
 
 // --- export ---

@@ -9,6 +9,7 @@
 #include "binding/guard_ownership.h"
 #include "memory/guard.h"
 #include "probe/guard_regions.h"
+#include "probe/map_list.h"
 #include "probe/probe.h"
 #include "probe/remote_probe.h"
 #include "probe/scan.h"
@@ -70,23 +71,15 @@ Napi::Value ProbeMany(const Napi::CallbackInfo& info) {
   if (!ReadBatch(info, &batch)) return info.Env().Undefined();
   EnvData* data = static_cast<EnvData*>(info.Data());
   if (batch.pid == 0) CheckGuardOwnership(data);
-  ThrowIfFailed(info.Env(), *data, RunBatch(batch));
+  ThrowIfFailed(info.Env(), *data, RunBatch(batch), batch.pid);
   return info.Env().Undefined();
 }
 
-// Lifecycle: created on the JS thread, which keeps both arrays alive through references; Execute probes on a pool
-// thread without touching N-API; OnOK/OnError (JS thread) settle the promise, then the worker deletes itself.
-class ProbeManyWorker : public Napi::AsyncWorker {
+// An AsyncJob (binding_support.h): Execute probes on a pool thread; Settle resolves with undefined or rejects with
+// a SystemError. The job keeps both arrays alive until then.
+class ProbeManyJob : public AsyncJob {
  public:
-  ProbeManyWorker(const Napi::CallbackInfo& info, const Batch& batch)
-      : Napi::AsyncWorker(info.Env(), "memprobe.probeMany"),
-        deferred_(Napi::Promise::Deferred::New(info.Env())),
-        env_data_(static_cast<EnvData*>(info.Data())),
-        batch_(batch),
-        addresses_(Napi::Persistent(info[0].As<Napi::Object>())),
-        codes_(Napi::Persistent(info[1].As<Napi::Object>())) {}
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
+  ProbeManyJob(const EnvData* env_data, const Batch& batch) : env_data_(env_data), batch_(batch) {}
 
  protected:
   void Execute() override {
@@ -94,20 +87,18 @@ class ProbeManyWorker : public Napi::AsyncWorker {
     result_ = RunBatch(batch_);
   }
 
-  void OnOK() override {
+  napi_value Settle(napi_env env, bool* rejected) override {
     if (result_.error != 0) {
-      deferred_.Reject(MakeSystemError(Env(), *env_data_, result_.error, result_.syscall));
-    } else {
-      deferred_.Resolve(Env().Undefined());
+      *rejected = true;
+      return MakeSystemError(env, *env_data_, result_.error, result_.syscall, batch_.pid);
     }
+    napi_value undefined;
+    return napi_get_undefined(env, &undefined) == napi_ok ? undefined : nullptr;
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  EnvData* env_data_;
+  const EnvData* env_data_;
   Batch batch_;
-  Napi::ObjectReference addresses_;
-  Napi::ObjectReference codes_;
   SystemCallResult result_{};
 };
 
@@ -115,10 +106,10 @@ class ProbeManyWorker : public Napi::AsyncWorker {
 Napi::Value ProbeManyAsync(const Napi::CallbackInfo& info) {
   Batch batch;
   if (!ReadBatch(info, &batch)) return info.Env().Undefined();
-  ProbeManyWorker* worker = new ProbeManyWorker(info, batch);
-  const Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  ProbeManyJob* job = new ProbeManyJob(static_cast<const EnvData*>(info.Data()), batch);
+  job->KeepAlive(info.Env(), info[0]);
+  job->KeepAlive(info.Env(), info[1]);
+  return Napi::Value(info.Env(), job->Start(info.Env(), "memprobe.probeMany"));
 }
 
 // readablePrefix(address, length) -> bytes readable from address before the first page that is not
@@ -138,10 +129,17 @@ Napi::Value ScanReadableBinding(const Napi::CallbackInfo& info) {
   if (pid == 0) CheckGuardOwnership(static_cast<EnvData*>(info.Data()));
   const SystemCallResult result =
       pid == 0 ? ScanReadable(start, end, &ranges) : ScanReadableRemote(pid, start, end, &ranges);
-  if (ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), result)) return info.Env().Undefined();
+  if (ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), result, pid)) return info.Env().Undefined();
   Napi::BigUint64Array array = Napi::BigUint64Array::New(info.Env(), ranges.size() * 2, napi_biguint64_array);
   if (!ranges.empty()) memcpy(array.Data(), ranges.data(), ranges.size() * sizeof(Range));
   return array;
+}
+
+// checkProcessAlive(pid): throws the SystemError (ESRCH) of a process that is gone or a zombie (see map_list.h).
+Napi::Value CheckProcessAliveBinding(const Napi::CallbackInfo& info) {
+  const pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), CheckProcessAlive(pid), pid);
+  return info.Env().Undefined();
 }
 
 // Test hook: _installGuardRegion(address, length), MADV_GUARD_INSTALL (SystemError where the kernel lacks it).
@@ -162,6 +160,7 @@ void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"probeManyAsync", ProbeManyAsync},
                       {"readablePrefix", ReadablePrefixBinding},
                       {"scanReadable", ScanReadableBinding},
+                      {"checkProcessAlive", CheckProcessAliveBinding},
                       {"_installGuardRegion", InstallGuardRegionBinding},
                   });
   Napi::Object codes = Napi::Object::New(env);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -104,8 +105,17 @@ SystemCallResult ReadMapList(pid_t pid, std::vector<MapEntry>* entries) {
   std::string text;
   const int error = ReadWhole(path, &text);
   if (error != 0) {
+    if (error == ENOENT && pid != 0) {
+      const SystemCallResult alive = CheckProcessAlive(pid);
+      if (alive.error != 0) return alive;
+    }
     errno = error == ENOENT ? ESRCH : error;
     return Failed("open");
+  }
+  // Every process with an address space maps something: only an empty list can be a zombie's.
+  if (pid != 0 && text.empty()) {
+    const SystemCallResult alive = CheckProcessAlive(pid);
+    if (alive.error != 0) return alive;
   }
   entries->clear();
   const char* p = text.data();
@@ -117,6 +127,25 @@ SystemCallResult ReadMapList(pid_t pid, std::vector<MapEntry>* entries) {
     if (ParseLine(p, line_end, &entry)) entries->push_back(entry);
     p = line_end + 1;
   }
+  return Succeeded();
+}
+
+SystemCallResult CheckProcessAlive(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  std::string stat;
+  const int error = ReadWhole(path, &stat);
+  // "pid (comm) state ...": comm may hold any byte, ')' too, so the state follows the last ')'.
+  const size_t paren = stat.rfind(')');
+  const char state = error == 0 && paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
+  if (error == 0 && state != 'Z' && state != 'X') return Succeeded();
+  if (error != 0 && error != ENOENT) return Succeeded();  // unknown: the caller's own reads will tell
+  // Gone by /proc. The read (of address 0, never mapped) fails with ESRCH for a process without an address space,
+  // EFAULT for one with it (the pid already reused), EPERM for one this process may not read.
+  uint8_t byte;
+  struct iovec local = {&byte, 1};
+  struct iovec remote = {nullptr, 1};
+  if (process_vm_readv(pid, &local, 1, &remote, 1, 0) < 0 && errno == ESRCH) return Failed("process_vm_readv");
   return Succeeded();
 }
 

@@ -30,8 +30,14 @@ struct MapEntry {
 };
 
 // Reads /proc/<pid>/maps (pid 0: this process). Entries come sorted by address, as the kernel lists them.
-// A missing process is ESRCH.
+// Another process that is gone, or listed nothing and is a zombie, is the error CheckProcessAlive gives: a
+// zombie's maps are empty, and must not pass for a process with nothing mapped.
 SystemCallResult ReadMapList(pid_t pid, std::vector<MapEntry>* entries);
+
+// Whether process `pid` still has an address space: ESRCH from process_vm_readv, as a read of its memory reports
+// it, for a process that is gone or has exited and is not yet reaped (a zombie, /proc/<pid>/stat state Z or X).
+// An empty maps proves nothing (kernel threads have none), so the state decides, and one read of a byte confirms.
+SystemCallResult CheckProcessAlive(pid_t pid);
 
 // Index of the entry that contains `address`, or -1. Entries sorted, not overlapping.
 ptrdiff_t FindMapEntry(const std::vector<MapEntry>& entries, uintptr_t address);

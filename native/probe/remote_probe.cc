@@ -115,7 +115,8 @@ SystemCallResult ScanReadableRemote(pid_t pid, uint64_t start, uint64_t end, std
       }
     }
   }
-  return Succeeded();
+  // A process that died during the scan: its ranges so far are not a scan of it.
+  return CheckProcessAlive(pid);
 }
 
 }  // namespace memprobe
