@@ -1,4 +1,8 @@
 // The binding layer: the only files that know N-API. Each Init* adds one area's exports; addon.cc calls them.
+//
+// The folder native/binding/ may never: hold logic of its own beyond decoding arguments and building results
+// (the plain C++ beneath does the work), touch env or JavaScript values from the threadpool (AsyncJob's Execute
+// sees only its baton), or settle a promise in an environment that is being torn down (AsyncJob checks first).
 #pragma once
 
 #include <napi.h>

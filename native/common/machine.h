@@ -1,4 +1,6 @@
 // Facts about the machine, read once at load time: page size and the CPU features the copy loop picks from.
+//
+// The folder native/common/ holds facts and helpers every other folder may use; it may never include any of them.
 #pragma once
 
 #include <cstddef>

@@ -4,6 +4,9 @@
 //
 // Owns: the fast path's conditions (not in the gap below [stack], no wrap) and byte order. Must never: load or
 // store in the gap below [stack], or be called from a signal handler.
+//
+// The folder native/inspect/ may never: call N-API, or access memory of this process outside its registered
+// guarded routines (its own, inspect_access.h, or the copy's, memory/copy.h).
 #pragma once
 
 #include <cstddef>

@@ -1,6 +1,6 @@
 // The process-wide SIGSEGV/SIGBUS handler. A fault is ours when the kernel raised it (si_code > 0) at a PC
-// inside a guarded region: the assembly copy (forward_copy.h), the guarded accesses (guarded_access.h) or the
-// inspect area's loads, stores and searches (inspect/inspect_access.h). Then the handler writes the trap into
+// inside a guarded region that registered itself (guarded_regions.h: the assembly copy, the guarded accesses,
+// the inspect area's loads, stores and searches; the guard names none of them). Then the handler writes the trap into
 // the routine's return registers and resumes it at the region's recovery label, which returns. Nothing else is
 // ever taken for ours, however the fault came about (HotSpot's SafeFetch works the same way), and the no-fault
 // path has no recovery point, no TLS and no system call.
@@ -13,6 +13,8 @@
 // Owns: installing the handler once per process, taking it back from later installers (the displacer then
 // joins the chain, fault_chain.h), the status. Must never: allocate, lock, print or throw inside the handler or
 // anything it calls; touch dynamic TLS from the handler.
+// The folder native/memory/ may never: include a header of another folder above it (probe/, inspect/, signals/,
+// binding/), touch the signal thread or its masks, or allocate, lock or call stdio inside a handler.
 #pragma once
 
 #include <cstddef>

@@ -5,6 +5,9 @@
 // answer only rules an address out (nothing mapped there); non-canonical addresses are recognised arithmetically.
 // Must never: load from the gap below [stack] (it would grow the stack), hold a lock or allocate per address (batches
 // run on worker threads and the threadpool, concurrently), or be called from a signal handler.
+//
+// The folder native/probe/ may never: call N-API, or read a page to decide readability any other way than through
+// a guarded load (this process) or process_vm_readv (another one): /proc alone never makes a page readable.
 #pragma once
 
 #include <cstddef>

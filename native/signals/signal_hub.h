@@ -11,6 +11,9 @@
 // after the last). Lock order: the control lock (thread_masks.h), then the dispatch lock; the dedicated thread
 // takes only the dispatch lock and never waits on a subscriber.
 // Must never: have static destructors (the thread may run during exit()); call a subscriber after Remove.
+//
+// The folder native/signals/ may never: call N-API (the binding hands signals to JavaScript), touch the fault
+// guard, or leave a signal it took over without restoring the disposition found before it.
 #pragma once
 
 #include <pthread.h>
