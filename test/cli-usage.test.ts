@@ -168,3 +168,39 @@ test("the README's command table says what each command's help says", () => {
     expect(table).toContain(`| \`memprobe ${command.usage.replace(/\|/g, '\\|')}\` | ${command.summary} |`);
   }
 });
+
+describe('on a terminal (a pseudo-terminal made by script(1))', () => {
+  /** The command run with stdout and stderr on a new pseudo-terminal of `columns` columns; what it showed there. */
+  function onTerminal(columns: number, ...args: string[]): { status: number | null; screen: string } {
+    const command = [process.execPath, CLI, ...args].map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(' ');
+    const run = spawnSync('script', ['-qec', `stty cols ${columns}; ${command}`, '/dev/null'], { encoding: 'utf8', timeout: 120_000, env: PLAIN_ENV });
+    return { status: run.status, screen: run.stdout };
+  }
+
+  test('fuzz draws a progress line that fits, and erases it; --quiet and --json draw none', () => {
+    const shown = onTerminal(72, 'fuzz', '--iterations', '200000', '--seed', '1');
+    expect(shown.status).toBe(0);
+    const lines = shown.screen.split(/\r|\n/).map((line) => line.replace(/\x1b\[K/g, '')).filter((line) => line.startsWith('fuzz '));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line.length).toBeLessThan(72);
+      expect(line).toMatch(/^fuzz( \[[#-]+\])? +\d+% {2}[\d,]+\/200,000 cases {2}([\d,]+\/s {2})?ETA [\d:?]+ {2}\d+:\d\d$/);
+    }
+    expect(shown.screen).toMatch(/memprobe fuzz: 200,000 cases, seed 1/);
+    for (const flag of ['--quiet', '--json']) {
+      const quiet = onTerminal(72, 'fuzz', '--iterations', '20000', '--seed', '1', flag);
+      expect([flag, quiet.status, quiet.screen.includes('\x1b[K')]).toEqual([flag, 0, false]);
+    }
+  });
+
+  test('read colors a terminal by default, and not with --color=never', () => {
+    expect(onTerminal(80, 'read', '0x400000', '16', '--self').screen).toContain('\x1b[1;3');
+    expect(onTerminal(80, 'read', '0x400000', '16', '--self', '--color=never').screen).not.toContain('\x1b[');
+  });
+
+  test('help is wrapped to the terminal width', () => {
+    const help = onTerminal(50, 'help', 'scan-memory').screen.split(/\r?\n/).filter((line) => line !== '');
+    expect(help.length).toBeGreaterThan(10);
+    for (const line of help) expect([line, line.length <= 50 || !line.trim().includes(' ')]).toEqual([line, true]);
+  });
+});

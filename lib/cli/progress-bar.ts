@@ -62,7 +62,8 @@ export function startProgress(context: CommandContext, label: string, total: num
   let shown = false;
   const draw = (): void => {
     drawnAt = performance.now();
-    const line = progressLine(label, done, total, (drawnAt - started) / 1000, unit, stream.columns ?? 80);
+    const width = stream.columns > 0 ? stream.columns : 80;  // a pseudo-terminal with no size set says 0
+    const line = progressLine(label, done, total, (drawnAt - started) / 1000, unit, width);
     stream.write(`${ERASE_LINE}${line}`);
     shown = true;
   };
