@@ -45,6 +45,7 @@
         "native/memory/syscall_copy.cc",
         "native/probe/guard_regions.cc",
         "native/probe/map_list.cc",
+        "native/probe/map_query.cc",
         "native/probe/page_table.cc",
         "native/probe/populated_only.cc",
         "native/probe/probe.cc",

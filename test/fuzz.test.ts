@@ -172,7 +172,7 @@ describe('judging a disagreement from maps reads that bracket the copy', () => {
     // shorter.
     const child = runChild(`
       const { Worker } = require('node:worker_threads');
-      const { runShare } = require(${JSON.stringify(path.join(PACKAGE_ROOT, 'dist', 'fuzz-runner'))});
+      const { runShare } = require(${JSON.stringify(path.join(PACKAGE_ROOT, 'dist', 'probe', 'fuzz-runner'))});
       const stop = new Int32Array(new SharedArrayBuffer(4));
       const churner = new Worker(\`
         const { parentPort, workerData: stop } = require('node:worker_threads');

@@ -45,6 +45,7 @@ const REBUILD = `run \`npm rebuild segfault-handler\` with the Node that runs th
  * (omitted, or its build failed and npm removed the optional dependency); installed but its addon never built
  * (its install script did not run: `--ignore-scripts`, or the project's allowScripts denies it); built for
  * another Node (it is a NAN addon, bound to one NODE_MODULE_VERSION); or another load failure.
+ * @internal
  */
 export function segfaultHandlerUnavailable(error: unknown): string {
   const { code, message } = { code: (error as NodeJS.ErrnoException)?.code, message: String((error as Error)?.message ?? error) };

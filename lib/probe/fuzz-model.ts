@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 
 import type { MapEntry } from './probe';
 import { parseMaps } from './probe';
+import { binding } from '../common/native';
 import type { FaultCode, Strategy } from '../common/types';
 
 /**
@@ -167,6 +168,37 @@ export class MapsModel {
     }
     for (const [page, verdict] of this.refined) if (page >= first && page < end) parts.push(`${page.toString(16)} ${verdict}`);
     return parts.sort().join('\n');
+  }
+
+  /**
+   * The mappings over the pages of [address, address + length) as this read of the maps lists them: bounds and
+   * permissions, in the form {@link MapsModel.queriedView} gives the kernel's answer of the moment in.
+   */
+  mappingsView(address: bigint, length: number): string {
+    const [first, end] = this.pageSpan(address, length);
+    const parts: string[] = [];
+    for (let entry = this.entryAt(first) ?? this.entryAfter(first); entry !== undefined && entry.start < end; entry = this.entryAfter(entry.end)) {
+      parts.push(`${entry.start.toString(16)}-${entry.end.toString(16)} ${entry.perms}`);
+    }
+    return parts.join('\n');
+  }
+
+  /**
+   * The same, asked of the kernel now, one system call per mapping (PROCMAP_QUERY): microseconds, where a read of
+   * the maps takes a millisecond or more. Null where the kernel cannot answer (before Linux 6.11).
+   */
+  queriedView(address: bigint, length: number): string | null {
+    const [first, end] = this.pageSpan(address, length);
+    if (first >= end) return '';
+    const found = binding.queryMappings(first, end);
+    if (found === null) return null;
+    const parts: string[] = [];
+    for (let i = 0; i < found.length; i += 3) {
+      const flags = found[i + 2];
+      const perms = `${flags & 1n ? 'r' : '-'}${flags & 2n ? 'w' : '-'}${flags & 4n ? 'x' : '-'}${flags & 8n ? 's' : 'p'}`;
+      parts.push(`${found[i].toString(16)}-${found[i + 1].toString(16)} ${perms}`);
+    }
+    return parts.join('\n');
   }
 
   /** The user-space pages [first, end) that [address, address + max(length, 1)) touches. */

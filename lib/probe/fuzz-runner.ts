@@ -132,10 +132,17 @@ export function judge(address: bigint, length: number, strategy: Strategy, copy:
     before.refresh();
     before.refineRange(address, length);
     const seen = before.view(address, length);
+    // The kernel's mappings of those pages asked right before and right after the copy: the maps reads take a
+    // millisecond each, time enough for another thread to change a mapping and change it back (munmap, then mmap
+    // hands the same hole back), so that both reads agree on a state the copy never saw. The two queries bracket
+    // the copy by microseconds, and must agree with each other and with the reads.
+    const justBefore = before.queriedView(address, length);
     const result = copy();
+    const justAfter = before.queriedView(address, length);
     after.refresh();
     after.refineRange(address, length);
-    if (after.view(address, length) !== seen) {
+    const bracketed = justBefore === null || (justBefore === justAfter && justBefore === before.mappingsView(address, length));
+    if (after.view(address, length) !== seen || !bracketed) {
       streak = 0;
       continue;
     }

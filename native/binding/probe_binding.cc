@@ -10,6 +10,7 @@
 #include "memory/guard.h"
 #include "probe/guard_regions.h"
 #include "probe/map_list.h"
+#include "probe/map_query.h"
 #include "probe/probe.h"
 #include "probe/remote_probe.h"
 #include "probe/scan.h"
@@ -142,6 +143,20 @@ Napi::Value CheckProcessAliveBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// queryMappings(start, end): [start, end, flags]* of the mappings over [start, end) as the kernel has them now
+// (PROCMAP_QUERY), or null where the kernel cannot say (before Linux 6.11). The fuzzer brackets copies with it.
+Napi::Value QueryMappingsBinding(const Napi::CallbackInfo& info) {
+  std::vector<QueriedMapping> mappings;
+  if (!QueryMappings(AddressArgument(info[0]), AddressArgument(info[1]), &mappings)) return info.Env().Null();
+  Napi::BigUint64Array array = Napi::BigUint64Array::New(info.Env(), mappings.size() * 3, napi_biguint64_array);
+  for (size_t i = 0; i < mappings.size(); i++) {
+    array[3 * i] = mappings[i].start;
+    array[3 * i + 1] = mappings[i].end;
+    array[3 * i + 2] = mappings[i].flags;
+  }
+  return array;
+}
+
 // Test hook: _installGuardRegion(address, length), MADV_GUARD_INSTALL (SystemError where the kernel lacks it).
 Napi::Value InstallGuardRegionBinding(const Napi::CallbackInfo& info) {
   const size_t length = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
@@ -161,6 +176,7 @@ void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"readablePrefix", ReadablePrefixBinding},
                       {"scanReadable", ScanReadableBinding},
                       {"checkProcessAlive", CheckProcessAliveBinding},
+                      {"queryMappings", QueryMappingsBinding},
                       {"_installGuardRegion", InstallGuardRegionBinding},
                   });
   Napi::Object codes = Napi::Object::New(env);
