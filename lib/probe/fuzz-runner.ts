@@ -109,6 +109,25 @@ export function disagreement(result: CopyResult, address: bigint, length: number
   return MapsModel.codeFits(fault.code, verdict, strategy) ? null : `${fault.code} where the maps say ${verdict}`;
 }
 
+/** How long, and at least how often, the pages' mappings must answer the same around a copy (see judge). */
+const STABLE_MS = 0.5;
+const STABLE_QUERIES = 16;
+
+/**
+ * Whether the kernel's mappings of the pages of [address, address + length) answer `view` throughout
+ * STABLE_MS, queried at least STABLE_QUERIES times; true where the kernel cannot be asked (before Linux 6.11: the
+ * maps reads alone then bracket the copy).
+ */
+function unchangedFor(model: MapsModel, address: bigint, length: number, view: string): boolean {
+  const until = performance.now() + STABLE_MS;
+  for (let asked = 0; asked < STABLE_QUERIES || performance.now() < until; asked++) {
+    const now = model.queriedView(address, length);
+    if (now === null) return true;
+    if (now !== view) return false;
+  }
+  return true;
+}
+
 /** @internal How a disagreement ended after it was copied again between reads of the maps. */
 export type Judgement =
   | { kind: 'explained' }
@@ -122,8 +141,9 @@ export type Judgement =
  * side only may describe another address space than the one the copy saw. The first stable window that agrees
  * explains the disagreement. A mismatch needs CONFIRMATIONS stable windows in a row with the same view and the same
  * copy result, all disagreeing: a change and its undoing between two reads (the kernel hands a freed hole back to
- * the next mmap) makes a window look stable, but not several in a row alike. A case with neither within WINDOWS
- * copies is unstable.
+ * the next mmap) makes a window look stable, but not several in a row alike; so a window also needs the kernel's
+ * mappings of those pages to answer the same, asked many times over a while just before and just after the copy
+ * (unchangedFor). A case with neither within WINDOWS copies is unstable.
  */
 export function judge(address: bigint, length: number, strategy: Strategy, copy: () => CopyResult, before: MapsModel, after: MapsModel): Judgement {
   let streak = 0;
@@ -132,16 +152,19 @@ export function judge(address: bigint, length: number, strategy: Strategy, copy:
     before.refresh();
     before.refineRange(address, length);
     const seen = before.view(address, length);
-    // The kernel's mappings of those pages asked right before and right after the copy: the maps reads take a
-    // millisecond each, time enough for another thread to change a mapping and change it back (munmap, then mmap
-    // hands the same hole back), so that both reads agree on a state the copy never saw. The two queries bracket
-    // the copy by microseconds, and must agree with each other and with the reads.
-    const justBefore = before.queriedView(address, length);
+    // The kernel's mappings of those pages, asked again and again for half a millisecond right before the copy and
+    // right after it (PROCMAP_QUERY, a microsecond each). A maps read takes a millisecond, time enough for another
+    // thread to unmap a hole and map it again, and a thread that maps and unmaps in a loop can fall into step with
+    // the copy's own page faults (both wait for the same lock), so that a few reads around each copy all agree on
+    // a state the copy never saw. Pages that nobody changes answer the same throughout; pages another thread keeps
+    // changing cannot answer the same for that long, and then the window gives no verdict.
+    const queried = before.mappingsView(address, length);
+    const stableBefore = unchangedFor(before, address, length, queried);
     const result = copy();
-    const justAfter = before.queriedView(address, length);
+    const stableAfter = unchangedFor(before, address, length, queried);
     after.refresh();
     after.refineRange(address, length);
-    const bracketed = justBefore === null || (justBefore === justAfter && justBefore === before.mappingsView(address, length));
+    const bracketed = stableBefore && stableAfter;
     if (after.view(address, length) !== seen || !bracketed) {
       streak = 0;
       continue;
