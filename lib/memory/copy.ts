@@ -205,7 +205,7 @@ export function safeRead(src: Address, length: number, options?: ReadOptions): R
   const buffer = readBuffer(length);
   const status = plan.pid === 0
     ? copyNow(plan.selector, buffer, src, length)
-    : binding.readProcess(buffer, src, length, plan.selector, plan.pid);
+    : binding.copyProcess(buffer, src, length, plan.selector, plan.pid);
   if (status === undefined) return { ok: true, bytesCopied: length, fault: null, data: buffer };
   if (status !== STATUS.fault) throw argumentError(status, buffer, src, length);
   return readResult(faultResult(faultSlots, faultAddresses), buffer);

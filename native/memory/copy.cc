@@ -12,8 +12,13 @@ bool CopyMemory(const CopyRequest& request, CopyFailure* failure) {
   const size_t length = request.length;
   if (length == 0) return true;
   if (request.pid != 0) {
-    return ReadProcess(request.pid, reinterpret_cast<uint8_t*>(request.dst.address), request.src.address, length,
-                       failure);
+    // One side is ours (the library refuses any other pair): it decides the direction.
+    if (request.dst.js_owned) {
+      return ReadProcess(request.pid, reinterpret_cast<uint8_t*>(request.dst.address), request.src.address, length,
+                         failure);
+    }
+    return WriteProcess(request.pid, request.dst.address, reinterpret_cast<const uint8_t*>(request.src.address),
+                        length, failure);
   }
 
   // Stop before the first page that would grow the stack; a read there wins over a write at the same offset.
