@@ -6,8 +6,10 @@ import * as path from 'node:path';
 import { once } from 'node:events';
 
 import {
-  mapFile, mapPages, pageSize, probeMany, probeManyAsync, ProbeCode, readMaps, safeMemcpy, safeRead, safeReadAsync, scanMemory,
-  scanMemoryIter, scanReadable, SystemError,
+  hexdump, isReadable, mapFile, mapPages, pageSize, probe, probeMany, probeManyAsync, ProbeCode, readCString, readF32, readF64, readI16,
+  readI32, readI64, readI8, readMaps, readPointer, readU16, readU32, readU64, readU8, readUtf16, readUtf8, safeMemcpy, safeMemcpyAsync,
+  safeRead, safeReadAsync, scanMemory, scanMemoryIter, scanReadable, SystemError, writeF32, writeF64, writeI16, writeI32, writeI64,
+  writeI8, writePointer, writeU16, writeU32, writeU64, writeU8,
 } from '../lib';
 import { runChild } from './helpers/child';
 
@@ -196,10 +198,11 @@ describe('reading another process', () => {
   }
 
   /** What every { pid } API throws for `pid`: what safeRead({ pid }) throws. */
-  function esrch(pid: number): object {
+  function esrch(pid: number, syscall = 'process_vm_readv'): object {
+    const access = syscall === 'process_vm_writev' ? 'write' : 'read';
     return {
-      name: 'SystemError', code: 'ESRCH', errno: os.constants.errno.ESRCH, syscall: 'process_vm_readv', pid,
-      message: `process_vm_readv failed for pid ${pid}: ESRCH (No such process). No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to read).`,
+      name: 'SystemError', code: 'ESRCH', errno: os.constants.errno.ESRCH, syscall, pid,
+      message: `${syscall} failed for pid ${pid}: ESRCH (No such process). No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to ${access}).`,
     };
   }
 
@@ -213,6 +216,24 @@ describe('reading another process', () => {
     expect(() => scanMemory('00 00', { pid })).toThrow(expect.objectContaining(expected));
     expect(() => scanMemoryIter('00 00', { pid })).toThrow(expect.objectContaining(expected));
     expect(() => readMaps(pid)).toThrow(expect.objectContaining(expected));
+    // The reads and writes that take { pid }: typed values, strings, hexdump, probe, isReadable, safeMemcpy.
+    for (const read of [readU8, readU16, readU32, readU64, readI8, readI16, readI32, readI64, readF32, readF64, readPointer]) {
+      expect(() => read(0x1000n, { pid })).toThrow(expect.objectContaining(expected));
+    }
+    expect(() => readCString(0x1000n, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => readUtf8(0x1000n, 8, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => readUtf16(0x1000n, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => hexdump(0x1000n, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => probe(0x1000n, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => isReadable(0x1000n, 8, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => isReadable(0x1000n, 0, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => safeMemcpy(Buffer.alloc(8), 0x1000n, 8, { pid })).toThrow(expect.objectContaining(expected));
+    const written = esrch(pid, 'process_vm_writev');
+    for (const write of [writeU8, writeU16, writeU32, writeU64, writeI8, writeI16, writeI32, writeI64, writeF32, writeF64, writePointer]) {
+      expect(() => write(0x1000n, 1, { pid })).toThrow(expect.objectContaining(written));
+    }
+    expect(() => safeMemcpy(0x1000n, Buffer.alloc(8), 8, { pid })).toThrow(expect.objectContaining(written));
+    await expect(safeMemcpyAsync(0x1000n, Buffer.alloc(8), 8, { pid })).rejects.toMatchObject(written);
   }
 
   test('a zombie (exited, not yet reaped) is gone for every { pid } API, not a process with nothing mapped', async () => {
