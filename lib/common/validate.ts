@@ -25,7 +25,7 @@ export function checkPid(value: unknown, name = 'options.pid'): asserts value is
  * @internal An options argument: undefined, or an object whose own property names are all in `accepted`. A
  * misspelled name in plain JavaScript (`{ PID: 1 }`) must not silently change what is done (which process is read).
  */
-export function checkOptions(options: unknown, accepted: readonly string[], name = 'options'): void {
+export function checkKnownOptions(options: unknown, accepted: readonly string[], name = 'options'): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object') throw invalidArgType(name, 'of type object', options);
   for (const key of Object.keys(options)) {

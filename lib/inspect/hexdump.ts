@@ -4,7 +4,7 @@ import { invalidArgType } from '../common/errors';
 import { safeRead } from '../memory/copy';
 import { toAddress } from '../probe/probe';
 import type { Address } from '../common/types';
-import { checkLength, checkOptions, checkPid } from '../common/validate';
+import { checkLength, checkKnownOptions, checkPid } from '../common/validate';
 
 /**
  * Options of {@link hexdump}.
@@ -123,7 +123,7 @@ function formatColored(bytes: Uint8Array, offset: bigint): string {
  * ```
  */
 export function hexdump(memory: Address | Uint8Array, options: HexdumpOptions = {}): string {
-  checkOptions(options, HEXDUMP_OPTIONS);
+  checkKnownOptions(options, HEXDUMP_OPTIONS);
   const { length, offset, ansi = false, pid } = options;
   if (length !== undefined) checkLength(length, 'options.length');
   if (typeof ansi !== 'boolean') throw invalidArgType('options.ansi', 'of type boolean', ansi);

@@ -8,7 +8,7 @@ import { lastByteCount, lastFault } from '../memory/copy';
 import { binding } from '../common/native';
 import { ADDRESS_MAX, toAddress } from '../probe/probe';
 import type { Address, Fault } from '../common/types';
-import { checkLength, checkOptions, checkPid } from '../common/validate';
+import { checkLength, checkKnownOptions, checkPid } from '../common/validate';
 
 /**
  * Options of {@link readCString} and {@link readUtf16}.
@@ -69,7 +69,7 @@ const KIND = { cString: 0, utf8: 1, utf16: 2 };
 
 /** The process `options` names (0: this one), after checking every option name against `accepted`. */
 function processOf(options: StringReadOptions | Utf8ReadOptions | undefined, accepted: readonly string[]): number {
-  checkOptions(options, accepted);
+  checkKnownOptions(options, accepted);
   const pid = options?.pid;
   if (pid === undefined) return 0;
   checkPid(pid);

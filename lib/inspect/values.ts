@@ -8,7 +8,7 @@ import { copyProcess, lastFault } from '../memory/copy';
 import { binding } from '../common/native';
 import { toAddress } from '../probe/probe';
 import type { Address, CopyResult, ReadValue } from '../common/types';
-import { checkOptions, checkPid } from '../common/validate';
+import { checkKnownOptions, checkPid } from '../common/validate';
 
 /**
  * The byte order of a typed read or write.
@@ -32,7 +32,7 @@ const BYTE_ORDER_OPTIONS = ['bigEndian', 'pid'];
 
 /** The process `options` names (0: this one); checks every option name. */
 function processOf(options: ByteOrderOptions): number {
-  checkOptions(options, BYTE_ORDER_OPTIONS);
+  checkKnownOptions(options, BYTE_ORDER_OPTIONS);
   const pid = options.pid;
   if (pid === undefined) return 0;
   checkPid(pid);

@@ -9,7 +9,7 @@ import { types } from 'node:util';
 import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
 import { binding, type NativeMemory } from '../common/native';
 import type { Address, CopyFaulted, CopyOptions, CopyResult, Fault, Memory, ReadOptions, ReadResult } from '../common/types';
-import { checkLength, checkOptions, checkPid } from '../common/validate';
+import { checkLength, checkKnownOptions, checkPid } from '../common/validate';
 
 const SELECTOR = binding.selector;
 // The common copies each get their own call site in copyNow: V8 calls a monomorphic API function directly, and
@@ -51,7 +51,7 @@ const COPY_OPTIONS = ['strategy', 'pid'];
 
 function strategySelector(options: CopyOptions | ReadOptions | undefined): number {
   if (options === undefined) return 0;
-  checkOptions(options, COPY_OPTIONS);
+  checkKnownOptions(options, COPY_OPTIONS);
   const strategy = options.strategy;
   if (strategy === undefined || strategy === 'signal') return 0;
   if (strategy === 'syscall') return SELECTOR.syscall;

@@ -8,7 +8,7 @@ import { types } from 'node:util';
 import { invalidArgType, invalidArgValue, outOfRange, SystemError } from '../common/errors';
 import { binding } from '../common/native';
 import type { Address } from '../common/types';
-import { checkLength, checkOptions, checkPid } from '../common/validate';
+import { checkLength, checkKnownOptions, checkPid } from '../common/validate';
 
 /**
  * What a read of a byte finds: `readable` (only ever from a real read), `protected` (mapped, but the read faulted:
@@ -154,7 +154,7 @@ function pidOf(options: ProbeOptions | ScanOptions | undefined): number {
 export function probe(address: Address, options?: ProbeOptions): PageState {
   const start = toAddress(address, 'address');
   if (options === undefined) return STATES[binding.probe(start)];
-  checkOptions(options, PROBE_OPTIONS);
+  checkKnownOptions(options, PROBE_OPTIONS);
   const pid = pidOf(options);
   if (pid === 0) return STATES[binding.probe(start)];
   const codes = new Uint8Array(1);
@@ -180,7 +180,7 @@ export function isReadable(address: Address, length = 1, options?: ProbeOptions)
   const start = toAddress(address, 'address');
   checkLength(length);
   if (start + BigInt(length) > ADDRESS_MAX + 1n) throw outOfRange('length', `such that "address" + "length" does not pass 2^64 (address is 0x${start.toString(16)})`, length);
-  checkOptions(options, PROBE_OPTIONS);
+  checkKnownOptions(options, PROBE_OPTIONS);
   const pid = pidOf(options);
   if (pid !== 0) {
     // A process that is gone is ESRCH for an empty range too, as for any other.
@@ -222,7 +222,7 @@ function checkAddresses(addresses: unknown): asserts addresses is BigUint64Array
  */
 export function probeMany(addresses: BigUint64Array, options?: ProbeOptions): Uint8Array {
   checkAddresses(addresses);
-  checkOptions(options, PROBE_OPTIONS);
+  checkKnownOptions(options, PROBE_OPTIONS);
   const pid = pidOf(options);
   const codes = new Uint8Array(addresses.length);
   if (addresses.length > 0) binding.probeMany(addresses, codes, pid);
@@ -241,7 +241,7 @@ export function probeMany(addresses: BigUint64Array, options?: ProbeOptions): Ui
  */
 export async function probeManyAsync(addresses: BigUint64Array, options?: ProbeOptions): Promise<Uint8Array> {
   checkAddresses(addresses);
-  checkOptions(options, PROBE_OPTIONS);
+  checkKnownOptions(options, PROBE_OPTIONS);
   const pid = pidOf(options);
   const codes = new Uint8Array(addresses.length);
   if (addresses.length > 0) await binding.probeManyAsync(addresses, codes, pid);
@@ -250,7 +250,7 @@ export async function probeManyAsync(addresses: BigUint64Array, options?: ProbeO
 
 /** The window a scan covers, checked: [start, end) with start <= end. */
 function scanWindow(options: ScanOptions | undefined): { start: bigint; end: bigint; pid: number } {
-  checkOptions(options, SCAN_OPTIONS);
+  checkKnownOptions(options, SCAN_OPTIONS);
   const start = options?.start === undefined ? 0n : toAddress(options.start, 'options.start');
   const end = options?.end === undefined ? USER_END : toAddress(options.end, 'options.end');
   if (start > end) throw outOfRange('options.start', `at most options.end (0x${end.toString(16)})`, start);
@@ -324,7 +324,7 @@ function mapsError(error: NodeJS.ErrnoException, pid: number | undefined): Error
 
 /** The encoding `options` asks for; anything but the one known option, with a known value, is refused. */
 function mapsEncoding(options: unknown): 'utf8' | 'buffer' {
-  checkOptions(options, ['encoding']);
+  checkKnownOptions(options, ['encoding']);
   if (options === undefined) return 'utf8';
   const encoding = (options as ReadMapsOptions).encoding;
   if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return 'utf8';
