@@ -1,5 +1,6 @@
 // Every function that takes options refuses a name it does not know: in plain JavaScript a misspelled `{ PID: 1 }`
-// must not silently read this process instead of that one.
+// must not silently read this process instead of that one. Each call also passes options that keep it short
+// (a limit, one iteration, a timeout), so that a function which ignored the unknown name would still end.
 import * as memprobe from '../lib';
 
 const A = 0x1000n;
@@ -35,8 +36,8 @@ const SYNC: Array<[string, Call, string[]]> = [
   ['probe', (o) => memprobe.probe(A, o), PROBE],
   ['isReadable', (o) => memprobe.isReadable(A, 1, o), PROBE],
   ['probeMany', (o) => memprobe.probeMany(new BigUint64Array([A]), o), PROBE],
-  ['scanReadable', (o) => memprobe.scanReadable(o), ['start', 'end', 'pid']],
-  ['scanMemory', (o) => memprobe.scanMemory('00', o), SCAN_MEMORY],
+  ['scanReadable', (o) => memprobe.scanReadable({ end: 0x10000n, ...o }), ['start', 'end', 'pid']],
+  ['scanMemory', (o) => memprobe.scanMemory('00', { limit: 1, ...o }), SCAN_MEMORY],
   ['scanMemoryIter', (o) => memprobe.scanMemoryIter('00', o), SCAN_MEMORY],
   ['readMaps', (o) => memprobe.readMaps(undefined, o), ['encoding']],
   ['mapFile', (o) => memprobe.mapFile(__filename, 1, o), ['shared', 'writable']],
@@ -49,8 +50,8 @@ const ASYNC: Array<[string, Call, string[]]> = [
   ['safeMemcpyAsync', (o) => memprobe.safeMemcpyAsync(Buffer.alloc(8), A, 8, o), COPY],
   ['safeReadAsync', (o) => memprobe.safeReadAsync(A, 8, o), COPY],
   ['probeManyAsync', (o) => memprobe.probeManyAsync(new BigUint64Array([A]), o), PROBE],
-  ['fuzz', (o) => memprobe.fuzz(o), ['iterations', 'seed', 'threads', 'lengths', 'onProgress', 'signal']],
-  ['waitForSignal', (o) => memprobe.waitForSignal(['SIGUSR2'], o), ['timeout', 'signal', 'allowInspectorSignal']],
+  ['fuzz', (o) => memprobe.fuzz({ iterations: 1, ...o }), ['iterations', 'seed', 'threads', 'lengths', 'onProgress', 'signal']],
+  ['waitForSignal', (o) => memprobe.waitForSignal(['SIGUSR2'], { timeout: 1, ...o }), ['timeout', 'signal', 'allowInspectorSignal']],
 ];
 
 test.each(SYNC)('%s refuses an unknown option name, naming it and the accepted ones', (_, call, accepted) => {
