@@ -183,9 +183,10 @@ export function isReadable(address: Address, length = 1, options?: ProbeOptions)
   checkKnownOptions(options, PROBE_OPTIONS);
   const pid = pidOf(options);
   if (pid !== 0) {
-    // A process that is gone is ESRCH for an empty range too, as for any other.
+    // An empty range still asks the process: one this process may not read (EPERM), or one that is gone
+    // (ESRCH), is the same error for every length.
     if (length === 0) {
-      binding.checkProcessAlive(pid);
+      binding.scanReadable(start, start, pid);
       return true;
     }
     // The readable ranges of the window, merged: every byte is readable when one range covers them all.

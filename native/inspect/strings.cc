@@ -160,6 +160,12 @@ bool ReadRemoteTerminated(pid_t pid, uintptr_t address, size_t byte_limit, size_
 
 bool ReadProcessString(pid_t pid, StringKind kind, uintptr_t address, size_t limit, ByteSink* sink, StringRead* read,
                        CopyFailure* failure) {
+  // An empty read reads nothing, but a process this one may not read, or one that is gone, is still an error.
+  if (limit == 0) {
+    *read = Done(0);
+    const int error = CheckProcessAccess(pid, false);
+    return error == 0 || Failed(failure, error, "process_vm_readv");
+  }
   switch (kind) {
     case StringKind::kCString:
       return ReadRemoteTerminated(pid, address, limit, 1, sink, read, failure);

@@ -214,6 +214,12 @@ bool WriteProcess(pid_t pid, uintptr_t remote, const uint8_t* local, size_t leng
   return FromTransfer(t, "process_vm_writev", EfaultAt(Access::kWrite, remote + t.copied), failure);
 }
 
+int CheckProcessAccess(pid_t pid, bool write) {
+  uint8_t byte = 0;
+  const ssize_t moved = VmCall(write ? Direction::kWrite : Direction::kRead, pid, reinterpret_cast<uintptr_t>(&byte), 0, 1);
+  return moved < 0 && errno != EFAULT ? errno : 0;
+}
+
 bool ReadProcessPages(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, CopyFailure* failure) {
   const size_t limit = GapFreeLength(pid, remote, length);
   struct iovec local_iov[IOV_MAX];
