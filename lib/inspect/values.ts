@@ -1,5 +1,7 @@
 // Typed reads and writes at raw addresses: one native call each, a value or a fault, never a crash. No Buffer on
-// the no-fault path: the addon returns the value itself and leaves a fault's details in the fault state.
+// the no-fault path: the addon returns the value itself and leaves a fault's details in the fault state. With
+// { pid }, the value's bytes travel through one scratch Buffer and the copy's process_vm_readv/writev (the same
+// call safeRead({ pid }) makes), so faults and system-call errors are exactly the copy's.
 //
 // Each function calls its own native function from its own call site (V8 calls a monomorphic API function
 // directly; one shared site for every kind would take the slower generic path, as lib/memory/copy.ts explains).
