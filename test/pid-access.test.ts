@@ -171,6 +171,8 @@ describe('hexdump, probe and isReadable of another process', () => {
     const bytes = safeRead(end - 9n, 9, { pid }).data;
     expect(hexdump(end - 9n, { pid, length: 32 })).toBe(hexdump(bytes, { offset: end - 9n }));
     expect(hexdump(end - 9n, { pid, length: 32 })).toContain('edge..zzz');
+    // Bytes this process already has are in no other one.
+    expect(() => hexdump(bytes, { pid })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('"options.pid"') }));
   });
 
   test('probe({ pid }) and isReadable({ pid }) see the child\'s pages, not ours', () => {

@@ -1,6 +1,6 @@
 // hexdump(): bytes in xxd's layout (16 a line in groups of two, the address in hex, then the printable characters),
 // so its output can be diffed against `xxd -o <address>` byte for byte.
-import { invalidArgType } from '../common/errors';
+import { invalidArgType, invalidArgValue } from '../common/errors';
 import { safeRead } from '../memory/copy';
 import { toAddress } from '../probe/probe';
 import type { Address } from '../common/types';
@@ -110,7 +110,7 @@ function formatColored(bytes: Uint8Array, offset: bigint): string {
  * @param options - how many bytes, the address shown for the first one, colors, and another process
  * @returns the dump, one line per 16 bytes, each ending in a newline (empty when nothing could be read)
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `memory` is not an address or Uint8Array, `options` not an object, or one of its fields has the wrong type
- * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `length`, `offset`, `ansi` and `pid`
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `length`, `offset`, `ansi` and `pid`, or `pid` is given with a Uint8Array
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when an address or `options.offset` is out of range, `options.length` is not a non-negative integer, or `options.pid` not a positive 32-bit integer
  * @throws {@link SystemError} with `options.pid`, when process_vm_readv fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
@@ -129,6 +129,8 @@ export function hexdump(memory: Address | Uint8Array, options: HexdumpOptions = 
   if (typeof ansi !== 'boolean') throw invalidArgType('options.ansi', 'of type boolean', ansi);
   if (pid !== undefined) checkPid(pid);
   if (memory instanceof Uint8Array) {
+    // Bytes JavaScript has are in no other process: a pid here is a mistake, not something to ignore.
+    if (pid !== undefined) throw invalidArgValue('options.pid', 'undefined when memory is a Uint8Array (bytes this process already has)', pid);
     const shown = offset === undefined ? 0n : toAddress(offset, 'options.offset');
     const shownBytes = memory.subarray(0, length ?? memory.length);
     return ansi ? formatColored(shownBytes, shown) : format(shownBytes, shown);
