@@ -6,8 +6,10 @@ import * as path from 'node:path';
 import { once } from 'node:events';
 
 import {
-  mapFile, mapPages, pageSize, probeMany, probeManyAsync, ProbeCode, readMaps, safeMemcpy, safeRead, safeReadAsync, scanMemory,
-  scanMemoryIter, scanReadable, SystemError,
+  hexdump, isReadable, mapFile, mapPages, pageSize, probe, probeMany, probeManyAsync, ProbeCode, readCString, readF32, readF64, readI16,
+  readI32, readI64, readI8, readMaps, readPointer, readU16, readU32, readU64, readU8, readUtf16, readUtf8, safeMemcpy, safeMemcpyAsync,
+  safeRead, safeReadAsync, scanMemory, scanMemoryIter, scanReadable, SystemError, writeF32, writeF64, writeI16, writeI32, writeI64,
+  writeI8, writePointer, writeU16, writeU32, writeU64, writeU8,
 } from '../lib';
 import { runChild } from './helpers/child';
 
@@ -196,10 +198,11 @@ describe('reading another process', () => {
   }
 
   /** What every { pid } API throws for `pid`: what safeRead({ pid }) throws. */
-  function esrch(pid: number): object {
+  function esrch(pid: number, syscall = 'process_vm_readv'): object {
+    const access = syscall === 'process_vm_writev' ? 'write' : 'read';
     return {
-      name: 'SystemError', code: 'ESRCH', errno: os.constants.errno.ESRCH, syscall: 'process_vm_readv', pid,
-      message: `process_vm_readv failed for pid ${pid}: ESRCH (No such process). No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to read).`,
+      name: 'SystemError', code: 'ESRCH', errno: os.constants.errno.ESRCH, syscall, pid,
+      message: `${syscall} failed for pid ${pid}: ESRCH (No such process). No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to ${access}).`,
     };
   }
 
@@ -213,6 +216,30 @@ describe('reading another process', () => {
     expect(() => scanMemory('00 00', { pid })).toThrow(expect.objectContaining(expected));
     expect(() => scanMemoryIter('00 00', { pid })).toThrow(expect.objectContaining(expected));
     expect(() => readMaps(pid)).toThrow(expect.objectContaining(expected));
+    // The reads and writes that take { pid }: typed values, strings, hexdump, probe, isReadable, safeMemcpy.
+    for (const read of [readU8, readU16, readU32, readU64, readI8, readI16, readI32, readI64, readF32, readF64, readPointer]) {
+      expect(() => read(0x1000n, { pid })).toThrow(expect.objectContaining(expected));
+    }
+    expect(() => readCString(0x1000n, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => readUtf8(0x1000n, 8, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => readUtf16(0x1000n, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => hexdump(0x1000n, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => probe(0x1000n, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => isReadable(0x1000n, 8, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => isReadable(0x1000n, 0, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => safeMemcpy(Buffer.alloc(8), 0x1000n, 8, { pid })).toThrow(expect.objectContaining(expected));
+    // Nothing to read still asks the kernel: an empty read of a process that is gone is no success.
+    expect(() => safeRead(0x1000n, 0, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => readCString(0x1000n, { pid, maxLength: 0 })).toThrow(expect.objectContaining(expected));
+    expect(() => readUtf8(0x1000n, 0, { pid })).toThrow(expect.objectContaining(expected));
+    expect(() => hexdump(0x1000n, { pid, length: 0 })).toThrow(expect.objectContaining(expected));
+    const written = esrch(pid, 'process_vm_writev');
+    for (const write of [writeU8, writeU16, writeU32, writeU64, writeI8, writeI16, writeI32, writeI64, writeF32, writeF64, writePointer]) {
+      expect(() => write(0x1000n, 1, { pid })).toThrow(expect.objectContaining(written));
+    }
+    expect(() => safeMemcpy(0x1000n, Buffer.alloc(8), 8, { pid })).toThrow(expect.objectContaining(written));
+    expect(() => safeMemcpy(0x1000n, Buffer.alloc(8), 0, { pid })).toThrow(expect.objectContaining(written));
+    await expect(safeMemcpyAsync(0x1000n, Buffer.alloc(8), 8, { pid })).rejects.toMatchObject(written);
   }
 
   test('a zombie (exited, not yet reaped) is gone for every { pid } API, not a process with nothing mapped', async () => {
@@ -287,8 +314,20 @@ describe('reading another process', () => {
     const script = `
       const memprobe = require(${JSON.stringify(path.join(__dirname, '..'))});
       const report = (e) => ({ name: e.name, code: e.code, syscall: e.syscall, pid: e.pid, message: e.message });
-      try { memprobe.safeRead(0x1000n, 8, { pid: ${target} }); console.log('read'); } catch (e) { console.log(JSON.stringify(report(e))); }
-      memprobe.safeReadAsync(0x1000n, 8, { pid: ${target} }).then(() => console.log('read'), (e) => console.log(JSON.stringify(report(e))));`;
+      const pid = ${target};
+      const calls = [
+        () => memprobe.safeRead(0x1000n, 8, { pid }), () => memprobe.readU32(0x1000n, { pid }), () => memprobe.readCString(0x1000n, { pid }),
+        () => memprobe.readUtf8(0x1000n, 8, { pid }), () => memprobe.readUtf16(0x1000n, { pid }), () => memprobe.hexdump(0x1000n, { pid }),
+        // 0x1000 is mapped in no process: the probes answer from the maps, yet must not pass for allowed.
+        () => memprobe.probe(0x1000n, { pid }), () => memprobe.isReadable(0x1000n, 8, { pid }), () => memprobe.probeMany(new BigUint64Array([0x1000n]), { pid }),
+        () => memprobe.scanReadable({ pid, start: 0x1000n, end: 0x2000n }), () => memprobe.safeRead(0x1000n, 0, { pid }),
+        () => memprobe.safeMemcpy(Buffer.alloc(8), 0x1000n, 8, { pid }),
+        () => memprobe.writeU32(0x1000n, 1, { pid }), () => memprobe.safeMemcpy(0x1000n, Buffer.alloc(8), 8, { pid }),
+      ];
+      for (const call of calls) {
+        try { call(); console.log('"done"'); } catch (e) { console.log(JSON.stringify(report(e))); }
+      }
+      memprobe.safeReadAsync(0x1000n, 8, { pid }).then(() => console.log('"done"'), (e) => console.log(JSON.stringify(report(e))));`;
     const command = [process.execPath, '-e', script];
     const dropPtrace = ['setpriv', '--bounding-set=-sys_ptrace', '--inh-caps=-sys_ptrace'];
     const [file, ...args] = asRoot ? [...dropPtrace, ...command] : command;
@@ -298,7 +337,12 @@ describe('reading another process', () => {
       name: 'SystemError', code: 'EPERM', syscall: 'process_vm_readv', pid: target,
       message: `process_vm_readv failed for pid ${target}: EPERM (Operation not permitted). This process may not read that one: the kernel's ptrace access check refused it (a process of another user, one with capabilities this one lacks, or a non-dumpable one needs CAP_SYS_PTRACE; /proc/sys/kernel/yama/ptrace_scope 1 allows only descendants, 2 only CAP_SYS_PTRACE, 3 nobody), or a seccomp filter refuses the system call (common in containers).`,
     };
-    expect(run.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([refusal, refusal]);
+    const writeRefusal = {
+      ...refusal, syscall: 'process_vm_writev',
+      message: refusal.message.replace(/process_vm_readv/g, 'process_vm_writev').replace('may not read that one', 'may not write that one'),
+    };
+    // Every read and write with { pid } (typed, strings, hexdump, probes, scans, copies both ways), then safeReadAsync.
+    expect(run.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([...Array(12).fill(refusal), writeRefusal, writeRefusal, refusal]);
   });
 
   test('EPERM on this process itself can only be a seccomp filter, and the message says so', () => {

@@ -99,7 +99,7 @@ sys.stdin.read()
 test('options: only encoding, only \'utf8\' or \'buffer\', as ERR_INVALID_ARG_VALUE; not an object, ERR_INVALID_ARG_TYPE', () => {
   expect(() => readMaps(undefined, { encodings: 'buffer' } as never)).toThrow(expect.objectContaining({
     name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE',
-    message: 'The "options" argument must be an object whose only property is \'encoding\'. Received an object with the property \'encodings\'',
+    message: 'The "options" argument must be an object with no properties other than \'encoding\'. Received an object with the unknown property \'encodings\'',
   }));
   for (const encoding of ['latin1', 'hex', 'base64', 'BUFFER', null, 8]) {
     expect(() => readMaps(undefined, { encoding } as never)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }));

@@ -63,14 +63,15 @@ export function crashReportsUnavailable(reason: string, cause?: unknown): Error 
   return withCode(new Error(`memprobe: crash reports are unavailable: ${reason}`, cause === undefined ? undefined : { cause }), 'ERR_CRASH_REPORTS_UNAVAILABLE');
 }
 
-/** Why process_vm_readv/writev aimed at `pid` was refused, as far as the errno tells. */
-function processAccessHint(code: string, pid: number): string {
-  if (code === 'ESRCH') return 'No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to read).';
+/** Why process_vm_readv/writev (`syscall`) aimed at `pid` was refused, as far as the errno tells. */
+function processAccessHint(code: string, pid: number, syscall: string): string {
+  const access = syscall === 'process_vm_writev' ? 'write' : 'read';
+  if (code === 'ESRCH') return `No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to ${access}).`;
   if (code !== 'EPERM') return '';
   if (pid === process.pid) {
-    return 'A process may always read its own memory, so a seccomp filter refuses this system call here (common in containers); the signal strategy makes no system call.';
+    return `A process may always ${access} its own memory, so a seccomp filter refuses this system call here (common in containers); the signal strategy makes no system call.`;
   }
-  return 'This process may not read that one: the kernel\'s ptrace access check refused it (a process of another user, one with capabilities this one lacks, or a non-dumpable one needs CAP_SYS_PTRACE; /proc/sys/kernel/yama/ptrace_scope 1 allows only descendants, 2 only CAP_SYS_PTRACE, 3 nobody), or a seccomp filter refuses the system call (common in containers).';
+  return `This process may not ${access} that one: the kernel's ptrace access check refused it (a process of another user, one with capabilities this one lacks, or a non-dumpable one needs CAP_SYS_PTRACE; /proc/sys/kernel/yama/ptrace_scope 1 allows only descendants, 2 only CAP_SYS_PTRACE, 3 nobody), or a seccomp filter refuses the system call (common in containers).`;
 }
 
 /**
@@ -113,7 +114,7 @@ export class SystemError extends Error {
 
   constructor(syscall: string, code: string, errno: number, description: string, pid?: number) {
     const target = pid === undefined ? '' : ` for pid ${pid}${pid === process.pid ? ' (this process)' : ''}`;
-    const hint = pid === undefined ? '' : processAccessHint(code, pid);
+    const hint = pid === undefined ? '' : processAccessHint(code, pid, syscall);
     super(`${syscall} failed${target}: ${code} (${description})${hint ? `. ${hint}` : ''}`);
     this.name = 'SystemError';
     this.code = code;

@@ -69,8 +69,8 @@ export interface Binding {
   readonly copiers: ReadonlyArray<(dst: NativeMemory, src: NativeMemory, length: number) => number | undefined>;
   /** A Promise of 0 or a fault status (details in `state`), or a status number for a bad argument; pid 0 is this process. */
   copyAsync(dst: NativeMemory, src: NativeMemory, length: number, selector: number, state: ArrayBuffer, pid: number): Promise<number> | number;
-  /** process_vm_readv from process `pid` into `dst`. */
-  readProcess(dst: ArrayBufferView, src: bigint | number, length: number, selector: number, pid: number): number | undefined;
+  /** process_vm_readv from process `pid` into a view `dst`, or process_vm_writev from a view `src` into it (as the selector says). */
+  copyProcess(dst: NativeMemory, src: NativeMemory, length: number, selector: number, pid: number): number | undefined;
   readonly selector: { syscall: number; dst: number; view: number; address: number };
   readonly copyStatus: { fault: number; wrongType: number; badAddress: number; wraps: number; tooShort: number };
   readonly faultState: ArrayBuffer;
@@ -132,6 +132,8 @@ export interface Binding {
   readCString(address: bigint | number, limit: number): string | [string] | null;
   readUtf8(address: bigint | number, length: number): string | [string] | null;
   readUtf16(address: bigint | number, limit: number): string | [string] | null;
+  /** The three reads in process `pid` (kind 0 readCString, 1 readUtf8, 2 readUtf16); throws a SystemError. */
+  readProcessString(address: bigint | number, limit: number, pid: number, kind: number): string | [string] | null;
   /**
    * Non-overlapping matches wholly inside [start, end), at most maxMatches: [state, resume, match…] (state: one of
    * scanStates; resume: where the rest of the range starts, or the byte that could not be read). pid 0: this process.

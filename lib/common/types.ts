@@ -93,8 +93,14 @@ export type Strategy = 'signal' | 'syscall';
  * @group Memory, pages and the guard
  */
 export interface CopyOptions {
-  /** how the copy is made (default `'signal'`) */
+  /** how the copy is made (default `'signal'`; only `'syscall'` or undefined with `pid`) */
   strategy?: Strategy;
+  /**
+   * copy to or from another process (implies the syscall strategy): exactly one of dst and src is an address, in
+   * that process, and the other memory JavaScript owns. A write goes through process_vm_writev, which honours the
+   * target's page protections: a read-only page is a write fault (`EFAULT`), as it would be for the process itself
+   */
+  pid?: number;
 }
 
 /**

@@ -1,5 +1,7 @@
 // Argument checks shared by every module; each throws the Node-style error for its case.
-import { invalidArgType, outOfRange } from './errors';
+import { inspect } from 'node:util';
+
+import { invalidArgType, invalidArgValue, outOfRange } from './errors';
 
 /** @internal A byte count: a non-negative safe integer. */
 export function checkLength(value: unknown, name = 'length'): asserts value is number {
@@ -17,4 +19,20 @@ export function checkPositiveInteger(value: unknown, name: string): asserts valu
 export function checkPid(value: unknown, name = 'options.pid'): asserts value is number {
   if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
   if (!Number.isInteger(value) || value <= 0 || value > 0x7fffffff) throw outOfRange(name, 'a process id (a positive 32-bit integer)', value);
+}
+
+/**
+ * @internal An options argument: undefined, or an object whose own property names are all in `accepted`. A
+ * misspelled name in plain JavaScript (`{ PID: 1 }`) must not silently change what is done (which process is read).
+ */
+export function checkKnownOptions(options: unknown, accepted: readonly string[], name = 'options'): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object') throw invalidArgType(name, 'of type object', options);
+  for (const key of Object.keys(options)) {
+    if (!accepted.includes(key)) {
+      const names = accepted.map((known) => `'${known}'`).join(', ');
+      throw invalidArgValue(name, `an object with no properties other than ${names}`, options,
+        `an object with the unknown property ${inspect(key)}`);
+    }
+  }
 }

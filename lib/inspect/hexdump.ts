@@ -1,10 +1,10 @@
 // hexdump(): bytes in xxd's layout (16 a line in groups of two, the address in hex, then the printable characters),
 // so its output can be diffed against `xxd -o <address>` byte for byte.
-import { invalidArgType } from '../common/errors';
+import { invalidArgType, invalidArgValue } from '../common/errors';
 import { safeRead } from '../memory/copy';
 import { toAddress } from '../probe/probe';
 import type { Address } from '../common/types';
-import { checkLength } from '../common/validate';
+import { checkLength, checkKnownOptions, checkPid } from '../common/validate';
 
 /**
  * Options of {@link hexdump}.
@@ -20,7 +20,11 @@ export interface HexdumpOptions {
    * tab, newline and carriage return, white for NUL, blue for 0xff, red otherwise; the visible text is the same
    */
   ansi?: boolean;
+  /** another process, whose memory is read with process_vm_readv (an address only) */
+  pid?: number;
 }
+
+const HEXDUMP_OPTIONS = ['length', 'offset', 'ansi', 'pid'];
 
 const DEFAULT_LENGTH = 256;
 const BYTES_PER_LINE = 16;
@@ -99,14 +103,16 @@ function formatColored(bytes: Uint8Array, offset: bigint): string {
 /**
  * Bytes in xxd's layout. From a Uint8Array: its bytes. From an address: the bytes read there, up to the first that
  * cannot be read; the dump is then shorter than asked (or empty), and `safeRead(address, length)` of the same range
- * says where and why it stopped (`bytesCopied` and its `fault`).
+ * says where and why it stopped (`bytesCopied` and its `fault`). With `options.pid`, the address is in that process.
  * 16 bytes a line in groups of two, the address in hex, then the printable characters: the same text as
  * `xxd -o <offset>`.
  * @param memory - an address to read, or bytes JavaScript already has
- * @param options - how many bytes, the address shown for the first one, and colors
+ * @param options - how many bytes, the address shown for the first one, colors, and another process
  * @returns the dump, one line per 16 bytes, each ending in a newline (empty when nothing could be read)
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `memory` is not an address or Uint8Array, `options` not an object, or one of its fields has the wrong type
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when an address or `options.offset` is out of range, or `options.length` is not a non-negative integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `length`, `offset`, `ansi` and `pid`, or `pid` is given with a Uint8Array
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when an address or `options.offset` is out of range, `options.length` is not a non-negative integer, or `options.pid` not a positive 32-bit integer
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  * @example
  * ```ts
@@ -117,11 +123,14 @@ function formatColored(bytes: Uint8Array, offset: bigint): string {
  * ```
  */
 export function hexdump(memory: Address | Uint8Array, options: HexdumpOptions = {}): string {
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const { length, offset, ansi = false } = options;
+  checkKnownOptions(options, HEXDUMP_OPTIONS);
+  const { length, offset, ansi = false, pid } = options;
   if (length !== undefined) checkLength(length, 'options.length');
   if (typeof ansi !== 'boolean') throw invalidArgType('options.ansi', 'of type boolean', ansi);
+  if (pid !== undefined) checkPid(pid);
   if (memory instanceof Uint8Array) {
+    // Bytes JavaScript has are in no other process: a pid here is a mistake, not something to ignore.
+    if (pid !== undefined) throw invalidArgValue('options.pid', 'undefined when memory is a Uint8Array (bytes this process already has)', pid);
     const shown = offset === undefined ? 0n : toAddress(offset, 'options.offset');
     const shownBytes = memory.subarray(0, length ?? memory.length);
     return ansi ? formatColored(shownBytes, shown) : format(shownBytes, shown);
@@ -129,6 +138,6 @@ export function hexdump(memory: Address | Uint8Array, options: HexdumpOptions = 
   if (typeof memory !== 'bigint' && typeof memory !== 'number') throw invalidArgType('memory', 'of type bigint or number (an address) or a Uint8Array', memory);
   const address = toAddress(memory, 'memory');
   const shown = offset === undefined ? address : toAddress(offset, 'options.offset');
-  const read = safeRead(address, length ?? DEFAULT_LENGTH).data;
+  const read = safeRead(address, length ?? DEFAULT_LENGTH, pid === undefined ? undefined : { pid }).data;
   return ansi ? formatColored(read, shown) : format(read, shown);
 }

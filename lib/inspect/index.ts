@@ -25,5 +25,5 @@ export {
   writeU8,
   type ByteOrderOptions,
 } from './values';
-export { readCString, readUtf16, readUtf8, type StringRead, type StringReadOptions } from './strings';
+export { readCString, readUtf16, readUtf8, type StringRead, type StringReadOptions, type Utf8ReadOptions } from './strings';
 export { scanMemory, scanMemoryIter, type ScanMemoryOptions } from './scan-memory';

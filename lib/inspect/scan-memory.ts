@@ -10,7 +10,7 @@ import { binding } from '../common/native';
 import { compilePattern, type CompiledPattern } from './pattern';
 import { type Range, scanReadable, type ScanOptions } from '../probe/probe';
 import type { Address } from '../common/types';
-import { checkLength } from '../common/validate';
+import { checkKnownOptions, checkLength } from '../common/validate';
 
 /**
  * Options of {@link scanMemory} and {@link scanMemoryIter}.
@@ -64,7 +64,7 @@ class ScanPlan {
 
   constructor(pattern: unknown, options: ScanMemoryOptions | undefined) {
     this.pattern = compilePattern(pattern);
-    if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'of type object', options);
+    checkKnownOptions(options, ['start', 'end', 'pid', 'onProgress', 'limit']);
     const onProgress = options?.onProgress;
     if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArgType('options.onProgress', 'of type function', onProgress);
     const limit = options?.limit;

@@ -1,13 +1,16 @@
 // Typed reads and writes at raw addresses: one native call each, a value or a fault, never a crash. No Buffer on
-// the no-fault path: the addon returns the value itself and leaves a fault's details in the fault state.
+// the no-fault path: the addon returns the value itself and leaves a fault's details in the fault state. With
+// { pid }, the value's bytes travel through one scratch Buffer and the copy's process_vm_readv/writev (the same
+// call safeRead({ pid }) makes), so faults and system-call errors are exactly the copy's.
 //
 // Each function calls its own native function from its own call site (V8 calls a monomorphic API function
 // directly; one shared site for every kind would take the slower generic path, as lib/memory/copy.ts explains).
 import { invalidArgType, outOfRange } from '../common/errors';
-import { lastFault } from '../memory/copy';
+import { copyProcess, lastFault } from '../memory/copy';
 import { binding } from '../common/native';
 import { toAddress } from '../probe/probe';
 import type { Address, CopyResult, ReadValue } from '../common/types';
+import { checkKnownOptions, checkPid } from '../common/validate';
 
 /**
  * The byte order of a typed read or write.
@@ -16,10 +19,27 @@ import type { Address, CopyResult, ReadValue } from '../common/types';
 export interface ByteOrderOptions {
   /** most significant byte first; default little-endian (x86's order) */
   bigEndian?: boolean;
+  /**
+   * another process: the value is read with process_vm_readv or written with process_vm_writev, and a fault is
+   * `EFAULT` (as the syscall strategy reports it). process_vm_writev honours that process's page protections: a
+   * write to a read-only page is a write fault
+   */
+  pid?: number;
 }
 
 const R = binding.readers;
 const W = binding.writers;
+
+const BYTE_ORDER_OPTIONS = ['bigEndian', 'pid'];
+
+/** The process `options` names (0: this one); checks every option name. */
+function processOf(options: ByteOrderOptions): number {
+  checkKnownOptions(options, BYTE_ORDER_OPTIONS);
+  const pid = options.pid;
+  if (pid === undefined) return 0;
+  checkPid(pid);
+  return pid;
+}
 
 function bigEndian(options: ByteOrderOptions): boolean {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
@@ -41,6 +61,48 @@ function read<T>(value: T | undefined | null, address: Address, width: number): 
   throw addressError(address, width);
 }
 
+/** How a value of one kind sits in memory, for reads and writes through another process's pid. */
+interface Codec {
+  width: number;
+  get(bytes: Buffer, bigEndian: boolean): number | bigint;
+  set(bytes: Buffer, value: number | bigint, bigEndian: boolean): void;
+}
+
+const CODECS = {
+  u8: { width: 1, get: (b, _be) => b.readUInt8(0), set: (b, v, _be) => b.writeUInt8(v as number) },
+  u16: { width: 2, get: (b, be) => (be ? b.readUInt16BE(0) : b.readUInt16LE(0)), set: (b, v, be) => (be ? b.writeUInt16BE(v as number) : b.writeUInt16LE(v as number)) },
+  u32: { width: 4, get: (b, be) => (be ? b.readUInt32BE(0) : b.readUInt32LE(0)), set: (b, v, be) => (be ? b.writeUInt32BE(v as number) : b.writeUInt32LE(v as number)) },
+  u64: { width: 8, get: (b, be) => (be ? b.readBigUInt64BE(0) : b.readBigUInt64LE(0)), set: (b, v, be) => (be ? b.writeBigUInt64BE(v as bigint) : b.writeBigUInt64LE(v as bigint)) },
+  i8: { width: 1, get: (b, _be) => b.readInt8(0), set: (b, v, _be) => b.writeInt8(v as number) },
+  i16: { width: 2, get: (b, be) => (be ? b.readInt16BE(0) : b.readInt16LE(0)), set: (b, v, be) => (be ? b.writeInt16BE(v as number) : b.writeInt16LE(v as number)) },
+  i32: { width: 4, get: (b, be) => (be ? b.readInt32BE(0) : b.readInt32LE(0)), set: (b, v, be) => (be ? b.writeInt32BE(v as number) : b.writeInt32LE(v as number)) },
+  i64: { width: 8, get: (b, be) => (be ? b.readBigInt64BE(0) : b.readBigInt64LE(0)), set: (b, v, be) => (be ? b.writeBigInt64BE(v as bigint) : b.writeBigInt64LE(v as bigint)) },
+  f32: { width: 4, get: (b, be) => (be ? b.readFloatBE(0) : b.readFloatLE(0)), set: (b, v, be) => (be ? b.writeFloatBE(v as number) : b.writeFloatLE(v as number)) },
+  f64: { width: 8, get: (b, be) => (be ? b.readDoubleBE(0) : b.readDoubleLE(0)), set: (b, v, be) => (be ? b.writeDoubleBE(v as number) : b.writeDoubleLE(v as number)) },
+} satisfies Record<string, Codec>;
+
+// The bytes of one value on their way to or from another process (every call is synchronous).
+const scratch = Buffer.alloc(8);
+const FAULT = binding.copyStatus.fault;
+
+/** A value read from process `pid` with process_vm_readv (the syscall strategy's code and faults). */
+function readRemote<T extends number | bigint>(address: Address, codec: Codec, options: ByteOrderOptions, pid: number): ReadValue<T> {
+  const order = bigEndian(options);
+  const status = copyProcess(scratch, address, codec.width, pid);
+  if (status === undefined) return { ok: true, value: codec.get(scratch, order) as T, fault: null };
+  if (status === FAULT) return { ok: false, fault: lastFault().fault };
+  throw addressError(address, codec.width);
+}
+
+/** A value written into process `pid` with process_vm_writev, which honours that process's page protections. */
+function writeRemote(address: Address, value: number | bigint, codec: Codec, options: ByteOrderOptions, pid: number): CopyResult {
+  codec.set(scratch, value, bigEndian(options));
+  const status = copyProcess(address, scratch, codec.width, pid);
+  if (status === undefined) return { ok: true, bytesCopied: codec.width, fault: null };
+  if (status === FAULT) return lastFault();
+  throw addressError(address, codec.width);
+}
+
 function written(status: 1 | undefined | null, address: Address, width: number): CopyResult {
   if (status === undefined) return { ok: true, bytesCopied: width, fault: null };
   if (status === 1) return lastFault();
@@ -50,36 +112,46 @@ function written(status: 1 | undefined | null, address: Address, width: number):
 /**
  * Reads an unsigned 8-bit integer (1 byte) at `address`: one guarded load, a value or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 1 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function readU8(address: Address, options?: ByteOrderOptions): ReadValue<number> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.u8, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.u8(address) : R.u8be(address), address, 1);
 }
 
 /**
  * Reads an unsigned 16-bit integer (2 bytes) at `address`: one guarded load, a value or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 2 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function readU16(address: Address, options?: ByteOrderOptions): ReadValue<number> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.u16, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.u16(address) : R.u16be(address), address, 2);
 }
 
 /**
  * Reads an unsigned 32-bit integer (4 bytes) at `address`: one guarded load, a value or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 4 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  * @example
  * ```ts
@@ -92,107 +164,139 @@ export function readU16(address: Address, options?: ByteOrderOptions): ReadValue
  * ```
  */
 export function readU32(address: Address, options?: ByteOrderOptions): ReadValue<number> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.u32, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.u32(address) : R.u32be(address), address, 4);
 }
 
 /**
  * Reads an unsigned 64-bit integer (8 bytes) at `address`: one guarded load, a value or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 8 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function readU64(address: Address, options?: ByteOrderOptions): ReadValue<bigint> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.u64, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.u64(address) : R.u64be(address), address, 8);
 }
 
 /**
  * Reads a signed 8-bit integer (1 byte) at `address`: one guarded load, a value or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 1 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function readI8(address: Address, options?: ByteOrderOptions): ReadValue<number> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.i8, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.i8(address) : R.i8be(address), address, 1);
 }
 
 /**
  * Reads a signed 16-bit integer (2 bytes) at `address`: one guarded load, a value or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 2 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function readI16(address: Address, options?: ByteOrderOptions): ReadValue<number> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.i16, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.i16(address) : R.i16be(address), address, 2);
 }
 
 /**
  * Reads a signed 32-bit integer (4 bytes) at `address`: one guarded load, a value or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 4 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function readI32(address: Address, options?: ByteOrderOptions): ReadValue<number> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.i32, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.i32(address) : R.i32be(address), address, 4);
 }
 
 /**
  * Reads a signed 64-bit integer (8 bytes) at `address`: one guarded load, a value or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 8 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function readI64(address: Address, options?: ByteOrderOptions): ReadValue<bigint> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.i64, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.i64(address) : R.i64be(address), address, 8);
 }
 
 /**
  * Reads a 32-bit float (4 bytes) at `address`: one guarded load, a value or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 4 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function readF32(address: Address, options?: ByteOrderOptions): ReadValue<number> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.f32, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.f32(address) : R.f32be(address), address, 4);
 }
 
 /**
  * Reads a 64-bit float (8 bytes) at `address`: one guarded load, a value or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 8 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function readF64(address: Address, options?: ByteOrderOptions): ReadValue<number> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.f64, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.f64(address) : R.f64be(address), address, 8);
 }
 
 /**
  * A pointer (8 bytes on x86-64) as a bigint: an address to follow with the other reads.
  * @param address - the value's first byte (any alignment)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns the value, or the fault a safeRead of the same 8 bytes reports
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  * @example
  * ```ts
@@ -209,6 +313,8 @@ export function readF64(address: Address, options?: ByteOrderOptions): ReadValue
  * ```
  */
 export function readPointer(address: Address, options?: ByteOrderOptions): ReadValue<bigint> {
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return readRemote(address, CODECS.u64, options!, pid);
   return read(options === undefined || !bigEndian(options) ? R.u64(address) : R.u64be(address), address, 8);
 }
 
@@ -251,14 +357,18 @@ function float(value: unknown): number {
  * Writes an unsigned 8-bit integer (1 byte) at `address`: one guarded store, a result or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
  * @param value - an integer from 0 to 255, a number or a bigint
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writeU8(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, 0, 0xff);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.u8, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.u8(address, v) : W.u8be(address, v), address, 1);
 }
 
@@ -266,14 +376,18 @@ export function writeU8(address: Address, value: number | bigint, options?: Byte
  * Writes an unsigned 16-bit integer (2 bytes) at `address`: one guarded store, a result or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
  * @param value - an integer from 0 to 65535, a number or a bigint
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writeU16(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, 0, 0xffff);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.u16, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.u16(address, v) : W.u16be(address, v), address, 2);
 }
 
@@ -281,14 +395,18 @@ export function writeU16(address: Address, value: number | bigint, options?: Byt
  * Writes an unsigned 32-bit integer (4 bytes) at `address`: one guarded store, a result or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
  * @param value - an integer from 0 to 2^32 - 1, a number or a bigint
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writeU32(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, 0, 0xffff_ffff);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.u32, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.u32(address, v) : W.u32be(address, v), address, 4);
 }
 
@@ -296,14 +414,18 @@ export function writeU32(address: Address, value: number | bigint, options?: Byt
  * Writes an unsigned 64-bit integer (8 bytes) at `address`: one guarded store, a result or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
  * @param value - an integer from 0 to 2^64 - 1, a number or a bigint (a number only up to 2^53 - 1)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writeU64(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = largeInteger(value, 0n, U64_MAX);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.u64, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.u64(address, v) : W.u64be(address, v), address, 8);
 }
 
@@ -311,14 +433,18 @@ export function writeU64(address: Address, value: number | bigint, options?: Byt
  * Writes a signed 8-bit integer (1 byte) at `address`: one guarded store, a result or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
  * @param value - an integer from -128 to 127, a number or a bigint
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 1 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writeI8(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, -0x80, 0x7f);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.i8, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.i8(address, v) : W.i8be(address, v), address, 1);
 }
 
@@ -326,14 +452,18 @@ export function writeI8(address: Address, value: number | bigint, options?: Byte
  * Writes a signed 16-bit integer (2 bytes) at `address`: one guarded store, a result or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
  * @param value - an integer from -32768 to 32767, a number or a bigint
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 2 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writeI16(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, -0x8000, 0x7fff);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.i16, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.i16(address, v) : W.i16be(address, v), address, 2);
 }
 
@@ -341,14 +471,18 @@ export function writeI16(address: Address, value: number | bigint, options?: Byt
  * Writes a signed 32-bit integer (4 bytes) at `address`: one guarded store, a result or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
  * @param value - an integer from -2^31 to 2^31 - 1, a number or a bigint
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writeI32(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, -0x8000_0000, 0x7fff_ffff);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.i32, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.i32(address, v) : W.i32be(address, v), address, 4);
 }
 
@@ -356,14 +490,18 @@ export function writeI32(address: Address, value: number | bigint, options?: Byt
  * Writes a signed 64-bit integer (8 bytes) at `address`: one guarded store, a result or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
  * @param value - an integer from -2^63 to 2^63 - 1, a number or a bigint (a number only up to 2^53 - 1)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writeI64(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = largeInteger(value, I64_MIN, I64_MAX);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.i64, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.i64(address, v) : W.i64be(address, v), address, 8);
 }
 
@@ -372,14 +510,18 @@ export function writeI64(address: Address, value: number | bigint, options?: Byt
  * DataView#setFloat32 does.
  * @param address - the value's first byte (any alignment)
  * @param value - a number (rounded to the nearest float32, as DataView#setFloat32 does)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 4 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writeF32(address: Address, value: number, options?: ByteOrderOptions): CopyResult {
   const v = float(value);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.f32, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.f32(address, v) : W.f32be(address, v), address, 4);
 }
 
@@ -387,14 +529,18 @@ export function writeF32(address: Address, value: number, options?: ByteOrderOpt
  * Writes a 64-bit float (8 bytes) at `address`: one guarded store, a result or a fault, never a crash.
  * @param address - the value's first byte (any alignment)
  * @param value - a number
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writeF64(address: Address, value: number, options?: ByteOrderOptions): CopyResult {
   const v = float(value);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.f64, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.f64(address, v) : W.f64be(address, v), address, 8);
 }
 
@@ -402,13 +548,17 @@ export function writeF64(address: Address, value: number, options?: ByteOrderOpt
  * Writes a pointer (8 bytes on x86-64) at `address`: one guarded store.
  * @param address - the value's first byte (any alignment)
  * @param value - an address from 0 to 2^64 - 1, a number or a bigint (a number only up to 2^53 - 1)
- * @param options - the byte order (default little-endian)
+ * @param options - the byte order (default little-endian), and another process
  * @returns `{ ok: true }`, or the fault and the bytes written before it (those before a page that cannot be written)
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object or `options.bigEndian` not a boolean
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `value` not a number or bigint, `options` not an object, `options.bigEndian` not a boolean or `options.pid` not a number
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `value` does not fit, `address` is negative, above 2^64 - 1 or an unsafe number, or its 8 bytes pass 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `bigEndian` and `pid`
+ * @throws {@link SystemError} with `options.pid`, when process_vm_readv/writev fails for a reason other than a fault: `EPERM` or `ESRCH`, with `pid` set
  * @group Inspecting
  */
 export function writePointer(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = largeInteger(value, 0n, U64_MAX);
+  const pid = options === undefined ? 0 : processOf(options);
+  if (pid !== 0) return writeRemote(address, v, CODECS.u64, options!, pid);
   return written(options === undefined || !bigEndian(options) ? W.u64(address, v) : W.u64be(address, v), address, 8);
 }

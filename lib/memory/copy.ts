@@ -9,7 +9,7 @@ import { types } from 'node:util';
 import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
 import { binding, type NativeMemory } from '../common/native';
 import type { Address, CopyFaulted, CopyOptions, CopyResult, Fault, Memory, ReadOptions, ReadResult } from '../common/types';
-import { checkLength, checkPid } from '../common/validate';
+import { checkLength, checkKnownOptions, checkPid } from '../common/validate';
 
 const SELECTOR = binding.selector;
 // The common copies each get their own call site in copyNow: V8 calls a monomorphic API function directly, and
@@ -47,9 +47,11 @@ function copyNow(selector: number, dst: unknown, src: unknown, length: number): 
   return COPIERS[selector](d, s, length);
 }
 
+const COPY_OPTIONS = ['strategy', 'pid'];
+
 function strategySelector(options: CopyOptions | ReadOptions | undefined): number {
   if (options === undefined) return 0;
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  checkKnownOptions(options, COPY_OPTIONS);
   const strategy = options.strategy;
   if (strategy === undefined || strategy === 'signal') return 0;
   if (strategy === 'syscall') return SELECTOR.syscall;
@@ -111,13 +113,20 @@ export function lastByteCount(): number {
  * @param dst - where the bytes go: an address, or memory JavaScript owns
  * @param src - where the bytes come from: an address, or memory JavaScript owns
  * @param length - bytes to copy, a non-negative integer (0 copies nothing and succeeds)
- * @param options - how the copy is made
+ * With `options.pid`, one side is an address in that process and the other memory JavaScript owns: a read
+ * through process_vm_readv, or a write through process_vm_writev, which honours that process's page protections
+ * (a read-only page is a write fault, `EFAULT`, and nothing of it is written).
+ * @param options - how the copy is made, and another process to copy to or from
  * @returns `{ ok: true }` when every byte was copied, else the exact prefix copied and the fault
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `dst` or `src` is not an address, view or buffer, or `options` is not an object
- * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options.strategy` is not `'signal'` or `'syscall'`
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options.strategy` is not `'signal'` or `'syscall'` (only
+ * `'syscall'` with `options.pid`), `options` has a property other than `strategy` and `pid`, or `options.pid` is
+ * given with two addresses or none
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `length` is not a non-negative safe integer or exceeds a view or
- * buffer given as `dst` or `src`, an address is negative, above 2^64 - 1 or an unsafe number, or address + length passes 2^64
- * @throws {@link SystemError} when the syscall strategy's process_vm_readv/writev fails for a reason other than a fault (EPERM under a seccomp filter)
+ * buffer given as `dst` or `src`, an address is negative, above 2^64 - 1 or an unsafe number, address + length
+ * passes 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws {@link SystemError} when process_vm_readv/writev fails for a reason other than a fault: `EPERM` (the
+ * ptrace access check or a seccomp filter refused it) or `ESRCH` (no such process), with `pid` set
  * @group Memory, pages and the guard
  * @example
  * ```ts
@@ -134,13 +143,40 @@ export function lastByteCount(): number {
 export function safeMemcpy(dst: Memory, src: Memory, length: number, options?: CopyOptions): CopyResult {
   const strategy = strategySelector(options);
   checkLength(length);
-  const status = copyNow(strategy + kindOf(dst) * SELECTOR.dst + kindOf(src), dst, src, length);
+  const pid = processOf(options, dst, src);
+  const selector = strategy + kindOf(dst) * SELECTOR.dst + kindOf(src);
+  const status = pid === 0 ? copyNow(selector, dst, src, length) : copyProcess(dst, src, length, pid);
   if (status === undefined) return { ok: true, bytesCopied: length, fault: null };
   if (status === STATUS.fault) return faultResult(faultSlots, faultAddresses);
   if ((status & ~1) === STATUS.wrongType && (types.isSharedArrayBuffer(dst) || types.isSharedArrayBuffer(src))) {
     return safeMemcpy(sharedAsView(dst), sharedAsView(src), length, options);
   }
   throw argumentError(status, dst, src, length);
+}
+
+/**
+ * The process `options.pid` names (0: this one), checked: with a pid, the copy is a process_vm_readv or writev
+ * between memory JavaScript owns and an address in that process, so exactly one side must be an address.
+ */
+function processOf(options: CopyOptions | undefined, dst: unknown, src: unknown): number {
+  const pid = options?.pid;
+  if (pid === undefined) return 0;
+  checkPid(pid);
+  if (options?.strategy === 'signal') throw invalidArgValue('options.strategy', "'syscall' or undefined when options.pid is given", 'signal');
+  if (kindOf(dst) === kindOf(src)) {
+    throw invalidArgValue('options.pid', 'given only when exactly one of dst and src is an address (in that process) and the other memory JavaScript owns', pid,
+      kindOf(dst) === SELECTOR.address ? `${pid} with two addresses` : `${pid} with no address`);
+  }
+  return pid;
+}
+
+/**
+ * @internal process_vm_readv or writev between memory JavaScript owns and an address in process `pid` (the side
+ * that is an address is that process's): undefined when every byte was copied, else a status as copyNow returns.
+ */
+export function copyProcess(dst: unknown, src: unknown, length: number, pid: number): number | undefined {
+  const selector = SELECTOR.syscall + kindOf(dst) * SELECTOR.dst + kindOf(src);
+  return binding.copyProcess(sharedAsView(dst) as NativeMemory, sharedAsView(src) as NativeMemory, length, selector, pid);
 }
 
 interface ReadPlan {
@@ -183,7 +219,8 @@ function readResult(copy: CopyResult, buffer: Buffer): ReadResult {
  * @param options - how the copy is made, and which process is read
  * @returns the copy's result, with the bytes copied in a new Buffer `data` (the prefix before the fault, if any)
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `src` is not a bigint or number, `options` is not an object or `options.pid` not a number
- * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options.strategy` is unknown, or `'signal'` with `options.pid`
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options.strategy` is unknown, or `'signal'` with `options.pid`,
+ * or `options` has a property other than `strategy` and `pid`
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `length` is not a non-negative safe integer or passes
  * `buffer.constants.MAX_LENGTH`, `src` is negative, above 2^64 - 1 or an unsafe number, src + length passes 2^64,
  * or `options.pid` is not a positive 32-bit integer
@@ -205,7 +242,7 @@ export function safeRead(src: Address, length: number, options?: ReadOptions): R
   const buffer = readBuffer(length);
   const status = plan.pid === 0
     ? copyNow(plan.selector, buffer, src, length)
-    : binding.readProcess(buffer, src, length, plan.selector, plan.pid);
+    : copyProcess(buffer, src, length, plan.pid);
   if (status === undefined) return { ok: true, bytesCopied: length, fault: null, data: buffer };
   if (status !== STATUS.fault) throw argumentError(status, buffer, src, length);
   return readResult(faultResult(faultSlots, faultAddresses), buffer);
@@ -237,7 +274,8 @@ async function copyOnPool(selector: number, dst: unknown, src: unknown, length: 
 export async function safeMemcpyAsync(dst: Memory, src: Memory, length: number, options?: CopyOptions): Promise<CopyResult> {
   const strategy = strategySelector(options);
   checkLength(length);
-  return copyOnPool(strategy + kindOf(dst) * SELECTOR.dst + kindOf(src), dst, src, length, 0);
+  const pid = processOf(options, dst, src);
+  return copyOnPool((pid === 0 ? strategy : SELECTOR.syscall) + kindOf(dst) * SELECTOR.dst + kindOf(src), dst, src, length, pid);
 }
 
 /**

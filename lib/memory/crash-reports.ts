@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 
 import { crashReportsUnavailable, invalidArgType, invalidArgValue } from '../common/errors';
+import { checkKnownOptions } from '../common/validate';
 import { binding } from '../common/native';
 
 /**
@@ -25,7 +26,7 @@ const MAX_PATH_BYTES = 127;
 
 function reportPath(options: CrashReportOptions | undefined): string | undefined {
   if (options === undefined) return undefined;
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  checkKnownOptions(options, ['path']);
   const file = options.path;
   if (file === undefined) return undefined;
   if (typeof file !== 'string') throw invalidArgType('options.path', 'of type string', file);

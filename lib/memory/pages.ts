@@ -5,7 +5,7 @@ import { inspect } from 'node:util';
 import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
 import { binding } from '../common/native';
 import type { Protection } from '../common/types';
-import { checkLength, checkPositiveInteger } from '../common/validate';
+import { checkKnownOptions, checkLength, checkPositiveInteger } from '../common/validate';
 
 /**
  * Pages mapped by {@link mapPages} or {@link mapFile}. A page once unmapped is never passed to munmap or mprotect
@@ -159,7 +159,7 @@ export function mapFile(path: string, length: number, options: MapFileOptions = 
   // The C library would end the path at the first NUL and map another file; Node's fs refuses such paths too.
   if (path.includes('\0')) throw invalidArgValue('path', 'a string without null bytes', path, inspect(path));
   checkPositiveInteger(length, 'length');
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  checkKnownOptions(options, ['shared', 'writable']);
   const { shared = false, writable = false } = options;
   if (typeof shared !== 'boolean') throw invalidArgType('options.shared', 'of type boolean', shared);
   if (typeof writable !== 'boolean') throw invalidArgType('options.writable', 'of type boolean', writable);

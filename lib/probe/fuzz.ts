@@ -13,7 +13,7 @@ import { MISMATCHES_KEPT, OUTCOMES, runShare, type FuzzMismatch, type FuzzOutcom
 import type { WorkerInput, WorkerMessage } from './fuzz-worker';
 import { pageSize } from '../memory/copy';
 import { readMaps } from './probe';
-import { checkLength, checkPositiveInteger } from '../common/validate';
+import { checkKnownOptions, checkLength, checkPositiveInteger } from '../common/validate';
 
 export type { FuzzApi, FuzzMismatch, FuzzOutcome } from './fuzz-runner';
 export type { FuzzCaseKind } from './fuzz-generator';
@@ -81,7 +81,7 @@ const MAX_LENGTH = 1 << 24;
 const PROGRESS_MS = 100;
 
 function checkOptions(options: unknown): Required<Pick<FuzzOptions, 'iterations' | 'seed' | 'threads' | 'lengths'>> & FuzzOptions {
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  checkKnownOptions(options, ['iterations', 'seed', 'threads', 'lengths', 'onProgress', 'signal']);
   const { iterations = 100_000, seed = Math.floor(Math.random() * 0x1_0000_0000), threads = 1, lengths = [0, 4 * pageSize], onProgress, signal } = options as FuzzOptions;
   checkLength(iterations, 'options.iterations');
   if (typeof seed !== 'number') throw invalidArgType('options.seed', 'of type number', seed);

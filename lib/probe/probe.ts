@@ -3,12 +3,12 @@
 // (a guarded load here, a process_vm_readv read for another pid); misuse throws before the addon is called.
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import { inspect, types } from 'node:util';
+import { types } from 'node:util';
 
 import { invalidArgType, invalidArgValue, outOfRange, SystemError } from '../common/errors';
 import { binding } from '../common/native';
 import type { Address } from '../common/types';
-import { checkLength, checkPid } from '../common/validate';
+import { checkLength, checkKnownOptions, checkPid } from '../common/validate';
 
 /**
  * What a read of a byte finds: `readable` (only ever from a real read), `protected` (mapped, but the read faulted:
@@ -46,7 +46,7 @@ export interface Range {
 }
 
 /**
- * Options of {@link probeMany} and {@link probeManyAsync}.
+ * Options of {@link probe}, {@link isReadable}, {@link probeMany} and {@link probeManyAsync}.
  * @group Probing and fuzzing
  */
 export interface ProbeOptions {
@@ -120,9 +120,8 @@ export function toAddress(value: unknown, name: string): bigint {
   throw invalidArgType(name, 'of type bigint or number (an address)', value);
 }
 
-function checkOptions(options: unknown): void {
-  if (options !== undefined && (options === null || typeof options !== 'object')) throw invalidArgType('options', 'of type object', options);
-}
+const PROBE_OPTIONS = ['pid'];
+const SCAN_OPTIONS = ['start', 'end', 'pid'];
 
 function pidOf(options: ProbeOptions | ScanOptions | undefined): number {
   const pid = options?.pid;
@@ -134,10 +133,14 @@ function pidOf(options: ProbeOptions | ScanOptions | undefined): number {
 /**
  * What one read of a byte at `address` finds: readable, protected, unmapped or noncanonical.
  * The read is guarded: a fault is the answer, never a crash; nothing is read in the gap below `[stack]`.
+ * With `options.pid`, the byte is read with process_vm_readv, as {@link probeMany} reads it.
  * @param address - the address to probe
+ * @param options - another process to probe
  * @returns the state of the byte at `address`
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `options` not an object or `options.pid` not a number
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `pid`
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is negative, above 2^64 - 1 or an unsafe number, or `options.pid` not a positive 32-bit integer
+ * @throws {@link SystemError} when another process cannot be read (`EPERM`, `ESRCH`)
  * @group Probing and fuzzing
  * @example
  * ```ts
@@ -148,23 +151,49 @@ function pidOf(options: ProbeOptions | ScanOptions | undefined): number {
  * console.log(probe(0x8000_0000_0000n));           // noncanonical
  * ```
  */
-export function probe(address: Address): PageState {
-  return STATES[binding.probe(toAddress(address, 'address'))];
+export function probe(address: Address, options?: ProbeOptions): PageState {
+  const start = toAddress(address, 'address');
+  if (options === undefined) return STATES[binding.probe(start)];
+  checkKnownOptions(options, PROBE_OPTIONS);
+  const pid = pidOf(options);
+  if (pid === 0) return STATES[binding.probe(start)];
+  const codes = new Uint8Array(1);
+  binding.probeMany(new BigUint64Array([start]), codes, pid);
+  return STATES[codes[0]];
 }
 
 /**
- * Whether every byte of [address, address + length) can be read now (one real read per page).
+ * Whether every byte of [address, address + length) can be read now (one real read per page). With
+ * `options.pid`, each page is read with process_vm_readv, as {@link scanReadable} reads it.
  * @param address - the first byte
  * @param length - bytes, a non-negative integer (default 1; 0 is always readable)
+ * @param options - another process
  * @returns true when every page of the range was read without a fault
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, or `length` not a number
- * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is out of range, `length` is not a non-negative safe integer, or address + length passes 2^64
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `address` is not a bigint or number, `length` not a number, `options` not an object or `options.pid` not a number
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `pid`
+ * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `address` is out of range, `length` is not a non-negative safe
+ * integer, address + length passes 2^64, or `options.pid` is not a positive 32-bit integer
+ * @throws {@link SystemError} when the maps of another process cannot be read, or it cannot be read (`EPERM`, `ESRCH`)
  * @group Probing and fuzzing
  */
-export function isReadable(address: Address, length = 1): boolean {
+export function isReadable(address: Address, length = 1, options?: ProbeOptions): boolean {
   const start = toAddress(address, 'address');
   checkLength(length);
   if (start + BigInt(length) > ADDRESS_MAX + 1n) throw outOfRange('length', `such that "address" + "length" does not pass 2^64 (address is 0x${start.toString(16)})`, length);
+  checkKnownOptions(options, PROBE_OPTIONS);
+  const pid = pidOf(options);
+  if (pid !== 0) {
+    // An empty range still asks the process: one this process may not read (EPERM), or one that is gone
+    // (ESRCH), is the same error for every length.
+    if (length === 0) {
+      binding.scanReadable(start, start, pid);
+      return true;
+    }
+    // The readable ranges of the window, merged: every byte is readable when one range covers them all.
+    const end = start + BigInt(length);
+    const ranges = scanReadable({ start, end, pid });
+    return ranges.length === 1 && ranges[0].start === start && ranges[0].end === end;
+  }
   if (length === 0) return true;
   return binding.readablePrefix(start, length) === length;
 }
@@ -194,7 +223,7 @@ function checkAddresses(addresses: unknown): asserts addresses is BigUint64Array
  */
 export function probeMany(addresses: BigUint64Array, options?: ProbeOptions): Uint8Array {
   checkAddresses(addresses);
-  checkOptions(options);
+  checkKnownOptions(options, PROBE_OPTIONS);
   const pid = pidOf(options);
   const codes = new Uint8Array(addresses.length);
   if (addresses.length > 0) binding.probeMany(addresses, codes, pid);
@@ -213,7 +242,7 @@ export function probeMany(addresses: BigUint64Array, options?: ProbeOptions): Ui
  */
 export async function probeManyAsync(addresses: BigUint64Array, options?: ProbeOptions): Promise<Uint8Array> {
   checkAddresses(addresses);
-  checkOptions(options);
+  checkKnownOptions(options, PROBE_OPTIONS);
   const pid = pidOf(options);
   const codes = new Uint8Array(addresses.length);
   if (addresses.length > 0) await binding.probeManyAsync(addresses, codes, pid);
@@ -222,7 +251,7 @@ export async function probeManyAsync(addresses: BigUint64Array, options?: ProbeO
 
 /** The window a scan covers, checked: [start, end) with start <= end. */
 function scanWindow(options: ScanOptions | undefined): { start: bigint; end: bigint; pid: number } {
-  checkOptions(options);
+  checkKnownOptions(options, SCAN_OPTIONS);
   const start = options?.start === undefined ? 0n : toAddress(options.start, 'options.start');
   const end = options?.end === undefined ? USER_END : toAddress(options.end, 'options.end');
   if (start > end) throw outOfRange('options.start', `at most options.end (0x${end.toString(16)})`, start);
@@ -296,12 +325,8 @@ function mapsError(error: NodeJS.ErrnoException, pid: number | undefined): Error
 
 /** The encoding `options` asks for; anything but the one known option, with a known value, is refused. */
 function mapsEncoding(options: unknown): 'utf8' | 'buffer' {
-  checkOptions(options);
+  checkKnownOptions(options, ['encoding']);
   if (options === undefined) return 'utf8';
-  const unknown = Object.keys(options as object).find((name) => name !== 'encoding');
-  if (unknown !== undefined) {
-    throw invalidArgValue('options', "an object whose only property is 'encoding'", options, `an object with the property ${inspect(unknown)}`);
-  }
   const encoding = (options as ReadMapsOptions).encoding;
   if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return 'utf8';
   if (encoding === 'buffer') return 'buffer';

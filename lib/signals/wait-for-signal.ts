@@ -9,6 +9,7 @@
 // result never misses one. If no wait takes it over, the watch is released and the signal has the disposition it
 // had before (for most signals, the default action: the process ends), until the next wait.
 import { abortError, invalidArgType, outOfRange } from '../common/errors';
+import { checkKnownOptions } from '../common/validate';
 import { deliverPendingSignals, type SignalInfo, type SignalWatcher, type WatchOptions, watchSignals } from './watch';
 import { type SignalName, toSignalNumbers } from './names';
 
@@ -70,7 +71,7 @@ function linger(watch: Watch): void {
 }
 
 function checkOptions(options: WaitForSignalOptions): { timeout: number | undefined; signal: AbortSignal | undefined } {
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  checkKnownOptions(options, ['timeout', 'signal', 'allowInspectorSignal']);
   const { timeout, signal, allowInspectorSignal } = options;
   if (allowInspectorSignal !== undefined && typeof allowInspectorSignal !== 'boolean') {
     throw invalidArgType('options.allowInspectorSignal', 'of type boolean', allowInspectorSignal);

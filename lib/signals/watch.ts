@@ -10,7 +10,7 @@ import { constants } from 'node:os';
 import { invalidArgType, outOfRange } from '../common/errors';
 import { binding, type NativeThreadStatus, type SignalSubscriber } from '../common/native';
 import { lookupSignal, maskToNames, numbersToMask, signalName, type SignalName, toSignalNumber, toSignalNumbers } from './names';
-import { checkPid } from '../common/validate';
+import { checkKnownOptions, checkPid } from '../common/validate';
 
 /**
  * si_code: who sent a signal and how; for SIGCHLD, what happened to the child.
@@ -315,7 +315,7 @@ class Watcher implements SignalWatcher {
  */
 export function watchSignals(signals: Array<SignalName | number>, listener?: ((info: SignalInfo) => void) | null, options: WatchOptions = {}): SignalWatcher {
   if (listener !== undefined && listener !== null && typeof listener !== 'function') throw invalidArgType('listener', 'of type function', listener);
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  checkKnownOptions(options, ['allowInspectorSignal']);
   if (options.allowInspectorSignal !== undefined && typeof options.allowInspectorSignal !== 'boolean') {
     throw invalidArgType('options.allowInspectorSignal', 'of type boolean', options.allowInspectorSignal);
   }
@@ -352,7 +352,7 @@ export function watchSignals(signals: Array<SignalName | number>, listener?: ((i
 export function sendSignal(pid: number, signal: SignalName | number, options: { value?: number } = {}): void {
   checkPid(pid, 'pid');
   const signo = toSignalNumber(signal, 'signal', true);
-  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+  checkKnownOptions(options, ['value']);
   const value = options.value;
   if (value !== undefined) {
     if (typeof value !== 'number') throw invalidArgType('options.value', 'of type number', value);

@@ -131,8 +131,9 @@ napi_value Copy(napi_env env, napi_callback_info info) {
   return CopyAndReport(env, *env_data, request);
 }
 
-// readProcess(dst, src, length, selector, pid) -> undefined | status: process_vm_readv on `pid` into a view.
-napi_value ReadProcessSync(napi_env env, napi_callback_info info) {
+// copyProcess(dst, src, length, selector, pid) -> undefined | status: process_vm_readv from `pid` into a view,
+// or process_vm_writev from a view into `pid` (the selector says which side is the view).
+napi_value CopyProcessSync(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
   void* data;
@@ -226,7 +227,7 @@ void InitCopy(Napi::Env env, Napi::Object exports, EnvData* data) {
   exports.Set("faultState", state);
 
   ExportRaw(env, exports, "copyAsync", CopyAsync, data);
-  ExportRaw(env, exports, "readProcess", ReadProcessSync, data);
+  ExportRaw(env, exports, "copyProcess", CopyProcessSync, data);
 
   Napi::Array kinds = Napi::Array::New(env);
   for (uint32_t i = 0; i < sizeof kFaultKindNames / sizeof kFaultKindNames[0]; i++) {

@@ -264,6 +264,36 @@ napi_value ReadUtf16Binding(napi_env env, napi_callback_info info) {
   });
 }
 
+// readProcessString(address, limit, pid, kind) -> string | [partial] | null, or throws a SystemError: the three
+// reads above in process `pid` (kind: 0 C string, 1 bytes of a known length, 2 UTF-16; limit as they take it).
+napi_value ReadProcessStringBinding(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  void* raw;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &raw);
+  int64_t limit = 0;
+  int32_t pid = 0;
+  uint32_t kind = 0;
+  napi_get_value_int64(env, argv[1], &limit);
+  napi_get_value_int32(env, argv[2], &pid);
+  napi_get_value_uint32(env, argv[3], &kind);
+  const StringKind string_kind = static_cast<StringKind>(kind);
+  // Bytes of a known length must not pass 2^64; a terminated string is checked for its first byte, as above.
+  const size_t width = string_kind == StringKind::kBytes ? static_cast<size_t>(limit) : 1;
+  uint64_t address;
+  if (DecodeAddress(env, argv[0], width, &address) != AddressArgument::kOk) return Null(env);
+  EnvData* data = static_cast<EnvData*>(raw);
+  ByteSink sink;
+  StringRead read{};
+  CopyFailure failure{};
+  if (!ReadProcessString(pid, string_kind, static_cast<uintptr_t>(address), static_cast<size_t>(limit), &sink, &read,
+                         &failure)) {
+    ThrowSystemError(Napi::Env(env), *data, failure.error, failure.syscall, pid);
+    return nullptr;
+  }
+  return StringResult(env, data, read, string_kind == StringKind::kUtf16 ? Utf16Text(env, &sink) : Utf8Text(env, sink));
+}
+
 // --- pattern search ---
 
 // One scan request: [start, end) of this process (pid 0) or of `pid`, at most `max_matches` matches.
@@ -397,6 +427,7 @@ void InitInspect(Napi::Env env, Napi::Object exports, EnvData* data) {
   ExportRaw(env, exports, "readCString", ReadCStringBinding, data);
   ExportRaw(env, exports, "readUtf8", ReadUtf8Binding, data);
   ExportRaw(env, exports, "readUtf16", ReadUtf16Binding, data);
+  ExportRaw(env, exports, "readProcessString", ReadProcessStringBinding, data);
   exports.Set("scanMemory", Napi::Function::New(env, ScanMemoryBinding, "scanMemory", data));
   exports.Set("scanMemoryAsync", Napi::Function::New(env, ScanMemoryAsyncBinding, "scanMemoryAsync", data));
   Napi::Object states = Napi::Object::New(env);

@@ -11,6 +11,7 @@
 #include "memory/forward_copy.h"
 #include "memory/guard.h"
 #include "memory/stack_gap.h"
+#include "memory/syscall_copy.h"
 
 namespace memprobe {
 
@@ -106,6 +107,82 @@ StringRead ReadUtf16(uintptr_t address, size_t limit, ByteSink* sink) {
     offset += piece;
   }
   return Done(byte_limit);
+}
+
+namespace {
+
+// The most pages one batch of a remote string read asks for: past the first few, a longer batch saves little.
+constexpr size_t kMaxBatchPages = 64;
+
+// Where the first terminator of `unit` bytes (1 or 2) lies among the bytes [from, to) of the sink, counted from
+// the string's start: units are at even offsets, and one may straddle the previous batch. `to` if none.
+size_t TerminatorIn(const ByteSink& sink, size_t from, size_t to, size_t unit) {
+  const uint8_t* bytes = sink.data();
+  if (unit == 1) {
+    const void* nul = memchr(bytes + from, 0, to - from);
+    return nul == nullptr ? to : static_cast<size_t>(static_cast<const uint8_t*>(nul) - bytes);
+  }
+  for (size_t index = from / 2; index < to / 2; index++) {
+    if (bytes[2 * index] == 0 && bytes[2 * index + 1] == 0) return 2 * index;
+  }
+  return to;
+}
+
+// Bytes up to a terminator of `unit` bytes, at most `byte_limit` of them, in batches of whole pages.
+bool ReadRemoteTerminated(pid_t pid, uintptr_t address, size_t byte_limit, size_t unit, ByteSink* sink,
+                          StringRead* read, CopyFailure* failure) {
+  const size_t page = GetMachine().page_size;
+  size_t pages = 1;
+  for (size_t offset = 0; offset < byte_limit; pages = std::min(2 * pages, kMaxBatchPages)) {
+    const uintptr_t at = address + offset;
+    const size_t want = std::min(byte_limit - offset, BytesToPageEnd(at) + (pages - 1) * page);
+    const bool whole = ReadProcessPages(pid, sink->Reserve(want), at, want, failure);
+    if (!whole && failure->error != 0) return false;
+    const size_t got = whole ? want : failure->bytes_copied;
+    sink->Commit(got);
+    const size_t end = TerminatorIn(*sink, offset, offset + got, unit);
+    if (end < offset + got) {
+      sink->Truncate(end);
+      *read = Done(end);
+      return true;
+    }
+    offset += got;
+    if (!whole) {
+      *read = StringRead{offset, true, failure->fault};
+      return true;
+    }
+  }
+  *read = Done(byte_limit);
+  return true;
+}
+
+}  // namespace
+
+bool ReadProcessString(pid_t pid, StringKind kind, uintptr_t address, size_t limit, ByteSink* sink, StringRead* read,
+                       CopyFailure* failure) {
+  // An empty read reads nothing, but a process this one may not read, or one that is gone, is still an error.
+  if (limit == 0) {
+    *read = Done(0);
+    const int error = CheckProcessAccess(pid, false);
+    return error == 0 || Failed(failure, error, "process_vm_readv");
+  }
+  switch (kind) {
+    case StringKind::kCString:
+      return ReadRemoteTerminated(pid, address, limit, 1, sink, read, failure);
+    case StringKind::kUtf16:
+      return ReadRemoteTerminated(pid, address, limit * 2, 2, sink, read, failure);
+    case StringKind::kBytes:
+      break;
+  }
+  if (ReadProcess(pid, sink->Reserve(limit), address, limit, failure)) {
+    sink->Commit(limit);
+    *read = Done(limit);
+    return true;
+  }
+  if (failure->error != 0) return false;
+  sink->Commit(failure->bytes_copied);
+  *read = StringRead{failure->bytes_copied, true, failure->fault};
+  return true;
 }
 
 }  // namespace memprobe

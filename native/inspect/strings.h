@@ -7,6 +7,8 @@
 // [stack], or be called from a signal handler.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -51,5 +53,14 @@ StringRead ReadBytes(uintptr_t address, size_t length, ByteSink* sink);
 // Little-endian UTF-16 code units up to the first zero unit, at most `limit` units; bytes_read counts bytes. A
 // fault can end the read in the middle of a unit (an odd bytes_read).
 StringRead ReadUtf16(uintptr_t address, size_t limit, ByteSink* sink);
+
+// The same three reads in process `pid`, through process_vm_readv (memory/syscall_copy.h): a terminated string
+// one iovec per page, a batch of pages per call (growing from one), so a string whose terminator lies before a
+// page that cannot be read reads whole, and a fault is at the first byte of the page that could not be read
+// (EFAULT, as the syscall strategy reports it). `limit` is what the local read takes (bytes, or units for
+// UTF-16). Returns false when a system call failed for another reason (EPERM, ESRCH): `failure` says which.
+enum class StringKind { kCString, kBytes, kUtf16 };
+bool ReadProcessString(pid_t pid, StringKind kind, uintptr_t address, size_t limit, ByteSink* sink, StringRead* read,
+                       CopyFailure* failure);
 
 }  // namespace memprobe

@@ -10,10 +10,22 @@ namespace memprobe {
 
 bool CopyMemory(const CopyRequest& request, CopyFailure* failure) {
   const size_t length = request.length;
-  if (length == 0) return true;
+  if (length == 0 && request.pid == 0) return true;
   if (request.pid != 0) {
-    return ReadProcess(request.pid, reinterpret_cast<uint8_t*>(request.dst.address), request.src.address, length,
-                       failure);
+    // Nothing to copy still asks the kernel, so that a process this one may not access, or one that is gone,
+    // is the same error for every length.
+    if (length == 0) {
+      const bool write = !request.dst.js_owned;
+      const int error = CheckProcessAccess(request.pid, write);
+      return error == 0 || Failed(failure, error, write ? "process_vm_writev" : "process_vm_readv");
+    }
+    // One side is ours (the library refuses any other pair): it decides the direction.
+    if (request.dst.js_owned) {
+      return ReadProcess(request.pid, reinterpret_cast<uint8_t*>(request.dst.address), request.src.address, length,
+                         failure);
+    }
+    return WriteProcess(request.pid, request.dst.address, reinterpret_cast<const uint8_t*>(request.src.address),
+                        length, failure);
   }
 
   // Stop before the first page that would grow the stack; a read there wins over a write at the same offset.

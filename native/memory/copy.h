@@ -23,7 +23,9 @@ struct CopyRequest {
   Endpoint src;
   size_t length;
   Strategy strategy;
-  pid_t pid;  // 0: this process; otherwise src is an address in process `pid`, read with process_vm_readv
+  // 0: this process; otherwise exactly one side is JavaScript-owned and the other an address in process `pid`,
+  // read with process_vm_readv or written with process_vm_writev
+  pid_t pid;
 };
 
 // True when all `length` bytes were copied; otherwise `failure` says how far it got and why.

@@ -1,6 +1,7 @@
 #include "memory/syscall_copy.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -186,17 +187,62 @@ bool SyscallCopy(uint8_t* dst, const uint8_t* src, size_t length, SyscallSides s
                       EfaultAt(read_side ? Access::kRead : Access::kWrite, (read_side ? s : d) + t.copied), failure);
 }
 
-bool ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, CopyFailure* failure) {
-  // Reading this process through its pid must not grow the stack either (kernels before 6.5 let
-  // process_vm_readv expand it): stop before the gap below [stack], as a copy without a pid does. The range
-  // is compared with our gap first (two comparisons), so only a read that would stop there asks whose it is.
+// How much of [remote, remote + length) may be moved: all of it, except that this process through its pid
+// stops before the gap below [stack] (kernels before 6.5 let process_vm_readv/writev expand it), as a copy
+// without a pid does. The range is compared with our gap first (two comparisons), so only a transfer that would
+// stop there asks whose process it is.
+size_t GapFreeLength(pid_t pid, uintptr_t remote, size_t length) {
   const size_t gap_limit = StackGapLimit(remote, length);
-  const size_t limit = gap_limit < length && IsThisProcess(pid) ? gap_limit : length;
+  return gap_limit < length && IsThisProcess(pid) ? gap_limit : length;
+}
+
+bool ReadProcess(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, CopyFailure* failure) {
+  const size_t limit = GapFreeLength(pid, remote, length);
   const Transfer t = MoveExact(Direction::kRead, pid, reinterpret_cast<uintptr_t>(local), remote, limit);
   if (t.error == 0 && !t.faulted && limit < length) {
     return Faulted(failure, limit, EfaultAt(Access::kRead, remote + limit));
   }
   return FromTransfer(t, "process_vm_readv", EfaultAt(Access::kRead, remote + t.copied), failure);
+}
+
+bool WriteProcess(pid_t pid, uintptr_t remote, const uint8_t* local, size_t length, CopyFailure* failure) {
+  const size_t limit = GapFreeLength(pid, remote, length);
+  const Transfer t = MoveExact(Direction::kWrite, pid, reinterpret_cast<uintptr_t>(local), remote, limit);
+  if (t.error == 0 && !t.faulted && limit < length) {
+    return Faulted(failure, limit, EfaultAt(Access::kWrite, remote + limit));
+  }
+  return FromTransfer(t, "process_vm_writev", EfaultAt(Access::kWrite, remote + t.copied), failure);
+}
+
+int CheckProcessAccess(pid_t pid, bool write) {
+  uint8_t byte = 0;
+  const ssize_t moved = VmCall(write ? Direction::kWrite : Direction::kRead, pid, reinterpret_cast<uintptr_t>(&byte), 0, 1);
+  return moved < 0 && errno != EFAULT ? errno : 0;
+}
+
+bool ReadProcessPages(pid_t pid, uint8_t* local, uintptr_t remote, size_t length, CopyFailure* failure) {
+  const size_t limit = GapFreeLength(pid, remote, length);
+  struct iovec local_iov[IOV_MAX];
+  struct iovec remote_iov[IOV_MAX];
+  size_t offset = 0;
+  while (offset < limit) {
+    size_t count = 0;
+    size_t batch = 0;
+    for (; count < IOV_MAX && offset + batch < limit; count++) {
+      const size_t piece = std::min(limit - offset - batch, BytesToPageEnd(remote + offset + batch));
+      local_iov[count] = {local + offset + batch, piece};
+      remote_iov[count] = {reinterpret_cast<void*>(remote + offset + batch), piece};
+      batch += piece;
+    }
+    const ssize_t got = process_vm_readv(pid, local_iov, count, remote_iov, count, 0);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && errno != EFAULT) return Failed(failure, errno, "process_vm_readv");
+    // A short count ends at a page boundary (or the range's first byte): that page could not be read.
+    const size_t read = got < 0 ? 0 : static_cast<size_t>(got);
+    offset += read;
+    if (read < batch) return Faulted(failure, offset, EfaultAt(Access::kRead, remote + offset));
+  }
+  return limit == length || Faulted(failure, limit, EfaultAt(Access::kRead, remote + limit));
 }
 
 }  // namespace memprobe

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "common/machine.h"
+#include "memory/syscall_copy.h"
 #include "probe/map_list.h"
 #include "probe/probe.h"
 
@@ -41,6 +42,16 @@ int ReadEach(pid_t pid, const uint64_t* addresses, size_t count, bool* readable)
   return 0;
 }
 
+// EPERM when this process may not read `pid`. ESRCH is left to CheckProcessAlive: a kernel thread has no memory
+// to read (ESRCH) yet is there, with nothing mapped, and no error.
+SystemCallResult AccessChecked(pid_t pid) {
+  const int error = CheckProcessAccess(pid, false);
+  if (error == 0) return Succeeded();
+  if (error == ESRCH) return CheckProcessAlive(pid);
+  errno = error;
+  return Failed("process_vm_readv");
+}
+
 bool Listed(const std::vector<MapEntry>& entries, uint64_t address) {
   return FindMapEntry(entries, static_cast<uintptr_t>(address)) >= 0;
 }
@@ -56,6 +67,7 @@ SystemCallResult ProbeAddressesRemote(pid_t pid, const uint64_t* addresses, uint
   size_t index[kBatch];
   bool readable[kBatch];
   bool any_failed = false;
+  bool any_read = false;
   size_t i = 0;
   while (i < count) {
     size_t n = 0;
@@ -69,16 +81,19 @@ SystemCallResult ProbeAddressesRemote(pid_t pid, const uint64_t* addresses, uint
         index[n++] = i;
       }
     }
-    const int error = ReadEach(pid, batch, n, readable);
+    const int error = n == 0 ? 0 : ReadEach(pid, batch, n, readable);
     if (error != 0) {
       errno = error;
       return Failed("process_vm_readv");
     }
+    any_read |= n > 0;
     for (size_t k = 0; k < n; k++) {
       codes[index[k]] = readable[k] ? kProbeReadable : kProbeProtected;
       any_failed |= !readable[k];
     }
   }
+  // Answers from the maps alone must not pass a process this one may not read for one it may.
+  if (!any_read) return AccessChecked(pid);
   if (!any_failed) return Succeeded();
   // A read that failed: listed in the maps as they are now → protected, no longer listed → unmapped.
   std::vector<MapEntry> after;
@@ -97,6 +112,7 @@ SystemCallResult ScanReadableRemote(pid_t pid, uint64_t start, uint64_t end, std
   const uint64_t page = GetMachine().page_size;
   uint64_t pages[kBatch];
   bool readable[kBatch];
+  bool any_read = false;
   for (const MapEntry& entry : entries) {
     const uint64_t from = std::max<uint64_t>(entry.start, start);
     const uint64_t to = std::min<uint64_t>(entry.end, end);
@@ -110,11 +126,15 @@ SystemCallResult ScanReadableRemote(pid_t pid, uint64_t start, uint64_t end, std
         errno = error;
         return Failed("process_vm_readv");
       }
+      any_read = true;
       for (size_t k = 0; k < n; k++) {
         if (readable[k]) AppendRange(ranges, pages[k], pages[k] + page);
       }
     }
   }
+  // A window with nothing listed readable read nothing: ask, so that a process this one may not read is not
+  // one with nothing readable there.
+  if (!any_read) return AccessChecked(pid);
   // A process that died during the scan: its ranges so far are not a scan of it.
   return CheckProcessAlive(pid);
 }

@@ -17,12 +17,13 @@
 
 namespace memprobe {
 
-// Verdicts (ProbeCode) for `count` addresses of process `pid`. EPERM, ESRCH and the like come back as the error;
+// Verdicts (ProbeCode) for `count` addresses of process `pid`. EPERM, ESRCH and the like come back as the error,
+// also when every verdict came from the maps (a process whose maps this one may read, but not its memory);
 // a process that is gone or a zombie is ESRCH (CheckProcessAlive), never a process with nothing mapped.
 SystemCallResult ProbeAddressesRemote(pid_t pid, const uint64_t* addresses, uint8_t* codes, size_t count);
 
-// Readable ranges of process `pid` within [start, end) (page-aligned): every page its maps list as readable is read.
-// A process that is gone or a zombie before or after the reads is ESRCH: the ranges are of a living process or
+// Readable ranges of process `pid` within [start, end) (page-aligned): every page its maps list as readable is read;
+// where none is, one read asks whether this process may read it at all (EPERM). A process that is gone or a zombie before or after the reads is ESRCH: the ranges are of a living process or
 // not at all.
 SystemCallResult ScanReadableRemote(pid_t pid, uint64_t start, uint64_t end, std::vector<Range>* ranges);
 
