@@ -26,7 +26,7 @@ export const sendCommand: Command = {
     'Signals by name (SIGUSR2, USR2, RTMIN+1) or number; 0 only checks that the process exists.',
     '',
     '  --value N     sigqueue with this value: a signed 32-bit integer goes as sival_int, a larger one (up to 0xffffffffffffffff) as the 64-bit sival_ptr',
-    '  --thread TID  tgkill to this thread of <pid> (no value: tgkill carries none)',
+    '  --thread TID  tgkill to this thread of <pid> (no value: tgkill carries none); a thread that blocks the signal keeps it pending (memprobe threads --pid N shows the masks; memprobe watch takes signals on its thread memprobe-signal)',
     '',
     'Exits 1 with the errno name when the kernel refuses (ESRCH: no such process or thread; EPERM: not allowed).',
   ].join('\n'),
