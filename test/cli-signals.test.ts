@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 
 import { PACKAGE_ROOT } from './helpers/child';
+import { buildFixture } from './helpers/native-fixture';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
 
@@ -155,4 +156,19 @@ test('watch takes SIGCLD, the name Linux defines for SIGCHLD', async () => {
   spawn('kill', ['-CHLD', String(pid)]);
   expect(JSON.parse(await watch.nextLine())).toMatchObject({ signal: 'SIGCHLD', signo: 17, code: 'SI_USER', value: null, valuePointer: null });
   expect(await watch.ended).toMatchObject({ status: 0 });
+});
+
+test('a C receiver sees a 64-bit --value whole in si_value.sival_ptr and its low half in sival_int; a 32-bit one in sival_int', async () => {
+  const receiver = buildFixture('sigqueue-receiver', { program: true });
+  const receive = async (value: string): Promise<string> => {
+    const child = spawn(receiver, [], { stdio: ['ignore', 'pipe', 'inherit'] });
+    running.add(child);
+    const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const pid = (await lines.next()).value as string;
+    expect(memprobe('send', pid, 'RTMIN+5', '--value', value)).toEqual({ status: 0, stdout: '', stderr: '' });
+    return (await lines.next()).value as string;
+  };
+  // si_code -1 is SI_QUEUE. The same union a watcher reads as value and valuePointer.
+  expect(await receive('0xfedcba9876543210')).toBe(`-1 ${0x76543210} 0xfedcba9876543210`);
+  expect(await receive('-1')).toBe('-1 -1 0xffffffff');
 });
