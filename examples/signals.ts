@@ -11,9 +11,9 @@ const watcher = watchSignals(['SIGTERM', 'SIGRTMIN+1'], (info) => {
 watcher.ref();  // watchers are unref'd by default: alone they do not keep the process alive
 sendSignal(process.pid, 'SIGRTMIN+1', { value: 7 });  // sigqueue; without a value: kill
 
-// Or iterate. ref() the watcher: a `for await` waiting on an unref'd one ends at once, and the process with it.
+// Or iterate: while the loop waits, the watcher keeps the process alive (no ref() needed).
 async function iterate(): Promise<void> {
-  const signals = watchSignals(['SIGUSR2']).ref();
+  const signals = watchSignals(['SIGUSR2']);
   sendSignal(process.pid, 'SIGUSR2');
   for await (const info of signals) {
     console.log(`${info.signal} ${info.code}`);  // SIGUSR2 SI_USER

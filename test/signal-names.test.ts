@@ -9,6 +9,8 @@ import { runChild } from './helpers/child';
 test('standard names are Node\'s; real-time names follow the C library\'s SIGRTMIN/SIGRTMAX like kill -l', () => {
   expect(memprobe.signalNumber('SIGUSR2')).toBe(12);
   expect(memprobe.signalNumber('SIGIOT')).toBe(6);  // aliases are accepted…
+  expect(memprobe.signalNumber('SIGCLD')).toBe(17);  // Linux's <signal.h> defines SIGCLD as SIGCHLD
+  expect(memprobe.signalNumber('SIGPOLL')).toBe(29);
   expect(memprobe.signalName(6)).toBe('SIGABRT');   // …one name comes back
   expect(memprobe.signalName(29)).toBe('SIGIO');
   expect(memprobe.signalName(32)).toBe('SIG32');
@@ -74,9 +76,11 @@ test('sendSignal and signalThread check their arguments and report system errors
   expect(() => memprobe.sendSignal(0, 'SIGUSR2')).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   expect(() => memprobe.sendSignal(process.pid, 'SIGUSR2', { value: 2 ** 31 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   expect(() => memprobe.sendSignal(process.pid, 'SIGUSR2', { value: '1' as unknown as number })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  expect(() => memprobe.sendSignal(process.pid, 'SIGUSR2', { value: -1n })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+  expect(() => memprobe.sendSignal(process.pid, 'SIGUSR2', { value: 1n << 64n })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   expect(() => memprobe.sendSignal(process.pid, 65)).toThrow(RangeError);
   memprobe.sendSignal(process.pid, 0);  // the existence check kill(pid, 0) allows
-  expect(() => memprobe.sendSignal(0x7ffffffe, 0)).toThrow(expect.objectContaining({ name: 'SystemError', code: 'ESRCH', syscall: 'kill' }));
+  expect(() => memprobe.sendSignal(0x7ffffffe, 0)).toThrow(expect.objectContaining({ name: 'SystemError', code: 'ESRCH', syscall: 'kill', pid: 0x7ffffffe }));
   expect(() => memprobe.sendSignal(0x7ffffffe, 0, { value: 1 })).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'sigqueue' }));
   expect(() => memprobe.signalThread(0x7ffffffe, 0)).toThrow(expect.objectContaining({ code: 'ESRCH', syscall: 'tgkill' }));
   memprobe.signalThread(process.pid, 0);

@@ -60,3 +60,39 @@ describe.each([
     expect(watched.mine).toEqual(['SIGCHLD CLD_EXITED']);
   });
 });
+
+test('SIGCHLD carries the child\'s exit code or signal and its CPU times, as waitpid reports them', () => {
+  // The kernel's own answer (child_process's exit event, from waitpid) is the reference for each child.
+  const result = runChild(`
+const cp = require('node:child_process');
+const seen = [];
+const watcher = memprobe.watchSignals(['SIGCLD'], (info) => seen.push(info));
+const run = (command, args, kill) => new Promise((resolve) => {
+  const child = cp.spawn(command, args, { stdio: 'ignore' });
+  if (kill) child.once('spawn', () => child.kill('SIGKILL'));
+  child.once('exit', (code, signal) => resolve({ pid: child.pid, code, signal }));
+});
+// The first child spends 300 ms of CPU time (by its own count) before it exits 3.
+const busy = 'const end = 300000; while (process.cpuUsage().user + process.cpuUsage().system < end); process.exit(3)';
+(async () => {
+  const exited = await run(process.execPath, ['-e', busy], false);
+  const killed = await run('sleep', ['30'], true);
+  const infoOf = async (pid) => { while (!seen.some((info) => info.pid === pid)) await new Promise((r) => setImmediate(r)); return seen.find((info) => info.pid === pid); };
+  const summary = [];
+  for (const child of [exited, killed]) {
+    const info = await infoOf(child.pid);
+    summary.push({ child: { code: child.code, signal: child.signal }, info: { signal: info.signal, code: info.code, status: info.status, cpu: info.utime + info.stime } });
+  }
+  watcher.close();
+  console.log(JSON.stringify(summary));
+})();`, { timeoutMs: 20_000 });
+  expect({ status: result.status, signal: result.signal, stderr: result.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
+  const [exited, killed] = JSON.parse(result.stdout);
+  expect(exited.child).toEqual({ code: 3, signal: null });
+  expect(exited.info).toMatchObject({ signal: 'SIGCHLD', code: 'CLD_EXITED', status: 3 });
+  // The kernel counts in clock ticks; the child's 300 ms are at least 0.25 s of them whatever the rounding.
+  expect(exited.info.cpu).toBeGreaterThanOrEqual(0.25);
+  expect(killed.child).toEqual({ code: null, signal: 'SIGKILL' });
+  expect(killed.info).toMatchObject({ signal: 'SIGCHLD', code: 'CLD_KILLED', status: 9 });
+  expect(killed.info.cpu).toBeGreaterThanOrEqual(0);
+});

@@ -6,6 +6,9 @@ import { runChild } from './helpers/child';
 import { buildFixture } from './helpers/native-fixture';
 import { queueSignals, runSender, UNTIL } from './helpers/signals';
 
+/** For child scripts: JSON.stringify's replacer that writes a bigint (valuePointer) as its decimal digits and 'n'. */
+const BIGINTS = `(key, item) => (typeof item === 'bigint' ? item + 'n' : item)`;
+
 function expectClean(result: ReturnType<typeof runChild>): void {
   expect({ status: result.status, signal: result.signal, stderr: result.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
 }
@@ -17,11 +20,11 @@ const watcher = memprobe.watchSignals(['SIGUSR2'], (info) => received.push(info)
 ${runSender(`process.kill(target, 'SIGUSR2');`)}
 until(() => received.length === 1).then(() => {
   watcher.close();
-  console.log(JSON.stringify({ info: received[0], senderPid, uid: process.getuid() }));
+  console.log(JSON.stringify({ info: received[0], senderPid, uid: process.getuid() }, ${BIGINTS}));
 });`);
   expectClean(result);
   const { info, senderPid, uid } = JSON.parse(result.stdout);
-  expect(info).toEqual({ signal: 'SIGUSR2', signo: 12, code: 'SI_USER', pid: senderPid, uid, value: null });
+  expect(info).toEqual({ signal: 'SIGUSR2', signo: 12, code: 'SI_USER', pid: senderPid, uid, value: null, valuePointer: null });
 });
 
 test('thousands of real-time signals sigqueued by another process all arrive once, in order, with their values', () => {
@@ -51,17 +54,35 @@ memprobe.sendSignal(process.pid, 'SIGRTMIN', { value: 2147483647 });
 memprobe.signalThread(watcher.threadId, 'SIGHUP');
 until(() => received.length === 3).then(() => {
   watcher.close();
-  console.log(JSON.stringify({ received, pid: process.pid, uid: process.getuid() }));
+  console.log(JSON.stringify({ received, pid: process.pid, uid: process.getuid() }, ${BIGINTS}));
 });`);
   expectClean(result);
   const { received, pid, uid } = JSON.parse(result.stdout);
   // The tgkill may be dequeued before or after the two (the sigwait thread may already have taken them); the
   // real-time ones keep their order.
   const bySignal = (signal: string) => received.filter((info: { signal: string }) => info.signal === signal);
-  expect(bySignal('SIGHUP')).toEqual([{ signal: 'SIGHUP', signo: 1, code: 'SI_TKILL', pid, uid, value: null }]);
+  expect(bySignal('SIGHUP')).toEqual([{ signal: 'SIGHUP', signo: 1, code: 'SI_TKILL', pid, uid, value: null, valuePointer: null }]);
   expect(bySignal('SIGRTMIN')).toEqual([
-    { signal: 'SIGRTMIN', signo: 34, code: 'SI_QUEUE', pid, uid, value: -123456 },
-    { signal: 'SIGRTMIN', signo: 34, code: 'SI_QUEUE', pid, uid, value: 2147483647 },
+    // A number fills sival_int only: sival_ptr holds it in its low 32 bits, unsigned.
+    { signal: 'SIGRTMIN', signo: 34, code: 'SI_QUEUE', pid, uid, value: -123456, valuePointer: `${2 ** 32 - 123456}n` },
+    { signal: 'SIGRTMIN', signo: 34, code: 'SI_QUEUE', pid, uid, value: 2147483647, valuePointer: '2147483647n' },
+  ]);
+});
+
+test('a bigint value sigqueued by another process arrives whole as valuePointer (sival_ptr), its low 32 bits as value', () => {
+  const result = runChild(`${UNTIL}
+const received = [];
+const watcher = memprobe.watchSignals(['SIGRTMIN+5'], (info) => received.push(info));
+${runSender(`memprobe.sendSignal(target, 'SIGRTMIN+5', { value: 0xfedcba98_87654321n }); memprobe.sendSignal(target, 'SIGRTMIN+5', { value: 0n });`)}
+until(() => received.length === 2).then(() => {
+  watcher.close();
+  console.log(JSON.stringify(received.map((info) => [info.code, info.value, info.valuePointer]), ${BIGINTS}));
+});`);
+  expectClean(result);
+  // sival_int is the low half of sival_ptr on little-endian machines (what Node runs on here).
+  expect(JSON.parse(result.stdout)).toEqual([
+    ['SI_QUEUE', 0x87654321 | 0, `${0xfedcba98_87654321n}n`],
+    ['SI_QUEUE', 0, '0n'],
   ]);
 });
 

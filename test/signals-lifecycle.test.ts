@@ -1,7 +1,7 @@
 // What a watcher leaves behind: the process's lifetime (unref'd by default), the dispositions and masks it
 // restores, and how it lives with process.on listeners. Each case runs in a child: getting it wrong kills it.
 import { signalNumber } from '../lib';
-import { runChild } from './helpers/child';
+import { PACKAGE_ROOT, runChild } from './helpers/child';
 import { ending, runWithAndWithout } from './helpers/foreign';
 import { buildFixture } from './helpers/native-fixture';
 import { UNTIL } from './helpers/signals';
@@ -25,6 +25,24 @@ test('a ref\'d watcher keeps the process alive until its listener closes it', ()
 const watcher = memprobe.watchSignals(['SIGUSR2'], (info) => { console.log(info.code); watcher.close(); }).ref();
 setImmediate(() => memprobe.sendSignal(process.pid, 'SIGUSR2'));`);
   expect(result).toMatchObject({ status: 0, signal: null, stdout: 'SI_USER\n' });
+});
+
+test('a for await over an unref\'d watcher keeps the process alive while it waits, as events.on does', () => {
+  // The daemon loop, at the top level of a module: if nothing kept the event loop alive while the loop waits,
+  // Node would end the process with exit 13 ("unsettled top-level await") before the signal came.
+  const script = `import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+const memprobe = createRequire(${JSON.stringify(PACKAGE_ROOT + '/')})('.');
+const watcher = memprobe.watchSignals(['SIGUSR2']);
+// Another process sends once the watch is in place; its handle is unref'd, so it keeps nothing alive.
+spawn('sh', ['-c', 'kill -USR2 ' + process.pid], { stdio: 'ignore' }).unref();
+for await (const info of watcher) {
+  console.log(info.signal, info.code);
+  break;
+}
+console.log('done');`;
+  const result = runChild(script, { memprobe: false, nodeArgs: ['--input-type=module'] });
+  expect(result).toMatchObject({ status: 0, signal: null, stdout: 'SIGUSR2 SI_USER\ndone\n', stderr: '' });
 });
 
 test('a watched SIGTERM does not kill; after close() SIGTERM kills again', () => {

@@ -15,10 +15,10 @@ const sender = require('node:child_process').spawn(process.execPath, ['-e', \`
   const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
   setTimeout(() => memprobe.sendSignal(\${process.pid}, 'SIGRTMIN+2', { value: -77 }), 300);\`], { detached: true, stdio: 'ignore' });
 sender.unref();
-memprobe.waitForSignal(['SIGRTMIN+2', 'SIGUSR2']).then((info) => console.log(JSON.stringify({ info, senderPid: sender.pid, uid: process.getuid() })));`);
+memprobe.waitForSignal(['SIGRTMIN+2', 'SIGUSR2']).then((info) => console.log(JSON.stringify({ info: { ...info, valuePointer: String(info.valuePointer) }, senderPid: sender.pid, uid: process.getuid() })));`);
   expectClean(result);
   const { info, senderPid, uid } = JSON.parse(result.stdout);
-  expect(info).toEqual({ signal: 'SIGRTMIN+2', signo: 36, code: 'SI_QUEUE', pid: senderPid, uid, value: -77 });
+  expect(info).toEqual({ signal: 'SIGRTMIN+2', signo: 36, code: 'SI_QUEUE', pid: senderPid, uid, value: -77, valuePointer: String(2 ** 32 - 77) });
 });
 
 test('a timeout resolves with null; then the signal has its disposition from before (the default: it ends the process)', () => {

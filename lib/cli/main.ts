@@ -9,6 +9,8 @@ import { type Command, type CommandContext, type CommandOptions, type ParsedValu
 import { scanMemoryCommand } from './inspect';
 import { fuzzCommand, mapsCommand, probeCommand, readCommand, scanCommand } from './probe';
 import { maskingDemoCommand, threadsCommand } from './signals';
+import { sendCommand } from './send';
+import { watchCommand } from './watch';
 
 /** @internal */
 export const COMMANDS: Record<string, Command> = {
@@ -20,6 +22,8 @@ export const COMMANDS: Record<string, Command> = {
   maps: mapsCommand,
   threads: threadsCommand,
   'masking-demo': maskingDemoCommand,
+  watch: watchCommand,
+  send: sendCommand,
 };
 
 /** The width help is wrapped to: the terminal's, or 80 when stdout is not one. */

@@ -3,6 +3,7 @@
 import type { ParseArgsConfig } from 'node:util';
 
 import { formatAddress } from '../common/format';
+import { lookupSignal, SIGRTMAX } from '../signals/names';
 
 /** @internal */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
@@ -41,12 +42,18 @@ export interface Command {
 /** @internal A command's bad argument: exit status 2 with the usage, like an unknown flag. */
 export class UsageError extends Error {}
 
+/** @internal A process or thread id typed by a person: `what` is '--pid', '--thread' or 'the pid'. */
+export function parsePid(value: ParsedValues[string], what: string): number {
+  const pid = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || pid <= 0 || pid > 0x7fffffff) {
+    throw new UsageError(`${subject(what)} must be a ${what === '--thread' ? 'thread' : 'process'} id (1 to 2147483647). Received '${String(value)}'`);
+  }
+  return pid;
+}
+
 /** @internal */
 export function pidOption(value: ParsedValues[string]): number | undefined {
-  if (value === undefined) return undefined;
-  const pid = Number(value);
-  if (typeof value !== 'string' || !/^\d+$/.test(value) || pid <= 0 || pid > 0x7fffffff) throw new UsageError(`The "--pid" option must be a process id (1 to 2147483647). Received '${String(value)}'`);
-  return pid;
+  return value === undefined ? undefined : parsePid(value, '--pid');
 }
 
 /** @internal --quiet: no progress line, for commands that draw one. */
@@ -126,6 +133,22 @@ export function parseCount(text: string | undefined, what: string, min: number, 
   if (Number.isSafeInteger(value) && value >= min && value <= max) return value;
   const range = max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a non-negative integer' : `an integer >= ${min}`) : `an integer from ${min} to ${max}`;
   throw new UsageError(`${subject(what)} must be ${range}. Received ${String(text)}`);
+}
+
+/**
+ * @internal A signal typed by a person: a name with or without SIG, in any case (SIGUSR2, usr2, RTMIN+1, CLD), or a
+ * number from 1 (0 with `allowZero`, kill's existence check) to SIGRTMAX.
+ */
+export function parseSignal(text: string, what: string, allowZero = false): number {
+  if (/^\d+$/.test(text)) {
+    const signo = Number(text);
+    if (signo >= (allowZero ? 0 : 1) && signo <= SIGRTMAX) return signo;
+    throw new UsageError(`${subject(what)} must be a signal number from ${allowZero ? 0 : 1} to ${SIGRTMAX}. Received ${text}`);
+  }
+  const upper = text.toUpperCase();
+  const signo = lookupSignal(upper.startsWith('SIG') ? upper : `SIG${upper}`);
+  if (signo === undefined) throw new UsageError(`${subject(what)} must be a signal name (SIGUSR2 or USR2, SIGRTMIN+1) or number. Received '${text}'`);
+  return signo;
 }
 
 /**

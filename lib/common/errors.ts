@@ -63,10 +63,13 @@ export function crashReportsUnavailable(reason: string, cause?: unknown): Error 
   return withCode(new Error(`memprobe: crash reports are unavailable: ${reason}`, cause === undefined ? undefined : { cause }), 'ERR_CRASH_REPORTS_UNAVAILABLE');
 }
 
-/** Why process_vm_readv/writev (`syscall`) aimed at `pid` was refused, as far as the errno tells. */
-function processAccessHint(code: string, pid: number, syscall: string): string {
+/** Why a call (`syscall`: process_vm_readv/writev, or a signal's kill/sigqueue/tgkill) aimed at `pid` was refused, as far as the errno tells. */
+function processAccessHint(syscall: string, code: string, pid: number): string {
+  const signalling = syscall === 'kill' || syscall === 'sigqueue' || syscall === 'tgkill';
   const access = syscall === 'process_vm_writev' ? 'write' : 'read';
+  if (code === 'ESRCH' && signalling) return syscall === 'tgkill' ? 'That process has no thread with this id.' : 'No process has this id.';
   if (code === 'ESRCH') return `No process or thread has this id, or it has exited and is not yet reaped (a zombie, with no memory left to ${access}).`;
+  if (code === 'EPERM' && signalling) return "This process may not signal that one (another user's process needs CAP_KILL).";
   if (code !== 'EPERM') return '';
   if (pid === process.pid) {
     return `A process may always ${access} its own memory, so a seccomp filter refuses this system call here (common in containers); the signal strategy makes no system call.`;
@@ -114,7 +117,7 @@ export class SystemError extends Error {
 
   constructor(syscall: string, code: string, errno: number, description: string, pid?: number) {
     const target = pid === undefined ? '' : ` for pid ${pid}${pid === process.pid ? ' (this process)' : ''}`;
-    const hint = pid === undefined ? '' : processAccessHint(code, pid, syscall);
+    const hint = pid === undefined ? '' : processAccessHint(syscall, code, pid);
     super(`${syscall} failed${target}: ${code} (${description})${hint ? `. ${hint}` : ''}`);
     this.name = 'SystemError';
     this.code = code;

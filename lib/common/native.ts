@@ -146,7 +146,7 @@ export interface Binding {
   /**
    * The subscriber of one copy of the JavaScript layer (each copy its own, so each receives what it watches).
    * `dispatch` receives batches as an Int32Array of `signalConstants.eventFields` fields per signal: signo,
-   * si_code, pid, uid, value, hasValue.
+   * si_code, pid, uid, value, hasValue, status, the low and high halves of sival_ptr, utime, stime (clock ticks).
    */
   createSignalSubscriber(dispatch: (events: Int32Array) => void): SignalSubscriber;
   /** One more watch of each signal by the subscriber; returns the dedicated thread's tid. */
@@ -163,8 +163,10 @@ export interface Binding {
   /** A watched signal whose disposition libuv changed (process listeners came or went): take it back. */
   reclaimSignal(signo: number): boolean;
   signalThreadId(): number;
-  sendSignal(pid: number, signo: number, value: number | undefined): void;
-  signalThread(tid: number, signo: number): void;
+  /** value: a number for sival_int, a bigint (0 to 2^64-1) for sival_ptr, undefined for kill */
+  sendSignal(pid: number, signo: number, value: number | bigint | undefined): void;
+  /** tgkill; tgid 0 or undefined: this process */
+  signalThread(tid: number, signo: number, tgid?: number): void;
   /** how: 0 read, 1 block, 2 unblock; returns the calling thread's mask before. */
   changeSignalMask(how: 0 | 1 | 2, signals: bigint): bigint;
   /** pid 0: this process. */
@@ -177,6 +179,8 @@ export interface Binding {
     rtmax: number;
     maskHelper: number;
     eventFields: number;
+    /** sysconf(_SC_CLK_TCK): the unit of a SIGCHLD's utime and stime */
+    clockTicks: number;
     /** why each signal that cannot be watched is refused (the addon refuses them too); SIGUSR1 is not among them */
     watchRefusals: Partial<Record<number, string>>;
     /** why each signal that a thread may not block through memprobe is refused */

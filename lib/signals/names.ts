@@ -8,14 +8,14 @@ import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
 import { binding } from '../common/native';
 
 /**
- * Linux's standard signals by name (SIGIOT and SIGPOLL are other names of SIGABRT and SIGIO).
+ * Linux's standard signals by name (SIGIOT, SIGPOLL and SIGCLD are other names of SIGABRT, SIGIO and SIGCHLD).
  * @group Signals
  */
 export type StandardSignalName =
   | 'SIGHUP' | 'SIGINT' | 'SIGQUIT' | 'SIGILL' | 'SIGTRAP' | 'SIGABRT' | 'SIGIOT' | 'SIGBUS' | 'SIGFPE' | 'SIGKILL'
   | 'SIGUSR1' | 'SIGSEGV' | 'SIGUSR2' | 'SIGPIPE' | 'SIGALRM' | 'SIGTERM' | 'SIGSTKFLT' | 'SIGCHLD' | 'SIGCONT'
   | 'SIGSTOP' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU' | 'SIGURG' | 'SIGXCPU' | 'SIGXFSZ' | 'SIGVTALRM' | 'SIGPROF'
-  | 'SIGWINCH' | 'SIGIO' | 'SIGPOLL' | 'SIGPWR' | 'SIGSYS';
+  | 'SIGWINCH' | 'SIGIO' | 'SIGPOLL' | 'SIGPWR' | 'SIGSYS' | 'SIGCLD';
 
 /**
  * Real-time signals, counted from either end as `kill -l` names them: 'SIGRTMIN+3', 'SIGRTMAX-1'.
@@ -41,6 +41,8 @@ for (const [name, signo] of Object.entries(constants.signals) as Array<[Standard
   NAMES[signo] ??= name;
   NUMBERS.set(name, signo);
 }
+// Linux's <signal.h> defines SIGCLD as SIGCHLD (System V's name); Node's table leaves it out.
+if (!NUMBERS.has('SIGCLD')) NUMBERS.set('SIGCLD', constants.signals.SIGCHLD);
 for (let signo = 1; signo < SIGRTMIN; signo++) {
   if (NAMES[signo] !== undefined) continue;
   NAMES[signo] = `SIG${signo}` as SignalName;

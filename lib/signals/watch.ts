@@ -37,8 +37,19 @@ export interface SignalInfo {
   pid: number;
   /** the sender's real user id, where the kernel says (0 otherwise) */
   uid: number;
-  /** the sigqueue value as a signed 32-bit integer (also for SI_TIMER, SI_MESGQ); null when none was sent */
+  /** the sigqueue value as a signed 32-bit integer, `sival_int` (also for SI_TIMER, SI_MESGQ); null when none was sent */
   value: number | null;
+  /**
+   * the same value as the whole 64-bit union, `sival_ptr`, unsigned; null when none was sent. A number sent
+   * with sigqueue fills only the low 32 bits (a value of -1 reads 0xffffffffn here); a bigint fills them all.
+   */
+  valuePointer: bigint | null;
+  /** SIGCHLD with a CLD_* code: the child's exit code (CLD_EXITED) or the number of the signal that ended, stopped or continued it */
+  status?: number;
+  /** SIGCHLD with a CLD_* code: the child's user CPU time in seconds (the kernel counts in clock ticks: 10 ms steps) */
+  utime?: number;
+  /** SIGCHLD with a CLD_* code: the child's system CPU time in seconds, in the same steps */
+  stime?: number;
 }
 
 /**
@@ -53,7 +64,9 @@ export interface WatchOptions {
 /**
  * An open watch of some signals: a listener gets each, and `for await` takes them in turn. Unref'd by default: a
  * watcher alone does not keep the process alive, so `ref()` it for as long as the event loop should wait for it.
- * Leaving a `for await` loop (break, return, throw) closes the watcher.
+ * While a `for await` waits for the next signal, the watcher keeps the process alive as if ref()'d (as Node's
+ * `events.on` does), so a daemon's `for await` loop needs no ref(). Leaving a `for await` loop (break, return,
+ * throw) closes the watcher.
  * @group Signals
  */
 export interface SignalWatcher extends AsyncIterable<SignalInfo> {
@@ -97,6 +110,7 @@ export interface ThreadMask {
 }
 
 const FIELDS = binding.signalConstants.eventFields;
+const CLOCK_TICKS = binding.signalConstants.clockTicks;
 const CODES = new Map<number, SignalCode>([
   [0, 'SI_USER'],
   [0x80, 'SI_KERNEL'],
@@ -146,7 +160,13 @@ function dispatch(events: Int32Array): void {
       pid: events[i + 2],
       uid: events[i + 3],
       value: events[i + 5] ? events[i + 4] : null,
+      valuePointer: events[i + 5] ? (BigInt(events[i + 8] >>> 0) << 32n) | BigInt(events[i + 7] >>> 0) : null,
     };
+    if (signo === S.SIGCHLD && events[i + 1] > 0) {
+      info.status = events[i + 6];
+      info.utime = events[i + 9] / CLOCK_TICKS;
+      info.stime = events[i + 10] / CLOCK_TICKS;
+    }
     for (const watcher of current) watcher.deliver(info);
   }
 }
@@ -199,7 +219,10 @@ class Watcher implements SignalWatcher {
   readonly signos: number[];
   readonly #listener: ((info: SignalInfo) => void) | undefined;
   #open = true;
+  /** ref() was called (and not undone by unref()) */
   #referenced = false;
+  /** this watcher holds one count of `referenced`: ref()'d, or a `for await` waits on it */
+  #holding = false;
   // Iteration: infos not yet taken, and iterations waiting for one. Buffered only when someone can take them
   // (no listener, or an iterator was asked for), so a listener-only watcher holds nothing.
   #buffering: boolean;
@@ -235,6 +258,7 @@ class Watcher implements SignalWatcher {
     const waiting = this.#waiting.shift();
     if (waiting !== undefined) {
       waiting({ value: info, done: false });
+      this.#updateHold();
     } else if (this.#buffering && this.#open) {
       this.#buffer.push(info);
     }
@@ -243,7 +267,7 @@ class Watcher implements SignalWatcher {
   close(): void {
     if (!this.#open) return;
     this.#open = false;
-    this.unref();
+    this.#referenced = false;
     watchers.delete(this);
     if (watchers.size === 0) {
       process.removeListener('newListener', reclaimAfterProcessListener);
@@ -251,22 +275,32 @@ class Watcher implements SignalWatcher {
     }
     if (subscriber !== undefined) binding.unwatchSignals(subscriber, this.signos);
     for (const resolve of this.#waiting.splice(0)) resolve({ value: undefined, done: true });
+    this.#updateHold();
   }
 
   ref(): this {
-    if (this.#open && !this.#referenced) {
-      this.#referenced = true;
-      if (referenced++ === 0 && subscriber !== undefined) binding.referenceSignals(subscriber, true);
-    }
+    if (this.#open) this.#referenced = true;
+    this.#updateHold();
     return this;
   }
 
   unref(): this {
-    if (this.#referenced) {
-      this.#referenced = false;
-      if (--referenced === 0 && subscriber !== undefined) binding.referenceSignals(subscriber, false);
-    }
+    this.#referenced = false;
+    this.#updateHold();
     return this;
+  }
+
+  /**
+   * The event loop waits for an open watcher that is ref()'d or that a `for await` is waiting on (a pending
+   * next()): as with Node's events.on, the obvious daemon loop keeps the process alive, and a watcher that
+   * nobody waits on lets it end.
+   */
+  #updateHold(): void {
+    const hold = this.#open && (this.#referenced || this.#waiting.length > 0);
+    if (hold === this.#holding) return;
+    this.#holding = hold;
+    if (hold && referenced++ === 0 && subscriber !== undefined) binding.referenceSignals(subscriber, true);
+    if (!hold && --referenced === 0 && subscriber !== undefined) binding.referenceSignals(subscriber, false);
   }
 
   /** Each info goes to one waiting iteration. Leaving a `for await` loop (break, return, throw) closes the watcher. */
@@ -276,7 +310,10 @@ class Watcher implements SignalWatcher {
       const info = this.#buffer.shift();
       if (info !== undefined) return Promise.resolve({ value: info, done: false });
       if (!this.#open) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve) => this.#waiting.push(resolve));
+      return new Promise((resolve) => {
+        this.#waiting.push(resolve);
+        this.#updateHold();
+      });
     };
     const end = (): Promise<IteratorResult<SignalInfo>> => {
       this.close();
@@ -327,13 +364,18 @@ export function watchSignals(signals: Array<SignalName | number>, listener?: ((i
 
 /**
  * kill(2), or sigqueue(3) with `value`. Signal 0 only checks that the process exists and may be signalled.
+ *
+ * The value travels in a `union sigval`: a number fills `sival_int` (the other 32 bits zero), a bigint fills the
+ * whole 64-bit `sival_ptr`. A receiver in C reads whichever member it asks for: `si_value.sival_int` is the low 32
+ * bits of a bigint on little-endian machines (x86-64, arm64), `si_value.sival_ptr` the whole of it. A watcher gets
+ * both, as `SignalInfo.value` and `SignalInfo.valuePointer`.
  * @param pid - the process, a positive integer
  * @param signal - a signal name or number (0: only check)
- * @param options - `value`: a signed 32-bit integer sent with sigqueue, which a watcher sees in `SignalInfo.value`
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `pid` is not a number, `signal` not a name or number, `options` not an object or `options.value` not a number
+ * @param options - `value`: a signed 32-bit integer (`sival_int`) or a bigint from 0 to 2^64-1 (`sival_ptr`), sent with sigqueue
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `pid` is not a number, `signal` not a name or number, `options` not an object or `options.value` not a number or bigint
  * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `signal` is no signal's name
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `pid` is not a positive 32-bit integer, `signal` not from 0 to
- * SIGRTMAX, or `options.value` not a signed 32-bit integer
+ * SIGRTMAX, or `options.value` not a signed 32-bit integer (a number) or not from 0 to 2^64-1 (a bigint)
  * @throws {@link SystemError} when kill or sigqueue fails: `ESRCH` (no such process), `EPERM` (not allowed)
  * @group Signals
  * @example
@@ -349,13 +391,15 @@ export function watchSignals(signals: Array<SignalName | number>, listener?: ((i
  * }
  * ```
  */
-export function sendSignal(pid: number, signal: SignalName | number, options: { value?: number } = {}): void {
+export function sendSignal(pid: number, signal: SignalName | number, options: { value?: number | bigint } = {}): void {
   checkPid(pid, 'pid');
   const signo = toSignalNumber(signal, 'signal', true);
   checkKnownOptions(options, ['value']);
   const value = options.value;
-  if (value !== undefined) {
-    if (typeof value !== 'number') throw invalidArgType('options.value', 'of type number', value);
+  if (typeof value === 'bigint') {
+    if (value < 0n || value > 0xffff_ffff_ffff_ffffn) throw outOfRange('options.value', 'a bigint from 0 to 2^64-1 (sival_ptr)', value);
+  } else if (value !== undefined) {
+    if (typeof value !== 'number') throw invalidArgType('options.value', 'of type number or bigint', value);
     if (!Number.isInteger(value) || value < -0x8000_0000 || value > 0x7fff_ffff) {
       throw outOfRange('options.value', 'a signed 32-bit integer', value);
     }
@@ -377,6 +421,16 @@ export function sendSignal(pid: number, signal: SignalName | number, options: { 
 export function signalThread(tid: number, signal: SignalName | number): void {
   checkPid(tid, 'tid');
   binding.signalThread(tid, toSignalNumber(signal, 'signal', true));
+}
+
+/**
+ * @internal tgkill(2) aimed at a thread of another process (`memprobe send --thread`): `tid` must be a thread of
+ * `pid`, or the kernel answers ESRCH.
+ */
+export function signalProcessThread(pid: number, tid: number, signal: SignalName | number): void {
+  checkPid(pid, 'pid');
+  checkPid(tid, 'tid');
+  binding.signalThread(tid, toSignalNumber(signal, 'signal', true), pid);
 }
 
 function changeMask(how: 1 | 2, signals: Array<SignalName | number>): SignalName[] {

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -146,8 +147,9 @@ Napi::Value OutOfRange(const Napi::CallbackInfo& info, const std::string& messag
   return info.Env().Undefined();
 }
 
-Napi::Value Outcome(const Napi::CallbackInfo& info, const SystemCallResult& result) {
-  ThrowIfFailed(info.Env(), Data(info), result);
+// pid: the process the call was aimed at, named in the error (0: none, or this process).
+Napi::Value Outcome(const Napi::CallbackInfo& info, const SystemCallResult& result, int pid) {
+  ThrowIfFailed(info.Env(), Data(info), result, pid);
   return info.Env().Undefined();
 }
 
@@ -225,16 +227,29 @@ Napi::Value Reclaim(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), HubReclaim(info[0].As<Napi::Number>().Int32Value()));
 }
 
-// sendSignal(pid, signo, value | undefined)
+// sendSignal(pid, signo, value: number (sival_int) | bigint (sival_ptr, 0 to 2^64-1) | undefined)
 Napi::Value Send(const Napi::CallbackInfo& info) {
-  const bool with_value = !info[2].IsUndefined();
-  return Outcome(info, SendSignal(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(),
-                                  with_value, with_value ? info[2].As<Napi::Number>().Int32Value() : 0));
+  SignalValue kind = SignalValue::kNone;
+  uint64_t value = 0;
+  if (info[2].IsBigInt()) {
+    bool lossless = false;
+    value = info[2].As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) return OutOfRange(info, "The sigqueue value must fit in 64 bits");
+    kind = SignalValue::kPointer;
+  } else if (!info[2].IsUndefined()) {
+    value = static_cast<uint32_t>(info[2].As<Napi::Number>().Int32Value());
+    kind = SignalValue::kInt;
+  }
+  const int pid = info[0].As<Napi::Number>().Int32Value();
+  return Outcome(info, SendSignal(pid, info[1].As<Napi::Number>().Int32Value(), kind, value), pid);
 }
 
-// signalThread(tid, signo)
+// signalThread(tid, signo, tgid: the thread's process, 0 or undefined for this one)
 Napi::Value SendToThread(const Napi::CallbackInfo& info) {
-  return Outcome(info, SignalThread(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value()));
+  const int tgid = info[2].IsUndefined() ? 0 : info[2].As<Napi::Number>().Int32Value();
+  const SystemCallResult result =
+      SignalThread(tgid, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value());
+  return Outcome(info, result, tgid);
 }
 
 // changeSignalMask(how: 0 read | 1 block | 2 unblock, signals: bigint) -> bigint, the mask before
@@ -330,6 +345,7 @@ Napi::Object Constants(Napi::Env env) {
   constants.Set("rtmax", SIGRTMAX);
   constants.Set("maskHelper", MaskHelperSignal());
   constants.Set("eventFields", kSignalEventFields);
+  constants.Set("clockTicks", static_cast<double>(sysconf(_SC_CLK_TCK)));
   Napi::Object watch_refusals = Napi::Object::New(env);
   Napi::Object block_refusals = Napi::Object::New(env);
   for (int signo = 1; signo <= SIGRTMAX; signo++) {

@@ -63,6 +63,8 @@ void HandOnChild(const SignalEvent& event) {
     info.si_pid = event.pid;
     info.si_uid = static_cast<uid_t>(event.uid);
     info.si_status = event.status;
+    info.si_utime = event.utime;
+    info.si_stime = event.stime;
     ucontext_t context;
     getcontext(&context);
     target.sa_sigaction(SIGCHLD, &info, &context);

@@ -5,15 +5,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** The path of the built fixture `name` (test/fixtures/<name>.c), to require() in a child. */
-export function buildFixture(name: string): string {
+/**
+ * The path of the built fixture `name` (test/fixtures/<name>.c): a Node-API module to require() in a child, or
+ * with `program` a plain C program to run.
+ */
+export function buildFixture(name: string, { program = false } = {}): string {
   const source = path.join(__dirname, '..', 'fixtures', `${name}.c`);
   const headers = path.join(path.dirname(process.execPath), '..', 'include', 'node');
   const directory = path.join(os.tmpdir(), 'memprobe-fixtures', `${process.version}-${process.pid}`);
-  const output = path.join(directory, `${name}.node`);
+  const output = path.join(directory, program ? name : `${name}.node`);
   if (!fs.existsSync(output)) {
     fs.mkdirSync(directory, { recursive: true });
-    execFileSync('cc', ['-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', `-I${headers}`, '-DNAPI_VERSION=8', '-o', output, source]);
+    execFileSync('cc', [...(program ? [] : ['-shared', '-fPIC']), '-O2', '-Wall', '-Wextra', '-Werror', '-std=gnu11', `-I${headers}`, '-DNAPI_VERSION=8', '-o', output, source]);
   }
   return output;
 }
