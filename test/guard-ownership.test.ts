@@ -137,6 +137,9 @@ describe('the ownership check runs once per event-loop turn that makes guarded c
   data[63] = 0;
   const address = addressOf(data);
   const checks = (): number => binding._ownershipChecks();
+  // The tests use only its address, which does not keep it alive: without this reference it could be collected
+  // before they run, and writeU32 below would write into freed memory of the C heap.
+  afterAll(() => expect(data.readUInt32LE(0)).toBe(0x41414141));
 
   test('many guarded calls in one turn: one check; a turn without guarded calls: none', async () => {
     await nextTurn();
