@@ -18,7 +18,7 @@ namespace memprobe {
 struct EnvData {
   Napi::Reference<Napi::ArrayBuffer> fault_state;  // where the synchronous copy writes its outcome
   double* fault_slots = nullptr;                   // fault_state's bytes, slot by slot
-  Napi::FunctionReference system_error_class;      // lib/errors.ts SystemError, handed over once at load
+  Napi::FunctionReference system_error_class;      // lib/common/errors.ts SystemError, handed over once at load
   // The guard's ownership check (guard_ownership.h): the event-loop turn this environment is in (counted by a
   // prepare handle, guard_binding.cc), the turn the last check ran in, and how many checks ran (a test hook).
   uint64_t loop_turn = 1;
@@ -27,7 +27,7 @@ struct EnvData {
 };
 
 // Slots (8 bytes each) of a fault-state buffer: where a synchronous call leaves a fault's details for
-// lib/memory.ts (faultFrom) to read, so the no-fault path builds no object.
+// lib/memory/copy.ts (faultFrom) to read, so the no-fault path builds no object.
 enum FaultSlot : int { kSlotBytesCopied = 0, kSlotKind, kSlotSignal, kSlotAccess, kSlotAddress, kSlotCount };
 
 inline void WriteFault(double* slots, const CopyFailure& failure) {

@@ -1,11 +1,11 @@
 // N-API surface of the copy: synchronous, on the threadpool, and from another process.
 //
 // The synchronous copy is the hot path, so it is raw N-API, one function per strategy and kind of argument
-// (`copiers[selector]`, specialised at compile time; lib/memory.ts calls each strategy from its own call site,
+// (`copiers[selector]`, specialised at compile time; lib/memory/copy.ts calls each strategy from its own call site,
 // since V8 calls a monomorphic API function directly and a polymorphic one through a slower generic path).
 // It returns `undefined` when every byte was copied, or a small status: a fault (details in the environment's fault-state buffer; building an object here
 // would cost more than the copy), or an argument this layer refused before touching any memory. Argument
-// checks that need the view's length live here rather than in lib/memory.ts for the same reason: N-API has
+// checks that need the view's length live here rather than in lib/memory/copy.ts for the same reason: N-API has
 // to read it anyway.
 #include <unistd.h>
 
@@ -20,7 +20,7 @@ namespace memprobe {
 
 namespace {
 
-// --- the contract with lib/native.ts, exported as constants so both sides read one definition ---
+// --- the contract with lib/common/native.ts, exported as constants so both sides read one definition ---
 
 // A status is a base plus the side it concerns. Plain integers, not enums: C++20 (Node 24's headers) deprecates
 // arithmetic between two enumeration types.

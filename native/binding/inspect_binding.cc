@@ -1,5 +1,5 @@
 // N-API surface of the inspect area: typed reads and writes, strings, and the pattern search (synchronous and on
-// the threadpool). lib/read-values.ts, lib/read-strings.ts and lib/scan-memory.ts check the arguments this layer
+// the threadpool). lib/inspect/values.ts, lib/inspect/strings.ts and lib/inspect/scan-memory.ts check the arguments this layer
 // does not; what it refuses it answers with `null`, and the library then finds the right error to throw.
 //
 // Typed reads and writes are the hot path, so they are raw N-API, one function per kind and byte order
@@ -119,7 +119,7 @@ napi_value Read(napi_env env, napi_callback_info info) {
   return MakeValue<kKind>(env, kBigEndian ? SwapBytes(bits, kWidth) : bits);
 }
 
-// The bits of a value lib/read-values.ts has checked: a bigint for 8-byte integers, else a number.
+// The bits of a value lib/inspect/values.ts has checked: a bigint for 8-byte integers, else a number.
 template <ValueKind kKind>
 uint64_t BitsOf(napi_env env, napi_value value) {
   switch (kKind) {
@@ -201,7 +201,7 @@ napi_value Utf8Text(napi_env env, const ByteSink& sink) {
 }
 
 // (address, limit): the address is checked for one byte (a terminated string never reads past the kernel half,
-// where every page faults); the limit is a non-negative safe integer lib/read-strings.ts has checked.
+// where every page faults); the limit is a non-negative safe integer lib/inspect/strings.ts has checked.
 template <typename Reader>
 napi_value ReadString(napi_env env, napi_callback_info info, Reader reader) {
   napi_value argv[2];
@@ -304,7 +304,7 @@ struct ScanJob {
   size_t max_matches = 0;
 };
 
-// (start, end, bytes, masks, pid, maxMatches): lib/scan-memory.ts has checked them all.
+// (start, end, bytes, masks, pid, maxMatches): lib/inspect/scan-memory.ts has checked them all.
 Pattern DecodeScan(const Napi::CallbackInfo& info, ScanJob* job) {
   bool lossless;
   job->start = info[0].As<Napi::BigInt>().Uint64Value(&lossless);

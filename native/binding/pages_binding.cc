@@ -60,7 +60,7 @@ const char* FileKindName(FileKind kind) {
 }
 
 // mapFile(path, length, shared, writable) -> bigint address, or a string saying what the path names when it
-// is not a regular file (lib/pages.ts turns that into the argument error). lib checked the path for NUL bytes.
+// is not a regular file (lib/memory/pages.ts turns that into the argument error). lib checked the path for NUL bytes.
 Napi::Value MapFileBinding(const Napi::CallbackInfo& info) {
   const std::string path = info[0].As<Napi::String>().Utf8Value();
   const MapFileResult mapped = MapFile(path.c_str(), static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()),

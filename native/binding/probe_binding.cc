@@ -1,5 +1,5 @@
 // N-API surface of probing: one address, a batch (synchronous or on the threadpool, this process or another one),
-// a range's readable prefix, and the readable ranges of an address space. lib/probe.ts checks every argument
+// a range's readable prefix, and the readable ranges of an address space. lib/probe/probe.ts checks every argument
 // first; this layer only converts them.
 #include <string.h>
 
@@ -19,7 +19,7 @@ namespace memprobe {
 
 namespace {
 
-// lib/probe.ts passes an address as a bigint, or a number it has checked is a safe integer.
+// lib/probe/probe.ts passes an address as a bigint, or a number it has checked is a safe integer.
 uint64_t AddressArgument(const Napi::Value& value) {
   if (value.IsBigInt()) {
     bool lossless;

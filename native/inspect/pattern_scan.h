@@ -1,6 +1,6 @@
 // Searching memory for a byte pattern with masks (Frida's match patterns: "48 8b ?? 05", nibbles "4?"), in this
 // process in place (every load guarded: memprobe_find_pattern) or in another one through process_vm_readv, one
-// bounded window at a time. Plain C++, no N-API; lib/pattern.ts parses the pattern, lib/scan-memory.ts walks the
+// bounded window at a time. Plain C++, no N-API; lib/inspect/pattern.ts parses the pattern, lib/inspect/scan-memory.ts walks the
 // readable ranges.
 //
 // Owns: the matching rule and where a scan of one range stops. A match lies wholly inside [start, end); matches

@@ -33,7 +33,7 @@ int GuardInstall();
 // Takes the handler back for each signal where another one replaced it; the displacer becomes the head of the
 // chain faults that are not ours go to. Two sigaction queries when nothing changed. Returns how many signals
 // were taken back. Callers: the JavaScript thread once per event-loop turn (binding/guard_ownership.h), each
-// guarded job on the threadpool, and lib/guard.ts after an addon loads or a fault-signal listener changes.
+// guarded job on the threadpool, and lib/memory/guard.ts after an addon loads or a fault-signal listener changes.
 int GuardReassert();
 
 struct GuardStatus {

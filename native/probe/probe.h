@@ -15,7 +15,7 @@
 
 namespace memprobe {
 
-// The values lib/probe.ts exports as ProbeCode.
+// The values lib/probe/probe.ts exports as ProbeCode.
 enum ProbeCode : uint8_t {
   kProbeReadable = 0,
   kProbeProtected = 1,     // mapped, but a read faults: SEGV_ACCERR, SEGV_PKUERR, SIGBUS (past a file's end)
