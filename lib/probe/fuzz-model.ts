@@ -63,17 +63,31 @@ export class MapsModel {
     this.refined.clear();
   }
 
-  private entryAt(address: bigint): MapEntry | undefined {
+  /** The first entry for which `before` is false (the entries are sorted, and `before` is true of a prefix). */
+  private firstEntryNotBefore(before: (entry: MapEntry) => boolean): MapEntry | undefined {
     const entries = this.entries;
     let low = 0;
     let high = entries.length;
     while (low < high) {
       const middle = (low + high) >>> 1;
-      if (entries[middle].end <= address) low = middle + 1;
+      if (before(entries[middle])) low = middle + 1;
       else high = middle;
     }
-    const entry = entries[low];
+    return entries[low];
+  }
+
+  private entryAt(address: bigint): MapEntry | undefined {
+    const entry = this.firstEntryNotBefore((candidate) => candidate.end <= address);
     return entry !== undefined && entry.start <= address ? entry : undefined;
+  }
+
+  /** The entries that overlap [first, end), in address order. */
+  private entriesOver(first: bigint, end: bigint): MapEntry[] {
+    const over: MapEntry[] = [];
+    for (let entry = this.entryAt(first) ?? this.entryAfter(first); entry !== undefined && entry.start < end; entry = this.entryAfter(entry.end)) {
+      over.push(entry);
+    }
+    return over;
   }
 
   /** The maps' verdict for the page holding `address`, for a read by `strategy`. */
@@ -161,7 +175,7 @@ export class MapsModel {
   view(address: bigint, length: number): string {
     const [first, end] = this.pageSpan(address, length);
     const parts: string[] = [];
-    for (let entry = this.entryAt(first) ?? this.entryAfter(first); entry !== undefined && entry.start < end; entry = this.entryAfter(entry.end)) {
+    for (const entry of this.entriesOver(first, end)) {
       const start = entry.start > first ? entry.start : first;
       const stop = entry.end < end ? entry.end : end;
       parts.push(`${start.toString(16)}-${stop.toString(16)} ${entry.perms} ${(entry.offset + start - entry.start).toString(16)} ${entry.device} ${entry.inode} ${entry.path}`);
@@ -176,11 +190,9 @@ export class MapsModel {
    */
   mappingsView(address: bigint, length: number): string {
     const [first, end] = this.pageSpan(address, length);
-    const parts: string[] = [];
-    for (let entry = this.entryAt(first) ?? this.entryAfter(first); entry !== undefined && entry.start < end; entry = this.entryAfter(entry.end)) {
-      parts.push(`${entry.start.toString(16)}-${entry.end.toString(16)} ${entry.perms}`);
-    }
-    return parts.join('\n');
+    return this.entriesOver(first, end)
+      .map((entry) => `${entry.start.toString(16)}-${entry.end.toString(16)} ${entry.perms}`)
+      .join('\n');
   }
 
   /**
@@ -210,15 +222,7 @@ export class MapsModel {
   }
 
   private entryAfter(address: bigint): MapEntry | undefined {
-    const entries = this.entries;
-    let low = 0;
-    let high = entries.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (entries[middle].start < address) low = middle + 1;
-      else high = middle;
-    }
-    return entries[low];
+    return this.firstEntryNotBefore((candidate) => candidate.start < address);
   }
 
   /** Per page of [first, end): whether pagemap marks it a guard region (all false where it cannot be read). */
