@@ -16,7 +16,7 @@ const { formatNs, median, spread } = require('./stats');
 
 const floor = loadBenchAddon('memprobe_bench_floor');
 const faultC = loadBenchAddon('memprobe_bench_fault');
-const { binding: guard } = require('../dist/native');  // the handler's exit: without sigreturn where possible (default), or always by it
+const { binding: guard } = require('../dist/common/native');  // the handler's exit: without sigreturn where possible (default), or always by it
 
 const SIZES = [8, 64, 4096, 64 * 1024, 1024 * 1024, 64 * 1024 * 1024];
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
