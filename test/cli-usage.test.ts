@@ -23,7 +23,9 @@ function memprobe(...args: string[]): { status: number | null; stdout: string; s
 
 describe('a named target', () => {
   test('every command that looks at a process refuses to guess which, in one line naming --pid and --self', () => {
-    const commands: Array<[string, string[]]> = [['read', ['0x400000', '16']], ['maps', []], ['scan', []], ['scan-memory', ['00']], ['probe', ['0']], ['threads', []]];
+    const commands: Array<[string, string[]]> = [
+      ['read', ['0x400000', '16']], ['maps', []], ['scan', []], ['scan-memory', ['00']], ['probe', ['0']], ['threads', []], ['modules', []], ['symbolize', ['0x400000']],
+    ];
     for (const [name, args] of commands) {
       const run = memprobe(name, ...args);
       expect([name, run.status, run.stdout]).toEqual([name, 2, '']);
@@ -62,12 +64,15 @@ describe('a named target', () => {
 });
 
 test('bare hex: 0x, a letter or a leading zero make it hex; plain digits are decimal', () => {
-  expect(parseAddress('0x400000', 'the address')).toBe(0x400000n);
-  expect(parseAddress('00400000', 'the address')).toBe(0x400000n);
-  expect(parseAddress('7f3a1c2e4000', 'the address')).toBe(0x7f3a1c2e4000n);
-  expect(parseAddress('400000', 'the address')).toBe(400000n);
-  expect(parseAddress('0', 'the address')).toBe(0n);
-  expect(() => parseAddress('0x1g', 'the address')).toThrow("The address must be an address (0x… or bare hex, or decimal). Received '0x1g'");
+  expect(parseAddress('0x400000', 'the address', undefined)).toBe(0x400000n);
+  expect(parseAddress('00400000', 'the address', undefined)).toBe(0x400000n);
+  expect(parseAddress('7f3a1c2e4000', 'the address', undefined)).toBe(0x7f3a1c2e4000n);
+  expect(parseAddress('400000', 'the address', undefined)).toBe(400000n);
+  expect(parseAddress('0', 'the address', undefined)).toBe(0n);
+  // A word of hex digits is a number, not a name: reaching a symbol so named takes '!'.
+  expect(parseAddress('add', 'the address', undefined)).toBe(0xaddn);
+  expect(() => parseAddress('0x10000000000000000', 'the address', undefined)).toThrow("The address must be at most 0xffffffffffffffff. Received '0x10000000000000000'");
+  expect(() => parseAddress('', 'the address', undefined)).toThrow("The address must be an address (0x… or bare hex, decimal, or an expression such as libc.so.6!malloc+8). Received ''");
 });
 
 test('scan-memory streams: a closed pipe ends it at once and quietly', () => {
@@ -119,7 +124,7 @@ test("numbers are refused in the library's words, exit 2", () => {
     [['scan-memory', '00', '--self', '--limit', '-1'], 'The "--limit" option must be a non-negative integer. Received -1'],
     [['read', '0x400000', '-1', '--self'], 'The length must be an integer from 0 to 16777216. Received -1'],
     [['read', '0x400000', '1.5', '--self'], 'The length must be an integer from 0 to 16777216. Received 1.5'],
-    [['probe', '-1', '--self'], "The address must be an address (0x… or bare hex, or decimal). Received '-1'"],
+    [['probe', '-1', '--self'], "The address '-1' is not an address: PLACEHOLDER"],
     [['maps', '--pid', '-1'], 'The "--pid" option must be a process id (1 to 2147483647). Received \'-1\''],
   ];
   for (const [args, message] of cases) {

@@ -10,6 +10,7 @@ import { scanMemoryCommand } from './inspect';
 import { fuzzCommand, mapsCommand, probeCommand, readCommand, scanCommand } from './probe';
 import { maskingDemoCommand, threadsCommand } from './signals';
 import { sendCommand } from './send';
+import { modulesCommand, symbolizeCommand } from './symbols';
 import { watchCommand } from './watch';
 
 /** @internal */
@@ -20,6 +21,8 @@ export const COMMANDS: Record<string, Command> = {
   probe: probeCommand,
   read: readCommand,
   maps: mapsCommand,
+  modules: modulesCommand,
+  symbolize: symbolizeCommand,
   threads: threadsCommand,
   'masking-demo': maskingDemoCommand,
   watch: watchCommand,
@@ -45,7 +48,9 @@ export function usage(width = 80): string {
       'memprobe help <command> (or memprobe <command> --help) says what a command takes, with examples;',
       'memprobe -V (--version) prints the version.',
       '',
-      "Addresses: 0x… hex; bare hex when it has a letter a-f or a leading zero (as /proc/<pid>/maps prints them); otherwise decimal.",
+      'Addresses: 0x… hex; bare hex when it has a letter a-f or a leading zero (as /proc/<pid>/maps prints them); ' +
+        'decimal; or an expression in the target process: a module (its base), a symbol or module!symbol, with + or - ' +
+        "an offset: libc.so.6+0x1f00, 'libc.so.6!malloc+8', malloc; !name for a symbol whose name looks like hex.",
     ].join('\n'),
     width,
   ) + '\n';

@@ -2,7 +2,9 @@
 // JSON with addresses in hex.
 import type { ParseArgsConfig } from 'node:util';
 
+import { SystemError } from '../common/errors';
 import { formatAddress } from '../common/format';
+import { parseAddress as resolveAddress } from '../symbols';
 import { lookupSignal, SIGRTMAX } from '../signals/names';
 
 /** @internal */
@@ -114,17 +116,35 @@ function subject(what: string): string {
   return what.startsWith('--') ? `The "${what}" option` : `The ${what.replace(/^the /, '')}`;
 }
 
+const NUMBER = /^(0x[0-9a-f]+|[0-9a-f]+)$/i;
+
 /**
- * @internal An address typed by a person: `0x…` hex; hex without the prefix when it has a letter a-f or a leading
- * zero (as /proc/<pid>/maps prints addresses: at least 8 digits, zero-padded); otherwise decimal. At most 2^64-1.
+ * @internal An address typed by a person, in `target` (a pid, or undefined for this process). Numbers as the
+ * command has always taken them: `0x…` hex; hex without the prefix when it has a letter a-f or a leading zero (as
+ * /proc/<pid>/maps prints addresses: at least 8 digits, zero-padded); otherwise decimal. Anything else is an
+ * address expression of the target ('libc.so.6!malloc+8', 'libc.so.6+0x1f00', '!cafe' for a symbol named like
+ * hex), resolved by the library: a name it cannot find is bad usage, a process it cannot read a failed system call.
  */
-export function parseAddress(text: string | undefined, what: string): bigint {
-  const valid = text !== undefined && /^(0x[0-9a-f]+|[0-9a-f]+)$/i.test(text);
-  if (!valid) throw new UsageError(`${subject(what)} must be an address (0x… or bare hex, or decimal). Received '${String(text)}'`);
+export function parseAddress(text: string | undefined, what: string, target: number | undefined): bigint {
+  if (text === undefined || text.trim() === '') {
+    throw new UsageError(`${subject(what)} must be an address (0x… or bare hex, decimal, or an expression such as libc.so.6!malloc+8). Received '${String(text)}'`);
+  }
+  if (!NUMBER.test(text)) return parseExpression(text, what, target);
   const hex = /^0x/i.test(text) || /[a-f]/i.test(text) || (text.length > 1 && text.startsWith('0'));
   const address = BigInt(hex && !/^0x/i.test(text) ? `0x${text}` : text);
   if (address > ADDRESS_MAX) throw new UsageError(`${subject(what)} must be at most 0xffffffffffffffff. Received '${text}'`);
   return address;
+}
+
+function parseExpression(text: string, what: string, target: number | undefined): bigint {
+  try {
+    return resolveAddress(text, target === undefined ? undefined : { pid: target });
+  } catch (error) {
+    if (error instanceof SystemError) throw error;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('ERR_')) throw error;
+    throw new UsageError(`${subject(what)} '${text}' is not an address: ${(error as Error).message.split('\n')[0]}`);
+  }
 }
 
 /** @internal A count typed by a person: decimal or 0x… hex, from `min` to `max`. */

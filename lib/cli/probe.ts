@@ -1,6 +1,7 @@
 // `memprobe fuzz`, `scan`, `probe`, `read` and `maps`.
-import { type Command, type CommandContext, COLOR_OPTION, colorWanted, formatSize, QUIET_OPTION, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
+import { type Command, type CommandContext, COLOR_OPTION, type ParsedValues, colorWanted, formatSize, QUIET_OPTION, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
 import { startProgress } from './progress-bar';
+import { SYMBOLS_OPTION, symbolOf, symbolsHelp } from './symbols';
 import { formatAddress } from '../common/format';
 import { fuzz, type FuzzReport } from '../probe/fuzz';
 import { OUTCOMES } from '../probe/fuzz-runner';
@@ -15,7 +16,13 @@ function percent(part: number, whole: number): string {
   return whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
 }
 
-function describeFuzz(report: FuzzReport): string {
+/** ' (libc.so.6!malloc+0x10)' for an address of this process when --symbols asked for it, else ''. */
+function besideOwn(address: bigint, symbols: boolean): string {
+  return symbols ? ` (${symbolOf(address, undefined) ?? '?'})` : '';
+}
+
+/** @internal The fuzz report as text; with `symbols`, each mismatch's address is followed by where it falls. */
+export function describeFuzz(report: FuzzReport, symbols = false): string {
   const lines = [
     `memprobe fuzz: ${report.iterations.toLocaleString('en-US')} cases${report.aborted ? ` (stopped early, of ${report.requested.toLocaleString('en-US')})` : ''}, ` +
       `seed ${report.seed}, ${report.threads} thread${report.threads === 1 ? '' : 's'}, lengths ${report.lengths[0]} to ${report.lengths[1]} bytes`,
@@ -31,7 +38,7 @@ function describeFuzz(report: FuzzReport): string {
   lines.push(`mismatches with /proc/self/maps: ${report.mismatchCount} (${explained} explained by a fresh maps read, ` +
     `${report.unstable} unstable: the maps changed around every copy)`);
   for (const m of report.mismatches) {
-    lines.push(`  ${formatAddress(m.address)} +${m.length} ${m.api} ${m.strategy}: ${m.reason}` +
+    lines.push(`  ${formatAddress(m.address)}${besideOwn(m.address, symbols)} +${m.length} ${m.api} ${m.strategy}: ${m.reason}` +
       ` (copy: ${m.copy.bytesCopied} bytes, ${m.copy.code ?? 'ok'}; maps: ${m.maps.minBytes === m.maps.maxBytes ? m.maps.minBytes : `${m.maps.minBytes}-${m.maps.maxBytes}`} bytes, ${m.maps.verdict ?? 'all readable'})`);
   }
   lines.push(`${(report.durationMs / 1000).toFixed(2)} s, ${report.probesPerSecond.toLocaleString('en-US')} probes/s`);
@@ -40,7 +47,7 @@ function describeFuzz(report: FuzzReport): string {
 
 /** @internal */
 export const fuzzCommand: Command = {
-  usage: 'fuzz [--iterations N] [--seed S] [--threads T] [--json] [--quiet]',
+  usage: 'fuzz [--iterations N] [--seed S] [--threads T] [--symbols] [--json] [--quiet]',
   summary: 'copy generated addresses through safeMemcpy/safeRead and check each against /proc/self/maps',
   help: [
     '  --iterations N  cases in all (default 100000)',
@@ -48,10 +55,11 @@ export const fuzzCommand: Command = {
     '  --threads T     worker threads, each with its own stream (default 1)',
     '  --json          the full report as JSON',
     '  --quiet, -q     no progress line',
+    symbolsHelp(14, "each mismatch's address"),
     'Exit status 1 on a mismatch: a copy that disagreed with equal maps reads before and after it, three times alike',
     '(cases whose pages other threads kept changing are reported as unstable, not mismatches). Ctrl-C stops early with a partial report.',
   ].join('\n'),
-  options: { iterations: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' }, ...QUIET_OPTION },
+  options: { iterations: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, ...SYMBOLS_OPTION, json: { type: 'boolean' }, ...QUIET_OPTION },
   interruptible: true,
   async run(values, _positionals, out, context) {
     const iterations = values.iterations === undefined ? 100_000 : parseCount(values.iterations as string, '--iterations', 0, Number.MAX_SAFE_INTEGER);
@@ -64,7 +72,13 @@ export const fuzzCommand: Command = {
     } finally {
       bar.stop();
     }
-    out.write(values.json ? toJson(report) : describeFuzz(report));
+    const symbols = values.symbols === true;
+    if (values.json && symbols) {
+      const mismatches = report.mismatches.map(({ address, ...rest }) => ({ address, symbol: symbolOf(address, undefined), ...rest }));
+      out.write(toJson({ ...report, mismatches }));
+    } else {
+      out.write(values.json ? toJson(report) : describeFuzz(report, symbols));
+    }
     return report.mismatchCount > 0 ? 1 : 0;
   },
 };
@@ -111,34 +125,47 @@ function scanWithProgress(start: bigint, end: bigint, pid: number | undefined, e
 
 /** @internal */
 export const scanCommand: Command = {
-  usage: `scan (${TARGET_USAGE}) [--start A] [--end A] [--json] [--quiet]`,
+  usage: `scan (${TARGET_USAGE}) [--start A] [--end A] [--symbols] [--json] [--quiet]`,
   summary: 'readable ranges of a process, with the mappings beside each',
   help: [
     '  --pid N             the process, read through process_vm_readv one page at a time',
     "  --self              this command's own process",
     '  --start A, --end A  the window [A, A) (default: the user half, 0 to 0x800000000000)',
+    symbolsHelp(18, "each range's start (a SYMBOL column)"),
     '  --json              the ranges as JSON',
     '  --quiet, -q         no progress line',
   ].join('\n'),
-  examples: ['scan --pid 1234', 'scan --pid 1234 --start 0x7f0000000000 --json'],
-  options: { start: { type: 'string' }, end: { type: 'string' }, ...TARGET_OPTIONS, json: { type: 'boolean' }, ...QUIET_OPTION },
+  examples: ['scan --pid 1234', 'scan --pid 1234 --start 0x7f0000000000 --json', "scan --pid 1234 --start libc.so.6 --end 'libc.so.6+0x200000' --symbols"],
+  options: { start: { type: 'string' }, end: { type: 'string' }, ...TARGET_OPTIONS, ...SYMBOLS_OPTION, json: { type: 'boolean' }, ...QUIET_OPTION },
   run(values, _positionals, out, context) {
-    const start = values.start === undefined ? 0n : parseAddress(values.start as string, '--start');
-    const end = values.end === undefined ? USER_END : parseAddress(values.end as string, '--end');
-    if (start > end) throw new UsageError(`--start (${formatAddress(start)}) is past --end (${formatAddress(end)})`);
     const pid = targetOf(values);
+    const start = values.start === undefined ? 0n : parseAddress(values.start as string, '--start', pid);
+    const end = values.end === undefined ? USER_END : parseAddress(values.end as string, '--end', pid);
+    if (start > end) throw new UsageError(`--start (${formatAddress(start)}) is past --end (${formatAddress(end)})`);
     const entries = readMaps(pid);
     const ranges = scanWithProgress(start, end, pid, entries, context);
     // The process maps and unmaps while we look (V8 does all the time): name each range from the maps read before
     // and after the scan.
     const named = [...entries, ...readMaps(pid)];
-    const described = ranges.map((range) => ({ ...range, size: Number(range.end - range.start), mappings: namesFor(range, named) }));
+    const symbols = values.symbols === true;
+    const described = ranges.map((range) => ({
+      ...range,
+      ...(symbols ? { symbol: symbolOf(range.start, pid) } : {}),
+      size: Number(range.end - range.start),
+      mappings: namesFor(range, named),
+    }));
     if (values.json) {
       out.write(toJson(described));
       return 0;
     }
-    const rows = described.map((range) => [formatAddress(range.start), formatAddress(range.end), formatSize(range.end - range.start), range.mappings.join(', ')]);
-    out.write(formatTable(['START', 'END', 'SIZE', 'MAPPING'], rows));
+    const rows = described.map((range) => [
+      formatAddress(range.start),
+      formatAddress(range.end),
+      formatSize(range.end - range.start),
+      ...(symbols ? [range.symbol ?? '?'] : []),
+      range.mappings.join(', '),
+    ]);
+    out.write(formatTable(['START', 'END', 'SIZE', ...(symbols ? ['SYMBOL'] : []), 'MAPPING'], rows));
     return 0;
   },
 };
@@ -162,75 +189,117 @@ function firstUnreadable(address: bigint, length: number, pid: number | undefine
   return null;
 }
 
+/** --symbols for a command with a target: `{ symbol }` for its JSON, ` (module!symbol)` beside an address in text. */
+function symbolsFor(values: ParsedValues, pid: number | undefined): { json(address: bigint): { symbol?: string | null }; text(address: bigint): string } {
+  const symbols = values.symbols === true;
+  return {
+    json: (address) => (symbols ? { symbol: symbolOf(address, pid) } : {}),
+    text: (address) => (symbols ? ` (${symbolOf(address, pid) ?? '?'})` : ''),
+  };
+}
+
 /** @internal */
 export const probeCommand: Command = {
-  usage: `probe <address> [length] (${TARGET_USAGE}) [--json]`,
+  usage: `probe <address> [length] (${TARGET_USAGE}) [--symbols] [--json]`,
   summary: 'what a read finds at an address: readable, protected, unmapped or noncanonical',
   help: [
-    '  length   check every page of [address, address + length)',
-    '  --pid N  the process (readable = a process_vm_readv read succeeded)',
-    "  --self   this command's own process (a guarded load)",
-    '  --json   the verdict as JSON',
+    '  address    a number or an address expression (libc.so.6+0x1000; memprobe --help says which)',
+    '  length     check every page of [address, address + length)',
+    '  --pid N    the process (readable = a process_vm_readv read succeeded)',
+    "  --self     this command's own process (a guarded load)",
+    symbolsHelp(9),
+    '  --json     the verdict as JSON',
     'Always exits 0: the state is the answer.',
   ].join('\n'),
-  examples: ['probe 0x7f3a1c2e4000 --pid 1234', 'probe 0 --self', 'probe 0x55d0c0a3e000 8192 --pid 1234 --json'],
-  options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
+  examples: ['probe 0x7f3a1c2e4000 --pid 1234', 'probe 0 --self', 'probe 0x55d0c0a3e000 8192 --pid 1234 --json', "probe 'libc.so.6!malloc' --pid 1234 --symbols"],
+  options: { ...TARGET_OPTIONS, ...SYMBOLS_OPTION, json: { type: 'boolean' } },
   positionals: 2,
   requiredPositionals: 1,
   run(values, positionals, out) {
-    const address = parseAddress(positionals[0], 'the address');
+    const pid = targetOf(values);
+    const address = parseAddress(positionals[0], 'the address', pid);
     const length = positionals[1] === undefined ? undefined : parseCount(positionals[1], 'the length', 0, Number.MAX_SAFE_INTEGER);
     if (length !== undefined && address + BigInt(length) > 1n << 64n) throw new UsageError('address + length passes 2^64');
-    const pid = targetOf(values);
+    const beside = symbolsFor(values, pid);
     if (length === undefined) {
       const state = pid === undefined ? probe(address) : STATES[probeMany(BigUint64Array.of(address), { pid })[0]];
-      out.write(values.json ? toJson({ address, state }) : `${formatAddress(address)}: ${state}\n`);
+      out.write(values.json ? toJson({ address, ...beside.json(address), state }) : `${formatAddress(address)}${beside.text(address)}: ${state}\n`);
       return 0;
     }
     const stop = firstUnreadable(address, length, pid);
     const readable = stop === null;
     if (values.json) {
-      out.write(toJson({ address, length, readable, firstUnreadable: stop }));
+      const firstUnreadable = stop === null ? null : { address: stop.address, ...beside.json(stop.address), state: stop.state };
+      out.write(toJson({ address, ...beside.json(address), length, readable, firstUnreadable }));
     } else {
-      const where = stop === null ? '' : `: ${formatAddress(stop.address)} is ${stop.state}`;
-      out.write(`${formatAddress(address)} +${length}: ${readable ? 'readable' : `not readable${where}`}\n`);
+      const where = stop === null ? '' : `: ${formatAddress(stop.address)}${beside.text(stop.address)} is ${stop.state}`;
+      out.write(`${formatAddress(address)}${beside.text(address)} +${length}: ${readable ? 'readable' : `not readable${where}`}\n`);
     }
     return 0;
   },
 };
 
+const POINTER_SIZE = 8;
+
 /** @internal */
 export const readCommand: Command = {
-  usage: `read <address> <length> (${TARGET_USAGE}) [--color W] [--json]`,
+  usage: `read <address> <length> (${TARGET_USAGE}) [--follow] [--symbols] [--color W] [--json]`,
   summary: "read memory and show it in xxd's layout; on a fault, the readable prefix and the fault",
   help: [
-    '  address, length  0x… hex (or bare hex, see memprobe --help) or decimal; length at most 16 MiB',
+    '  address, length  a number (0x… hex, bare hex, decimal: see memprobe --help) or an address expression',
+    "                   ('libc.so.6!malloc', libc.so.6+0x1000); length at most 16 MiB",
     '  --pid N          the process, read through process_vm_readv',
     "  --self           this command's own process",
-    '  --json           address, bytes (hex) and fault as JSON',
+    '  --follow         with length 8: read the pointer found there as well, 8 bytes at where it points',
+    symbolsHelp(15, 'the address read (a line before the bytes)'),
+    '  --json           address, bytes (hex) and fault as JSON; with --follow the second read as "follow"',
     '  --color W        auto (default), always or never: color the bytes as xxd -R colors them; auto colors a',
     '                   terminal unless NO_COLOR is set, and FORCE_COLOR forces it',
-    'On a fault the readable prefix goes to stdout, the fault to stderr, and the exit status is 1.',
+    'On a fault the readable prefix goes to stdout, the fault to stderr, and the exit status is 1 (a pointer that',
+    '--follow cannot read through is a fault too).',
   ].join('\n'),
-  examples: ['maps --pid 1234   (then, with an address from its output:)', 'read 0x55d0c0a3e000 64 --pid 1234', 'read 7f3a1c2e4000 16 --pid 1234 --json'],
-  options: { ...TARGET_OPTIONS, ...COLOR_OPTION, json: { type: 'boolean' } },
+  examples: [
+    'maps --pid 1234   (then, with an address from its output:)',
+    'read 0x55d0c0a3e000 64 --pid 1234',
+    'read 7f3a1c2e4000 16 --pid 1234 --json',
+    "read 'libc.so.6!malloc' 32 --pid 1234",
+    'read 0x55d0c0a3e008 8 --follow --symbols --pid 1234',
+  ],
+  options: { ...TARGET_OPTIONS, follow: { type: 'boolean' }, ...SYMBOLS_OPTION, ...COLOR_OPTION, json: { type: 'boolean' } },
   positionals: 2,
   requiredPositionals: 2,
   run(values, positionals, out, context) {
-    const address = parseAddress(positionals[0], 'the address');
+    const pid = targetOf(values);
+    const address = parseAddress(positionals[0], 'the address', pid);
     const length = parseCount(positionals[1], 'the length', 0, MAX_READ);
     if (address + BigInt(length) > 1n << 64n) throw new UsageError('address + length passes 2^64');
-    const pid = targetOf(values);
-    const result = safeRead(address, length, pid === undefined ? undefined : { pid });
+    if (values.follow && length !== POINTER_SIZE) throw new UsageError(`--follow reads through a pointer: the length must be ${POINTER_SIZE}. Received ${length}`);
+    const beside = symbolsFor(values, pid);
+    const symbols = values.symbols === true;
+    const ansi = values.json ? false : colorWanted(values.color, out);
+    const options = pid === undefined ? undefined : { pid };
+    const result = safeRead(address, length, options);
+    const pointer = values.follow && result.fault === null ? result.data.readBigUInt64LE(0) : undefined;
+    const target = pointer === undefined ? undefined : safeRead(pointer, POINTER_SIZE, options);
     if (values.json) {
-      out.write(toJson({ address, length, bytesRead: result.bytesCopied, data: result.data.toString('hex'), fault: result.fault }));
+      const block = (at: bigint, read: typeof result): object => ({ address: at, ...beside.json(at), bytesRead: read.bytesCopied, data: read.data.toString('hex'), fault: read.fault });
+      const follow = values.follow ? { follow: pointer === undefined || target === undefined ? null : block(pointer, target) } : {};
+      out.write(toJson({ address, ...beside.json(address), length, bytesRead: result.bytesCopied, data: result.data.toString('hex'), fault: result.fault, ...follow }));
     } else {
-      out.write(hexdump(result.data, { offset: address, ansi: colorWanted(values.color, out) }));
+      if (symbols) out.write(`${formatAddress(address)} ${beside.text(address)}\n`);
+      out.write(hexdump(result.data, { offset: address, ansi }));
+      if (pointer !== undefined && target !== undefined) {
+        out.write(`-> ${formatAddress(pointer)}${beside.text(pointer)}\n`);
+        out.write(hexdump(target.data, { offset: pointer, ansi }));
+      }
     }
-    const fault = result.fault;
-    if (fault === null) return 0;
-    context.err.write(`memprobe read: ${fault.code} at ${formatAddress(fault.address)} after ${result.bytesCopied} of ${length} bytes\n`);
-    return 1;
+    const report = (read: typeof result, wanted: number, after = ''): number => {
+      if (read.fault === null) return 0;
+      context.err.write(`memprobe read: ${read.fault.code} at ${formatAddress(read.fault.address)}${beside.text(read.fault.address)} after ${read.bytesCopied} of ${wanted} bytes${after}\n`);
+      return 1;
+    };
+    if (report(result, length) !== 0) return 1;
+    return target === undefined || pointer === undefined ? 0 : report(target, POINTER_SIZE, ` (following the pointer at ${formatAddress(address)})`);
   },
 };
 
