@@ -58,7 +58,7 @@ test('scan-memory: bad usage exits 2 with one line that says where the pattern i
   expect(bad).toEqual({
     status: 2,
     stdout: '',
-    stderr: "memprobe scan-memory: bad pattern '13 ? 37' (at character 4: '?' is half a byte; a byte is two characters ('4?', '??')) (usage: memprobe scan-memory <pattern> (--pid N | --self) [--start A] [--end A] [--limit N] [--count] [--json] [--quiet])\n",
+    stderr: "memprobe scan-memory: bad pattern '13 ? 37' (at character 4: '?' is half a byte; a byte is two characters ('4?', '??')) (usage: memprobe scan-memory <pattern> (--pid N | --self) [--start A] [--end A] [--limit N] [--count] [--symbols] [--json] [--quiet])\n",
   });
   for (const args of [['--self'], ['??', '--self'], ['41', 'extra', '--self'], ['41', '--start', '0x20', '--end', '0x10', '--self'], ['41', '--limit', '-1', '--self'], ['41', '--pid', 'x'], ['41', '--bogus', '--self'], ['41']]) {
     const run = memprobe('scan-memory', ...args);

@@ -20,7 +20,7 @@ interface Run {
 }
 
 function memprobe(...args: string[]): Run {
-  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'latin1', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -78,7 +78,7 @@ describe('modules', () => {
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^BASE +END +SIZE +NAME +BUILD ID +PATH$/);
     expect(lines.length).toBeGreaterThanOrEqual(listed.length + 1);  // V8 may map another object meanwhile
-    const libcRow = lines.find((row) => row.split(/ +/)[3] === 'libc.so.6') as string;
+    const libcRow = lines.find((row) => row.split(/ +/)[4] === 'libc.so.6') as string;
     const [base, end, size, unit, name, buildId, where] = libcRow.split(/ +/);
     expect([base, end, name, where]).toEqual([formatAddress(libc!.base), formatAddress(libc!.end), 'libc.so.6', libc!.path]);
     expect(`${size} ${unit}`).toMatch(/^[\d.]+ (KiB|MiB)$/);
@@ -180,7 +180,7 @@ describe('address expressions in every address argument', () => {
     for (const expression of bad) {
       const run = memprobe('read', expression, '8', '--pid', target.pid);
       expectUsageError(run, 'read');
-      expect([expression, run.stderr]).toEqual([expression, expect.stringContaining(`The address '${expression}' is not an address: `)]);
+      expect([expression, run.stderr]).toEqual([expression, expect.stringContaining(`memprobe read: The address must be an address expression (0x…, decimal, module, symbol, module!symbol, each ±offset). Received '${expression}' (`)]);
     }
     expectUsageError(memprobe('probe', 'no_such_symbol_anywhere_42', '--pid', target.pid), 'probe');
     expectUsageError(memprobe('scan', '--start', 'no-such-module.so', '--pid', target.pid), 'scan');

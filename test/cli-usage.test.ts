@@ -124,7 +124,7 @@ test("numbers are refused in the library's words, exit 2", () => {
     [['scan-memory', '00', '--self', '--limit', '-1'], 'The "--limit" option must be a non-negative integer. Received -1'],
     [['read', '0x400000', '-1', '--self'], 'The length must be an integer from 0 to 16777216. Received -1'],
     [['read', '0x400000', '1.5', '--self'], 'The length must be an integer from 0 to 16777216. Received 1.5'],
-    [['probe', '-1', '--self'], "The address '-1' is not an address: PLACEHOLDER"],
+    [['probe', '-1', '--self'], "The address must be an address expression (0x…, decimal, module, symbol, module!symbol, each ±offset). Received '-1' (no module of this process is named so or defines a symbol by that name)"],
     [['maps', '--pid', '-1'], 'The "--pid" option must be a process id (1 to 2147483647). Received \'-1\''],
   ];
   for (const [args, message] of cases) {

@@ -102,10 +102,10 @@ export function targetOf(values: ParsedValues): number | undefined {
   return pid;
 }
 
-/** @internal Columns padded to their widest cell, the last one left ragged. */
+/** @internal Columns padded to their widest cell, the last one left ragged (no spaces after an empty one). */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ');
+  const line = (cells: string[]): string => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd();
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -136,6 +136,7 @@ export function parseAddress(text: string | undefined, what: string, target: num
   return address;
 }
 
+/** An address expression resolved in the target; the library's refusal said as the command's, naming the argument. */
 function parseExpression(text: string, what: string, target: number | undefined): bigint {
   try {
     return resolveAddress(text, target === undefined ? undefined : { pid: target });
@@ -143,7 +144,8 @@ function parseExpression(text: string, what: string, target: number | undefined)
     if (error instanceof SystemError) throw error;
     const code = (error as { code?: unknown }).code;
     if (typeof code !== 'string' || !code.startsWith('ERR_')) throw error;
-    throw new UsageError(`${subject(what)} '${text}' is not an address: ${(error as Error).message.split('\n')[0]}`);
+    const message = (error as Error).message.split('\n')[0].replace(/^The "expression" argument/, subject(what));
+    throw new UsageError(message.includes(`'${text}'`) ? message : `${message} (from '${text}')`);
   }
 }
 

@@ -1,7 +1,7 @@
 // `memprobe fuzz`, `scan`, `probe`, `read` and `maps`.
 import { type Command, type CommandContext, COLOR_OPTION, type ParsedValues, colorWanted, formatSize, QUIET_OPTION, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
 import { startProgress } from './progress-bar';
-import { SYMBOLS_OPTION, symbolOf, symbolsHelp } from './symbols';
+import { SYMBOLS_OPTION, symbolOf, symbolsHelp, symbolsOf } from './symbols';
 import { formatAddress } from '../common/format';
 import { fuzz, type FuzzReport } from '../probe/fuzz';
 import { OUTCOMES } from '../probe/fuzz-runner';
@@ -55,7 +55,7 @@ export const fuzzCommand: Command = {
     '  --threads T     worker threads, each with its own stream (default 1)',
     '  --json          the full report as JSON',
     '  --quiet, -q     no progress line',
-    symbolsHelp(14, "each mismatch's address"),
+    symbolsHelp(18, "each mismatch's address"),
     'Exit status 1 on a mismatch: a copy that disagreed with equal maps reads before and after it, three times alike',
     '(cases whose pages other threads kept changing are reported as unstable, not mismatches). Ctrl-C stops early with a partial report.',
   ].join('\n'),
@@ -74,7 +74,8 @@ export const fuzzCommand: Command = {
     }
     const symbols = values.symbols === true;
     if (values.json && symbols) {
-      const mismatches = report.mismatches.map(({ address, ...rest }) => ({ address, symbol: symbolOf(address, undefined), ...rest }));
+      const names = symbolsOf(report.mismatches.map((m) => m.address), undefined);
+      const mismatches = report.mismatches.map(({ address, ...rest }, i) => ({ address, symbol: names[i], ...rest }));
       out.write(toJson({ ...report, mismatches }));
     } else {
       out.write(values.json ? toJson(report) : describeFuzz(report, symbols));
@@ -131,11 +132,11 @@ export const scanCommand: Command = {
     '  --pid N             the process, read through process_vm_readv one page at a time',
     "  --self              this command's own process",
     '  --start A, --end A  the window [A, A) (default: the user half, 0 to 0x800000000000)',
-    symbolsHelp(18, "each range's start (a SYMBOL column)"),
+    symbolsHelp(22, "each range's start (a SYMBOL column)"),
     '  --json              the ranges as JSON',
     '  --quiet, -q         no progress line',
   ].join('\n'),
-  examples: ['scan --pid 1234', 'scan --pid 1234 --start 0x7f0000000000 --json', "scan --pid 1234 --start libc.so.6 --end 'libc.so.6+0x200000' --symbols"],
+  examples: ['scan --pid 1234', 'scan --pid 1234 --start 0x7f0000000000 --json', 'scan --pid 1234 --start libc.so.6 --end libc.so.6+0x8000 --symbols'],
   options: { start: { type: 'string' }, end: { type: 'string' }, ...TARGET_OPTIONS, ...SYMBOLS_OPTION, json: { type: 'boolean' }, ...QUIET_OPTION },
   run(values, _positionals, out, context) {
     const pid = targetOf(values);
@@ -148,9 +149,10 @@ export const scanCommand: Command = {
     // and after the scan.
     const named = [...entries, ...readMaps(pid)];
     const symbols = values.symbols === true;
-    const described = ranges.map((range) => ({
+    const names = symbols ? symbolsOf(ranges.map((range) => range.start), pid) : [];
+    const described = ranges.map((range, i) => ({
       ...range,
-      ...(symbols ? { symbol: symbolOf(range.start, pid) } : {}),
+      ...(symbols ? { symbol: names[i] } : {}),
       size: Number(range.end - range.start),
       mappings: namesFor(range, named),
     }));
@@ -207,7 +209,7 @@ export const probeCommand: Command = {
     '  length     check every page of [address, address + length)',
     '  --pid N    the process (readable = a process_vm_readv read succeeded)',
     "  --self     this command's own process (a guarded load)",
-    symbolsHelp(9),
+    symbolsHelp(13),
     '  --json     the verdict as JSON',
     'Always exits 0: the state is the answer.',
   ].join('\n'),
@@ -246,17 +248,16 @@ export const readCommand: Command = {
   usage: `read <address> <length> (${TARGET_USAGE}) [--follow] [--symbols] [--color W] [--json]`,
   summary: "read memory and show it in xxd's layout; on a fault, the readable prefix and the fault",
   help: [
-    '  address, length  a number (0x… hex, bare hex, decimal: see memprobe --help) or an address expression',
-    "                   ('libc.so.6!malloc', libc.so.6+0x1000); length at most 16 MiB",
+    "  address, length  a number (0x… hex, bare hex, decimal) or, for the address, an expression ('libc.so.6!malloc', libc.so.6+0x1000: see memprobe --help); length at most 16 MiB",
     '  --pid N          the process, read through process_vm_readv',
     "  --self           this command's own process",
     '  --follow         with length 8: read the pointer found there as well, 8 bytes at where it points',
-    symbolsHelp(15, 'the address read (a line before the bytes)'),
+    symbolsHelp(19, 'the address read (a line before the bytes)'),
     '  --json           address, bytes (hex) and fault as JSON; with --follow the second read as "follow"',
     '  --color W        auto (default), always or never: color the bytes as xxd -R colors them; auto colors a',
     '                   terminal unless NO_COLOR is set, and FORCE_COLOR forces it',
-    'On a fault the readable prefix goes to stdout, the fault to stderr, and the exit status is 1 (a pointer that',
-    '--follow cannot read through is a fault too).',
+    'On a fault the readable prefix goes to stdout, the fault to stderr, and the exit status is 1 (a pointer that ' +
+      '--follow cannot read through is a fault too).',
   ].join('\n'),
   examples: [
     'maps --pid 1234   (then, with an address from its output:)',
@@ -286,7 +287,7 @@ export const readCommand: Command = {
       const follow = values.follow ? { follow: pointer === undefined || target === undefined ? null : block(pointer, target) } : {};
       out.write(toJson({ address, ...beside.json(address), length, bytesRead: result.bytesCopied, data: result.data.toString('hex'), fault: result.fault, ...follow }));
     } else {
-      if (symbols) out.write(`${formatAddress(address)} ${beside.text(address)}\n`);
+      if (symbols) out.write(`${formatAddress(address)}${beside.text(address)}\n`);
       out.write(hexdump(result.data, { offset: address, ansi }));
       if (pointer !== undefined && target !== undefined) {
         out.write(`-> ${formatAddress(pointer)}${beside.text(pointer)}\n`);

@@ -3,37 +3,34 @@
 import { type Command, type CommandOptions, formatSize, formatTable, parseAddress, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson } from './output';
 import { formatAddress } from '../common/format';
 import { modules, symbolize } from '../symbols';
+import { formatSymbolized } from '../symbols/symbols';
 
 /** @internal --symbols: print where each address of the target falls (module, symbol, offset) beside it. */
 export const SYMBOLS_OPTION: CommandOptions = { symbols: { type: 'boolean' } };
 
-/** @internal The help line for SYMBOLS_OPTION, padded to `width` columns before its description. */
-export function symbolsHelp(width: number, what = 'each address'): string {
-  return `  ${'--symbols'.padEnd(width)}beside ${what}, where it falls: module!symbol+offset, module+offset, or ? (in no module)`;
+/** @internal The help line for SYMBOLS_OPTION: `column` is the column where the command's option descriptions start. */
+export function symbolsHelp(column: number, what = 'each address'): string {
+  return `  ${'--symbols'.padEnd(column - 2)}beside ${what}, where it falls: module!symbol+offset, module+offset, or ? (in no module)`;
 }
 
-type Place = ReturnType<typeof symbolize>;
-
-function plusHex(offset: bigint | null): string {
-  return offset === null || offset === 0n ? '' : `+0x${offset.toString(16)}`;
-}
-
-/**
- * @internal `libc.so.6!malloc+0x10`, `libc.so.6+0x1f00` where no symbol covers it, `?` outside every module. A zero
- * offset is left out, so each form but `?` is an address expression that gives the address back.
- */
-export function formatPlace(place: Place): string {
-  if (place === null) return '?';
-  return place.symbol === null ? `${place.module}${plusHex(place.offset)}` : `${place.module}!${place.symbol}${plusHex(place.symbolOffset)}`;
+/** `{ pid }` for the library, nothing for this process. */
+function processOf(target: number | undefined): { pid: number } | undefined {
+  return target === undefined ? undefined : { pid: target };
 }
 
 /**
- * @internal Where `address` falls in `target` (a pid, or undefined for this process), as formatPlace writes it; null
- * outside every module. One symbolize call per address: the library keeps each module's symbols between calls.
+ * @internal Where `address` falls in `target` (a pid, or undefined for this process): `libc.so.6!malloc+0x10`,
+ * `libc.so.6+0x1f00` where no symbol covers it (each an address expression that gives the address back), null
+ * outside every module. One symbolize call per address; the library keeps each module's symbols between calls.
  */
 export function symbolOf(address: bigint, target: number | undefined): string | null {
-  const place = symbolize(address, target === undefined ? undefined : { pid: target });
-  return place === null ? null : formatPlace(place);
+  const place = symbolize(address, processOf(target));
+  return place === null ? null : formatSymbolized(place);
+}
+
+/** @internal symbolOf for many addresses at once, against one reading of the maps. */
+export function symbolsOf(addresses: readonly bigint[], target: number | undefined): Array<string | null> {
+  return symbolize(addresses, processOf(target)).map((place) => (place === null ? null : formatSymbolized(place)));
 }
 
 /** @internal */
@@ -44,9 +41,9 @@ export const modulesCommand: Command = {
     '  --pid N  the process (its objects read through /proc/<pid>/map_files or its root)',
     "  --self   this command's own process",
     '  --json   the modules as JSON: name, path, base, end, size, buildId (in full; null when it has none)',
-    'The executable comes first, then the others in address order. END is where the last loadable segment ends;',
-    "BUILD ID shows the first 12 hex digits of the GNU build id ('-' when there is none); PATH is shown where",
-    'it says more than the name. A module name (libc.so.6) is an address expression: its base.',
+    'The executable comes first, then the others in address order. END is where the last loadable segment ends; ' +
+      "BUILD ID shows the first 12 hex digits of the GNU build id ('-' when there is none); PATH is shown where it " +
+      'says more than the name. A module name (libc.so.6) is an address expression: its base.',
   ].join('\n'),
   examples: ['modules --pid 1234', 'modules --self --json'],
   options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
@@ -78,9 +75,9 @@ export const symbolizeCommand: Command = {
     '  --pid N  the process',
     "  --self   this command's own process",
     '  --json   an array of {address, module, offset, symbol, symbolOffset}, null where there is none',
-    'One line per address: the address, then module!symbol+offset, module+offset where no symbol covers it, or',
-    '? (not in any module). Each answer but ? is an expression that gives the address back. Exit status 0',
-    'whatever the answers; 2 when an expression names no module or symbol.',
+    'One line per address: the address, then module!symbol+offset, module+offset where no symbol covers it, or ' +
+      '? (not in any module). Each answer but ? is an expression that gives the address back. Exit status 0 ' +
+      'whatever the answers; 2 when an expression names no module or symbol.',
   ].join('\n'),
   examples: ['symbolize 0x7f3a1c2e4010 --pid 1234', "symbolize 'libc.so.6!malloc+16' libc.so.6 --pid 1234", 'symbolize 7f3a1c2e4010 --pid 1234 --json'],
   options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
@@ -89,13 +86,13 @@ export const symbolizeCommand: Command = {
   run(values, positionals, out) {
     const pid = targetOf(values);
     const addresses = positionals.map((text) => parseAddress(text, 'the address', pid));
-    const places = addresses.map((address) => ({ address, place: symbolize(address, pid === undefined ? undefined : { pid }) }));
+    const places = symbolize(addresses, processOf(pid));
     if (values.json) {
       const none = { module: null, offset: null, symbol: null, symbolOffset: null };
-      out.write(toJson(places.map(({ address, place }) => ({ address, ...(place ?? none) }))));
+      out.write(toJson(places.map((place, i) => ({ address: addresses[i], ...(place ?? none) }))));
       return 0;
     }
-    const lines = places.map(({ address, place }) => `${formatAddress(address)}  ${place === null ? '? (not in any module)' : formatPlace(place)}\n`);
+    const lines = places.map((place, i) => `${formatAddress(addresses[i])}  ${place === null ? '? (not in any module)' : formatSymbolized(place)}\n`);
     out.write(lines.join(''));
     return 0;
   },
