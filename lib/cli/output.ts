@@ -117,6 +117,13 @@ function subject(what: string): string {
 }
 
 const NUMBER = /^(0x[0-9a-f]+|[0-9a-f]+)$/i;
+const LEADING_NUMBER = /^\s*([0-9a-f]+)(?=\s*[+-])/i;
+
+/** A number as the command takes it: bare hex when it has a letter a-f or a leading zero, else decimal. */
+function numberOf(text: string): bigint {
+  const hex = /^0x/i.test(text) || /[a-f]/i.test(text) || (text.length > 1 && text.startsWith('0'));
+  return BigInt(hex && !/^0x/i.test(text) ? `0x${text}` : text);
+}
 
 /**
  * @internal An address typed by a person, in `target` (a pid, or undefined for this process). Numbers as the
@@ -124,27 +131,31 @@ const NUMBER = /^(0x[0-9a-f]+|[0-9a-f]+)$/i;
  * /proc/<pid>/maps prints addresses: at least 8 digits, zero-padded); otherwise decimal. Anything else is an
  * address expression of the target ('libc.so.6!malloc+8', 'libc.so.6+0x1f00', '!cafe' for a symbol named like
  * hex), resolved by the library: a name it cannot find is bad usage, a process it cannot read a failed system call.
+ * A number that starts an expression is read the same way ('7f3a1c2e4000+0x10').
  */
 export function parseAddress(text: string | undefined, what: string, target: number | undefined): bigint {
   if (text === undefined || text.trim() === '') {
     throw new UsageError(`${subject(what)} must be an address (0x… or bare hex, decimal, or an expression such as libc.so.6!malloc+8). Received '${String(text)}'`);
   }
-  if (!NUMBER.test(text)) return parseExpression(text, what, target);
-  const hex = /^0x/i.test(text) || /[a-f]/i.test(text) || (text.length > 1 && text.startsWith('0'));
-  const address = BigInt(hex && !/^0x/i.test(text) ? `0x${text}` : text);
+  if (!NUMBER.test(text)) {
+    // The library reads '7f3a1c2e4000' as a name: give it the number this command means.
+    const expression = text.replace(LEADING_NUMBER, (term: string) => `0x${numberOf(term.trim()).toString(16)}`);
+    return parseExpression(expression, text, what, target);
+  }
+  const address = numberOf(text);
   if (address > ADDRESS_MAX) throw new UsageError(`${subject(what)} must be at most 0xffffffffffffffff. Received '${text}'`);
   return address;
 }
 
 /** An address expression resolved in the target; the library's refusal said as the command's, naming the argument. */
-function parseExpression(text: string, what: string, target: number | undefined): bigint {
+function parseExpression(expression: string, text: string, what: string, target: number | undefined): bigint {
   try {
-    return resolveAddress(text, target === undefined ? undefined : { pid: target });
+    return resolveAddress(expression, target === undefined ? undefined : { pid: target });
   } catch (error) {
     if (error instanceof SystemError) throw error;
     const code = (error as { code?: unknown }).code;
     if (typeof code !== 'string' || !code.startsWith('ERR_')) throw error;
-    const message = (error as Error).message.split('\n')[0].replace(/^The "expression" argument/, subject(what));
+    const message = (error as Error).message.split('\n')[0].replace(/^The "expression" argument/, subject(what)).replace(`'${expression}'`, `'${text}'`);
     throw new UsageError(message.includes(`'${text}'`) ? message : `${message} (from '${text}')`);
   }
 }
