@@ -71,6 +71,11 @@ test('bare hex: 0x, a letter or a leading zero make it hex; plain digits are dec
   expect(parseAddress('0', 'the address', undefined)).toBe(0n);
   // A word of hex digits is a number, not a name: reaching a symbol so named takes '!'.
   expect(parseAddress('add', 'the address', undefined)).toBe(0xaddn);
+  // The same before an offset of an expression: hex as maps prints it, or decimal; the offset as the library reads it.
+  expect(parseAddress('7f3a1c2e4000+0x10', 'the address', undefined)).toBe(0x7f3a1c2e4010n);
+  expect(parseAddress('00400000 - 16', 'the address', undefined)).toBe(0x400000n - 16n);
+  expect(parseAddress('1000+16', 'the address', undefined)).toBe(1016n);
+  expect(parseAddress('add+1', 'the address', undefined)).toBe(0xaden);
   expect(() => parseAddress('0x10000000000000000', 'the address', undefined)).toThrow("The address must be at most 0xffffffffffffffff. Received '0x10000000000000000'");
   expect(() => parseAddress('', 'the address', undefined)).toThrow("The address must be an address (0x… or bare hex, decimal, or an expression such as libc.so.6!malloc+8). Received ''");
 });
