@@ -1,0 +1,169 @@
+'use strict';
+// npm run bench:other-process: reading another process. A child holds a known u32 (and a u64 after it); in one
+// run, in alternating rounds, the same address of that child is read by
+//   (a) a C loop of process_vm_readv of 4 bytes (bench/native/remote_read_loop.c): the limit;
+//   (b) readU32(address, { pid })   (target: within 1.2x of (a));
+//   (c) readU64(address + 8, { pid });
+//   (d) safeRead(address, 4, { pid }).
+// Each row: the median ns per read, the median of the per-round ratios to (a), and their spread (min–max).
+// Absolute speed differs ~3x between machines of one kind; the ratios are what to read.
+const { execFileSync, spawn } = require('node:child_process');
+const { once } = require('node:events');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const readline = require('node:readline');
+
+const { readU32, readU64, safeRead } = require('..');
+const { cProgram } = require('./native-build');
+const { formatNs, median, spread } = require('./stats');
+
+// Many short rounds: on a shared machine, noise then hits every variant alike more often than not.
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 31);
+const ROUND_NS = Number(process.env.BENCH_ROUND_MS || 10) * 1e6;  // time per variant per round
+const HELD_U32 = 0xfeedface;
+const HELD_U64 = 0x0123_4567_89ab_cdefn;
+
+// The child: a Buffer holding the two values, its address on stdout, alive until its stdin closes.
+const CHILD = `
+const { addressOf } = require(${JSON.stringify(path.join(__dirname, '..'))});
+const held = Buffer.alloc(16);
+held.writeUInt32LE(${HELD_U32}, 0);
+held.writeBigUInt64LE(${HELD_U64}n, 8);
+console.log(addressOf(held).toString());
+process.stdin.resume();
+process.stdin.on('end', () => process.exit(held.length === 16 ? 0 : 1));`;
+
+function machine() {
+  const cpus = os.cpus();
+  const flags = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m) || ['', ''])[1].split(/\s+/);
+  const keys = flags.includes('ospke') ? 'on (OSPKE)' : flags.includes('pku') ? 'in the CPU, off in the kernel' : 'off';
+  return `${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Linux ${os.release()}, Node ${process.versions.node}, ` +
+    `protection keys ${keys}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+}
+
+async function startChild() {
+  const child = spawn(process.execPath, ['-e', CHILD], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout });
+  const [line] = await once(lines, 'line');
+  lines.close();
+  return { pid: child.pid, address: BigInt(line), stop: async () => { child.stdin.end(); await once(child, 'exit'); } };
+}
+
+function nsPerOp(fn, iterations) {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) fn();
+  return Number(process.hrtime.bigint() - start) / iterations;
+}
+
+/** The checksum the JavaScript variants fold their values into, so that nothing is optimised away. */
+let sink = 0;
+
+/** (a): the C loop, run once per round with enough reads for about ROUND_NS; returns its ns per read. */
+function cLimit(binary, pid, address) {
+  const run = (iterations) => {
+    const [ns, value] = execFileSync(binary, [String(pid), String(address), String(iterations)], { encoding: 'utf8' }).trim().split(' ');
+    if (Number(value) !== HELD_U32) throw new Error(`remote_read_loop read ${value}, not ${HELD_U32}`);
+    return Number(ns);
+  };
+  const iterations = Math.max(1000, Math.round(ROUND_NS / run(2000)));
+  return { measure: () => run(iterations) };
+}
+
+/** A JavaScript variant: calibrated once to about ROUND_NS per round. */
+function jsVariant(fn) {
+  nsPerOp(fn, 2000);  // warm up (and let the JIT settle)
+  const iterations = Math.max(1000, Math.round(ROUND_NS / Math.max(nsPerOp(fn, 2000), 1)));
+  return { measure: () => nsPerOp(fn, iterations) };
+}
+
+function variants(child) {
+  const { pid, address } = child;
+  const options = { pid };
+  const u64At = address + 8n;
+  // Each is checked once before it is timed: a benchmark of a read that fails measures nothing.
+  const checks = [
+    [readU32(address, options), HELD_U32],
+    [readU64(u64At, options), HELD_U64],
+    [safeRead(address, 4, options).data.readUInt32LE(0), HELD_U32],
+  ];
+  for (const [got, expected] of checks) {
+    const value = typeof got === 'object' ? got.value : got;
+    if (value !== expected) throw new Error(`read ${value}, not ${expected}`);
+  }
+  return {
+    'C process_vm_readv, 4 B': cLimit(cProgram('remote_read_loop'), pid, address),
+    'readU32(address, { pid })': jsVariant(() => {
+      const r = readU32(address, options);
+      if (r.ok) sink ^= r.value;
+    }),
+    'readU64(address, { pid })': jsVariant(() => {
+      const r = readU64(u64At, options);
+      if (r.ok) sink ^= Number(r.value & 0xffn);
+    }),
+    'safeRead(address, 4, { pid })': jsVariant(() => {
+      const r = safeRead(address, 4, options);
+      if (r.ok) sink ^= r.data[0];
+    }),
+  };
+}
+
+/** Per-round ns of every variant; the order rotates each round, so none always runs first or after the C process. */
+function rounds(all) {
+  const names = Object.keys(all);
+  const samples = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length];
+      samples[name].push(all[name].measure());
+    }
+  }
+  return samples;
+}
+
+// --- rows for lib/symbols ---
+
+/**
+ * The place for lib/symbols' rows, measured against the same child: symbolize (addresses per second) and
+ * modules() (ms per call). lib/symbols is not on this branch yet, so there are none; each row to add is
+ * { what, value, unit, note }.
+ */
+function symbolRows(_child) {
+  return [];
+}
+
+async function main() {
+  console.log(`memprobe other-process benchmark: ${machine()}\n`);
+  const child = await startChild();
+  try {
+    const all = variants(child);
+    const samples = rounds(all);
+    const [limit, ...others] = Object.keys(all);
+    console.log(`Reading 4 or 8 bytes of another process (pid ${child.pid}), median of ${ROUNDS} alternating rounds;`);
+    console.log('ratio: the median of per-round ratios to the C loop, spread: their lowest and highest\n');
+    console.log('| what | per read | ratio to C | spread |');
+    console.log('|---|---|---|---|');
+    console.log(`| ${limit} (the limit) | ${formatNs(median(samples[limit]))} | 1.00x | |`);
+    for (const name of others) {
+      const ratios = samples[name].map((ns, round) => ns / samples[limit][round]);
+      console.log(`| ${name} | ${formatNs(median(samples[name]))} | ${median(ratios).toFixed(2)}x | ${spread(ratios)} |`);
+    }
+    console.log('\nTarget: readU32(address, { pid }) within 1.2x of the C loop.');
+    const rows = symbolRows(child);
+    if (rows.length === 0) {
+      console.log('\nsymbolize and modules(): not measured (lib/symbols is not in this build).');
+    } else {
+      console.log('\n| what | value | note |');
+      console.log('|---|---|---|');
+      for (const row of rows) console.log(`| ${row.what} | ${row.value} ${row.unit} | ${row.note} |`);
+    }
+  } finally {
+    await child.stop();
+  }
+  if (sink === 0.5) console.log(sink);  // keeps the checksum alive
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
