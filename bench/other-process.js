@@ -5,14 +5,19 @@
 //   (b) readU32(address, { pid })   (target: within 1.2x of (a));
 //   (c) readU64(address + 8, { pid });
 //   (d) safeRead(address, 4, { pid }).
-// Each row: the median ns per read, the median of the per-round ratios to (a), and their spread (min–max).
-// Absolute speed differs ~3x between machines of one kind; the ratios are what to read.
+// Each row: the median ns per read on the CPU (the measuring thread's time on a CPU, the kernel's part included:
+// CLOCK_THREAD_CPUTIME_ID on both sides, through koffi here), the median of the per-round
+// ratios of that to (a), their spread (min–max), and the median wall-clock ns per read. Time on the CPU is what
+// the ratios use, because on a shared machine the wall clock also counts the time others ran. Absolute speed
+// differs ~3x between machines of one kind; the ratios are what to read.
 const { execFileSync, spawn } = require('node:child_process');
 const { once } = require('node:events');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
+
+const koffi = require('koffi');
 
 const { readU32, readU64, safeRead } = require('..');
 const { cProgram } = require('./native-build');
@@ -50,30 +55,46 @@ async function startChild() {
   return { pid: child.pid, address: BigInt(line), stop: async () => { child.stdin.end(); await once(child, 'exit'); } };
 }
 
+// This thread's CPU clock, as the C loop reads its own (/proc/thread-self/schedstat would be no substitute: it
+// leaves out the slice running now, so it moves only at ticks and switches). Read at a round's ends only.
+const libc = koffi.load('libc.so.6');
+const CLOCK_THREAD_CPUTIME_ID = 3;
+const clockGettime = libc.func('int clock_gettime(int, _Out_ int64_t *)');
+const clockValue = new BigInt64Array(2);  // struct timespec: tv_sec, tv_nsec
+
+/** ns this thread has spent on a CPU (user and kernel), as the scheduler counts it. */
+function cpuNs() {
+  if (clockGettime(CLOCK_THREAD_CPUTIME_ID, clockValue) !== 0) throw new Error('clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed');
+  return Number(clockValue[0]) * 1e9 + Number(clockValue[1]);
+}
+
+/** { wall, cpu }: ns per call of `fn` over `iterations` calls. */
 function nsPerOp(fn, iterations) {
+  const cpu = cpuNs();
   const start = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) fn();
-  return Number(process.hrtime.bigint() - start) / iterations;
+  const wall = Number(process.hrtime.bigint() - start);
+  return { wall: wall / iterations, cpu: (cpuNs() - cpu) / iterations };
 }
 
 /** The checksum the JavaScript variants fold their values into, so that nothing is optimised away. */
 let sink = 0;
 
-/** (a): the C loop, run once per round with enough reads for about ROUND_NS; returns its ns per read. */
+/** (a): the C loop, run once per round with enough reads for about ROUND_NS; returns its { wall, cpu } per read. */
 function cLimit(binary, pid, address) {
   const run = (iterations) => {
-    const [ns, value] = execFileSync(binary, [String(pid), String(address), String(iterations)], { encoding: 'utf8' }).trim().split(' ');
+    const [wall, cpu, value] = execFileSync(binary, [String(pid), String(address), String(iterations)], { encoding: 'utf8' }).trim().split(' ');
     if (Number(value) !== HELD_U32) throw new Error(`remote_read_loop read ${value}, not ${HELD_U32}`);
-    return Number(ns);
+    return { wall: Number(wall), cpu: Number(cpu) };
   };
-  const iterations = Math.max(1000, Math.round(ROUND_NS / run(2000)));
+  const iterations = Math.max(1000, Math.round(ROUND_NS / run(2000).cpu));
   return { measure: () => run(iterations) };
 }
 
 /** A JavaScript variant: calibrated once to about ROUND_NS per round. */
 function jsVariant(fn) {
   nsPerOp(fn, 2000);  // warm up (and let the JIT settle)
-  const iterations = Math.max(1000, Math.round(ROUND_NS / Math.max(nsPerOp(fn, 2000), 1)));
+  const iterations = Math.max(1000, Math.round(ROUND_NS / Math.max(nsPerOp(fn, 2000).cpu, 1)));
   return { measure: () => nsPerOp(fn, iterations) };
 }
 
@@ -139,14 +160,17 @@ async function main() {
     const all = variants(child);
     const samples = rounds(all);
     const [limit, ...others] = Object.keys(all);
-    console.log(`Reading 4 or 8 bytes of another process (pid ${child.pid}), median of ${ROUNDS} alternating rounds;`);
-    console.log('ratio: the median of per-round ratios to the C loop, spread: their lowest and highest\n');
-    console.log('| what | per read | ratio to C | spread |');
-    console.log('|---|---|---|---|');
-    console.log(`| ${limit} (the limit) | ${formatNs(median(samples[limit]))} | 1.00x | |`);
+    const cpu = (name) => samples[name].map((sample) => sample.cpu);
+    const wall = (name) => median(samples[name].map((sample) => sample.wall));
+    console.log(`Reading 4 or 8 bytes of another process (pid ${child.pid}), median of ${ROUNDS} alternating rounds of about`);
+    console.log(`${ROUND_NS / 1e6} ms each; ratio: the median of per-round ratios of time on the CPU to the C loop's, spread: their`);
+    console.log('lowest and highest\n');
+    console.log('| what | on the CPU, per read | ratio to C | spread | wall clock, per read |');
+    console.log('|---|---|---|---|---|');
+    console.log(`| ${limit} (the limit) | ${formatNs(median(cpu(limit)))} | 1.00x | | ${formatNs(wall(limit))} |`);
     for (const name of others) {
-      const ratios = samples[name].map((ns, round) => ns / samples[limit][round]);
-      console.log(`| ${name} | ${formatNs(median(samples[name]))} | ${median(ratios).toFixed(2)}x | ${spread(ratios)} |`);
+      const ratios = cpu(name).map((ns, round) => ns / cpu(limit)[round]);
+      console.log(`| ${name} | ${formatNs(median(cpu(name)))} | ${median(ratios).toFixed(2)}x | ${spread(ratios)} | ${formatNs(wall(name))} |`);
     }
     console.log('\nTarget: readU32(address, { pid }) within 1.2x of the C loop.');
     const rows = symbolRows(child);
