@@ -146,8 +146,7 @@ function rounds(all) {
 
 /**
  * The place for lib/symbols' rows, measured against the same child: symbolize (addresses per second) and
- * modules() (ms per call). lib/symbols is not on this branch yet, so there are none; each row to add is
- * { what, value, unit, note }.
+ * modules() (ms per call). Not measured yet, so there are none; each row to add is { what, value, unit, note }.
  */
 function symbolRows(_child) {
   return [];
@@ -175,7 +174,7 @@ async function main() {
     console.log('\nTarget: readU32(address, { pid }) within 1.2x of the C loop.');
     const rows = symbolRows(child);
     if (rows.length === 0) {
-      console.log('\nsymbolize and modules(): not measured (lib/symbols is not in this build).');
+      console.log('\nsymbolize and modules(): not measured yet (symbolRows has no rows).');
     } else {
       console.log('\n| what | value | note |');
       console.log('|---|---|---|');

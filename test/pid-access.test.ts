@@ -185,6 +185,16 @@ describe('typed values in another process: faults and system-call errors exactly
     expect(readCString(readOnly - 3n, { pid })).toMatchObject({ ok: true, value: 'across' });
   });
 
+  test('write* with { pid, bigEndian: true }: the bytes DataView sets big-endian, every kind', async () => {
+    const expected = Buffer.alloc(64);
+    KINDS.forEach(([name, width, method, , next], i) => {
+      view(expected)[`set${method}`](OFFSETS[i], next, false);
+      expect(writer(name)(layout.target + BigInt(OFFSETS[i]), next, { pid, bigEndian: true })).toEqual({ ok: true, bytesCopied: width, fault: null });
+    });
+    const end = OFFSETS[OFFSETS.length - 1] + KINDS[KINDS.length - 1][1];
+    expect((await report()).bytes.slice(0, end)).toEqual([...expected.subarray(0, end)]);
+  });
+
   /** What `call` throws, as plain data (SystemError's own fields), or 'returned' when it does not throw. */
   function thrown(call: () => unknown): object | string {
     try {
