@@ -466,8 +466,8 @@ Napi::Value ScanMemoryAsyncBinding(const Napi::CallbackInfo& info) {
 
 // --- export ---
 
-// A reader and a writer of each kind, in either byte order, on four objects: (readers, writers) for this
-// process (the Read and Write templates) or another one (ReadRemote and WriteRemote).
+// A reader and a writer of each kind, in either byte order, on two objects (readers, writers): for this process
+// (LocalAccess: Read and Write) or for another one (RemoteAccess: ReadRemote and WriteRemote).
 struct Accessors {
   Napi::Object readers;
   Napi::Object writers;
