@@ -7,5 +7,6 @@ export * from './memory';
 export * from './probe';
 export * from './inspect';
 export * from './signals';
+export * from './symbols';
 
 keepGuardOnTop();

@@ -27,3 +27,4 @@ export {
 } from './values';
 export { readCString, readUtf16, readUtf8, type StringRead, type StringReadOptions, type Utf8ReadOptions } from './strings';
 export { scanMemory, scanMemoryIter, type ScanMemoryOptions } from './scan-memory';
+export { readPointerChain, type PointerChainRead } from './pointer-chain';
