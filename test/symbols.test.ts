@@ -2,6 +2,7 @@
 // (&symbol, dladdr(), getauxval) and what readelf and nm say about its files: the fixture in four variants, PIE
 // and non-PIE, with .symtab and stripped to .dynsym. Then the same lookups in this process.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 import {
@@ -23,10 +24,12 @@ import {
   type Module,
 } from '../lib';
 import {
+  buildSymbolsTargets,
   nmSymbols,
   readelfBuildId,
   readelfFirstLoad,
   startSymbolsTarget,
+  startZombieSymbolsTarget,
   stopSymbolsTargets,
   SYMBOLS_TARGET_VARIANTS,
   toolAvailable,
@@ -220,6 +223,18 @@ describe.each(SYMBOLS_TARGET_VARIANTS)('the %s fixture, from outside', (variant)
       expect(findSymbol('malloc', { pid, module: 'no-such-module.so.1' })).toBeNull();
     });
 
+    test('a static function named like a (weak) libc export: the name alone finds libc\'s, global and weak before local; the executable\'s module its own', () => {
+      const { name, executable, libc } = r.shadowing;
+      const c = path.basename(r.dladdr.malloc.dli_fname!);
+      expect(findSymbol(name, { pid })).toBe(libc);
+      expect(findSymbol(name, { pid, module: c })).toBe(libc);
+      expect(findSymbol(name, { pid, module: exeName })).toBe(stripped ? null : executable);
+      expect(parseAddress(name, { pid })).toBe(libc);
+      if (stripped) expect(thrown(() => parseAddress(`${exeName}!${name}`, { pid })).code).toBe('ERR_INVALID_ARG_VALUE');
+      else expect(parseAddress(`${exeName}!${name}+1`, { pid })).toBe(executable + 1n);
+      expect(symbolize(executable + 1n, { pid })?.symbol).toBe(stripped ? null : name);
+    });
+
     withReadelfAndNm(`libc's symbols and the executable's equal nm's values + base - first PT_LOAD vaddr (default versions, an IFUNC's resolver)${NM_MISSING}`, () => {
       const c = findModule(path.basename(r.dladdr.malloc.dli_fname!), { pid })!;
       const libcSymbols = nmSymbols(c.path, { dynamic: true });
@@ -261,6 +276,25 @@ describe.each(SYMBOLS_TARGET_VARIANTS)('the %s fixture, from outside', (variant)
       const address = r.exported.memprobe_target_struct;
       expect(symbolize(address + 12n, { pid })).toEqual({ module: exeName, offset: address + 12n - exe.base, symbol: 'memprobe_target_struct', symbolOffset: 12n });
       expect(symbolize(Number(address + 24n), { pid })?.symbolOffset).toBe(24n);  // a number address too
+    });
+
+    test('an array of addresses: one answer each, as the single form gives it', () => {
+      const [exe] = modules(pid);
+      const addresses = [
+        r.exported.memprobe_target_add + 1n,
+        r.static.memprobe_target_static_twice,
+        r.exported.memprobe_target_struct + 12n,
+        exe.base + 0x11n,
+        r.chain.node1,
+        0n,
+        r.dladdr.malloc.dli_saddr + 2n,
+        Number(r.exported.memprobe_target_checksum),
+      ];
+      const answers = symbolize(addresses, { pid });
+      expect(answers).toEqual(addresses.map((address) => symbolize(address, { pid })));
+      expect(answers[0]?.symbol).toBe('memprobe_target_add');
+      expect(answers[4]).toBeNull();
+      expect(symbolize([], { pid })).toEqual([]);
     });
 
     test('no symbol covers the ELF header: module and offset, symbol null', () => {
@@ -462,6 +496,93 @@ describe('a process that has exited', () => {
       expect([name, (error as SystemError).code, (error as SystemError).pid]).toEqual([name, 'ESRCH', pid]);
       expect((error as Error).message).toContain(String(pid));
     }
+  });
+});
+
+describe('a process that has exited and is not yet reaped (a zombie)', () => {
+  test('modules, findSymbol, symbolize, parseAddress and readPointerChain throw SystemError ESRCH with its pid', async () => {
+    const zombie = await startZombieSymbolsTarget('nopie');
+    try {
+      const { pid } = zombie;
+      const { root, offsets } = zombie.report.chain;
+      const calls: Array<[string, () => unknown]> = [
+        ['modules', () => modules(pid)],
+        ['findSymbol', () => findSymbol('memprobe_target_add', { pid })],
+        ['symbolize', () => symbolize(root, { pid })],
+        ['parseAddress', () => parseAddress('memprobe_target_chain_root', { pid })],
+        ['readPointerChain', () => readPointerChain(root, offsets, { pid })],
+      ];
+      for (const [name, call] of calls) {
+        let error: unknown;
+        try {
+          call();
+        } catch (e) {
+          error = e;
+        }
+        expect([name, error instanceof SystemError, (error as SystemError).code, (error as SystemError).pid]).toEqual([name, true, 'ESRCH', pid]);
+      }
+    } finally {
+      expect(await zombie.reap()).toEqual({ code: 0, signal: null });
+    }
+  });
+});
+
+describe('an executable replaced on disk, then deleted, while it runs', () => {
+  let directory: string;
+  let target: SymbolsTarget;
+  let copy: string;
+  let original: string | null;
+
+  beforeAll(async () => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-symbols-'));
+    copy = path.join(directory, 'replaced-target');
+    target = await startSymbolsTarget('pie', { copyTo: copy });
+    original = READELF ? readelfBuildId(copy) : null;
+    // Another build (non-PIE, no .symtab) takes the path: what the path now names is not what the process mapped.
+    const other = path.join(directory, 'other');
+    fs.copyFileSync(buildSymbolsTargets()['nopie-stripped'], other);
+    fs.renameSync(other, copy);
+  });
+
+  afterAll(async () => {
+    expect(await target.stop()).toEqual({ code: 0, signal: null });
+    fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  function expectAnswersFromWhatIsMapped(): void {
+    const r = target.report;
+    const pid = target.pid;
+    const [exe] = modules(pid);
+    expect(exe.path).toBe(`${target.path} (deleted)`);
+    expect(exe.name).toBe('replaced-target');
+    expect(exe.base).toBe(r.dladdr.memprobe_target_add.dli_fbase);
+    expect(findModule(exe.path, { pid })).toEqual(exe);
+    expect(findModule('replaced-target', { pid })).toEqual(exe);
+    for (const [name, address] of [...Object.entries(r.exported), ...Object.entries(r.static)]) {
+      expect([name, findSymbol(name, { pid })]).toEqual([name, address]);
+    }
+    expect(symbolize(r.static.memprobe_target_static_twice + 2n, { pid })).toEqual({
+      module: 'replaced-target',
+      offset: r.static.memprobe_target_static_twice + 2n - exe.base,
+      symbol: 'memprobe_target_static_twice',
+      symbolOffset: 2n,
+    });
+    expect(parseAddress('replaced-target!memprobe_target_static_value', { pid })).toBe(r.static.memprobe_target_static_value);
+  }
+
+  test('the module and its symbols (static ones too) are the mapped file\'s, not the file now at its path', () => {
+    expectAnswersFromWhatIsMapped();
+  });
+
+  withReadelf(`the build ID is the mapped file's, not the file's now at its path${READELF_MISSING}`, () => {
+    expect(original).toMatch(/^[0-9a-f]{40}$/);
+    expect(readelfBuildId(copy)).not.toBe(original);
+    expect(modules(target.pid)[0].buildId).toBe(original);
+  });
+
+  test('the same once the path is deleted', () => {
+    fs.unlinkSync(copy);
+    expectAnswersFromWhatIsMapped();
   });
 });
 

@@ -2,7 +2,7 @@
 // without .symtab, and run as a child to be read from outside: its one line of JSON says where everything is.
 // The variants are built once per version of the source into a cache directory (a build goes to a temporary name
 // and is renamed into place, so test files that run side by side never see half a file).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
@@ -63,6 +63,8 @@ export interface SymbolsTargetReport {
   };
   /** a text file the fixture wrote and mapped: a mapped file that is no ELF object */
   mappedText: { path: string; address: bigint; length: number };
+  /** a static function of the executable named like a (weak) libc export: the executable's and libc's addresses */
+  shadowing: { name: string; executable: bigint; libc: bigint };
   /** getauxval(AT_SYSINFO_EHDR) */
   vdso: bigint;
   dladdr: Record<string, DladdrReport>;
@@ -124,9 +126,17 @@ export function buildSymbolsTargets(): Record<SymbolsTargetVariant, string> {
 
 const running = new Set<SymbolsTarget>();
 
-/** Starts the fixture's `variant` and waits for its report. Stop it with stop() (or stopSymbolsTargets()). */
-export async function startSymbolsTarget(variant: SymbolsTargetVariant): Promise<SymbolsTarget> {
-  const executable = buildSymbolsTargets()[variant];
+/**
+ * Starts the fixture's `variant` and waits for its report. Stop it with stop() (or stopSymbolsTargets()). With
+ * `copyTo`, runs a copy of the variant made at that path (which the test may then replace or delete).
+ */
+export async function startSymbolsTarget(variant: SymbolsTargetVariant, { copyTo }: { copyTo?: string } = {}): Promise<SymbolsTarget> {
+  let executable = buildSymbolsTargets()[variant];
+  if (copyTo !== undefined) {
+    fs.copyFileSync(executable, copyTo);
+    fs.chmodSync(copyTo, 0o755);
+    executable = fs.realpathSync(copyTo);
+  }
   const child: ChildProcess = spawn(executable, [], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   const lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -169,4 +179,92 @@ export async function startSymbolsTarget(variant: SymbolsTargetVariant): Promise
 /** Stops every fixture still running (for afterAll): each closes its stdin and is waited for. */
 export async function stopSymbolsTargets(): Promise<void> {
   await Promise.all([...running].map((target) => target.stop()));
+}
+
+// ---- what binutils say about an ELF file, to compare with (each use checks the tool exists first) ----
+
+/** Whether `tool` can be run here (false only when it is missing: ENOENT). */
+export function toolAvailable(tool: string): boolean {
+  const run = spawnSync(tool, ['--version'], { stdio: 'ignore' });
+  return (run.error as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT';
+}
+
+/** NT_GNU_BUILD_ID as `readelf -n` prints it (lowercase hex), or null when the file has none. */
+export function readelfBuildId(file: string): string | null {
+  const match = /Build ID: ([0-9a-f]+)/.exec(execFileSync('readelf', ['-nW', file], { encoding: 'utf8' }));
+  return match ? match[1] : null;
+}
+
+/** The virtual address of the file's first PT_LOAD, as `readelf -l` prints it. */
+export function readelfFirstLoad(file: string): bigint {
+  const match = /^\s*LOAD\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)/m.exec(execFileSync('readelf', ['-lW', file], { encoding: 'utf8' }));
+  if (!match) throw new Error(`readelf -l ${file} shows no LOAD segment`);
+  return BigInt(match[1]);
+}
+
+/**
+ * The defined symbols `nm` lists (`dynamic`: .dynsym, with -D; else .symtab), name to st_value. A versioned name
+ * keeps its default version (name@@VERSION, or the unversioned name), never a hidden one (name@VERSION).
+ */
+export function nmSymbols(file: string, { dynamic }: { dynamic: boolean }): Map<string, bigint> {
+  const output = execFileSync('nm', [...(dynamic ? ['-D'] : []), '--defined-only', file], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const symbols = new Map<string, bigint>();
+  for (const line of output.split('\n')) {
+    const match = /^([0-9a-f]+) \S (\S+)$/.exec(line);
+    if (!match) continue;
+    const [, value, versioned] = match;
+    if (/[^@]@[^@]/.test(versioned)) continue;  // a hidden version
+    symbols.set(versioned.split('@@')[0], BigInt(`0x${value}`));
+  }
+  return symbols;
+}
+
+/** A fixture that has exited and is not yet reaped (a zombie): its parent, a shell, waits for it only when told. */
+export interface ZombieSymbolsTarget {
+  pid: number;
+  report: SymbolsTargetReport;
+  /** lets the shell reap it and exit: the shell's exit code and signal */
+  reap(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** The state letter of /proc/<pid>/stat ('Z' for a zombie), or null once the process is gone. */
+function processState(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Starts the fixture's `variant` under a shell that does not reap it until reap(): the fixture reads EOF at once,
+ * prints its report and exits, and stays a zombie (no memory, its /proc entry still there) until then.
+ */
+export async function startZombieSymbolsTarget(variant: SymbolsTargetVariant): Promise<ZombieSymbolsTarget> {
+  const executable = buildSymbolsTargets()[variant];
+  // `read` blocks the shell, which reaps nothing until `wait`: the fixture, its stdin at EOF, exits meanwhile.
+  const shell = spawn('sh', ['-c', '"$0" </dev/null & read line; wait', executable], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = once(shell, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const lines = readline.createInterface({ input: shell.stdout! })[Symbol.asyncIterator]();
+  const reap = async (): Promise<{ code: number | null; signal: NodeJS.Signals | null }> => {
+    shell.stdin!.end('reap\n');
+    const [code, signal] = await exited;
+    return { code, signal };
+  };
+  const first = await lines.next();
+  if (first.done) {
+    await reap();
+    throw new Error(`the symbols fixture (${variant}) printed nothing`);
+  }
+  const report = parseReport<SymbolsTargetReport>(first.value as string);
+  const deadline = Date.now() + 10_000;
+  while (processState(report.pid) !== 'Z') {
+    if (Date.now() > deadline) {
+      await reap();
+      throw new Error(`the symbols fixture (${variant}, pid ${report.pid}) did not become a zombie: state ${processState(report.pid)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return { pid: report.pid, report, reap };
 }
