@@ -1,6 +1,7 @@
 // Modules, symbols and addresses of another process, checked against what a running C program says about itself
 // (&symbol, dladdr(), getauxval) and what readelf and nm say about its files: the fixture in four variants, PIE
 // and non-PIE, with .symtab and stripped to .dynsym. Then the same lookups in this process.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -583,6 +584,83 @@ describe('an executable replaced on disk, then deleted, while it runs', () => {
   test('the same once the path is deleted', () => {
     fs.unlinkSync(copy);
     expectAnswersFromWhatIsMapped();
+  });
+});
+
+describe('without the capability that opens /proc/<pid>/map_files', () => {
+  // map_files needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE: a child with both dropped (as root, via setpriv)
+  // reaches the mapped file through /proc/<pid>/root + its path, which must be the very file mapped.
+  const SETPRIV = process.getuid!() === 0 && toolAvailable('setpriv');
+  const withSetpriv = SETPRIV ? test : test.skip;
+  const why = SETPRIV ? '' : ' (skipped: needs root and setpriv to drop the capabilities)';
+
+  withSetpriv(`symbols through the path when it names the mapped file; none, rather than another file's, once it names another build${why}`, () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-symbols-'));
+    try {
+      const variants = buildSymbolsTargets();
+      const kept = path.join(directory, 'kept-target');
+      const replaced = path.join(directory, 'replaced-target');
+      const other = path.join(directory, 'other-build');
+      for (const [file, variant] of [[kept, 'pie'], [replaced, 'pie'], [other, 'nopie-stripped']] as const) {
+        fs.copyFileSync(variants[variant], file);
+        fs.chmodSync(file, 0o755);
+      }
+      const script = `
+        const memprobe = require(${JSON.stringify(path.join(__dirname, '..'))});
+        const { spawn } = require('node:child_process');
+        const fs = require('node:fs');
+        const readline = require('node:readline');
+        const [kept, replaced, other] = ${JSON.stringify([kept, replaced, other])};
+        const start = async (file) => {
+          const child = spawn(file, [], { stdio: ['pipe', 'pipe', 'inherit'] });
+          const line = await readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+          return { child, report: JSON.parse(line.value) };
+        };
+        const ask = ({ report }) => {
+          const pid = report.pid;
+          const [exe] = memprobe.modules(pid);
+          let mapFiles = 'opened';
+          try { fs.closeSync(fs.openSync('/proc/' + pid + '/map_files/' + fs.readdirSync('/proc/' + pid + '/map_files')[0], 'r')); } catch (e) { mapFiles = e.code; }
+          return {
+            mapFiles, exe: { base: exe.base, buildId: exe.buildId },
+            add: memprobe.findSymbol('memprobe_target_add', { pid }), twice: memprobe.findSymbol('memprobe_target_static_twice', { pid }),
+            at: memprobe.symbolize(BigInt(report.static.memprobe_target_static_twice) + 2n, { pid }),
+          };
+        };
+        (async () => {
+          const a = await start(kept);
+          const b = await start(replaced);
+          fs.renameSync(other, replaced);   // before any lookup: nothing of the mapped file is cached yet
+          const answers = { kept: ask(a), replaced: ask(b), reports: [a.report, b.report] };
+          for (const { child } of [a, b]) child.stdin.end();
+          console.log(JSON.stringify(answers, (key, value) => (typeof value === 'bigint' ? '0x' + value.toString(16) : value)));
+        })();`;
+      const dropped = ['--bounding-set=-sys_admin,-checkpoint_restore', '--inh-caps=-sys_admin,-checkpoint_restore'];
+      const run = spawnSync('setpriv', [...dropped, process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+      expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+      const answers = JSON.parse(run.stdout, (_key, value: unknown) => (typeof value === 'string' && /^0x[0-9a-f]+$/.test(value) ? BigInt(value) : value));
+      const [keptReport, replacedReport] = answers.reports as SymbolsTargetReport[];
+      // The route under test: map_files refused.
+      expect([answers.kept.mapFiles, answers.replaced.mapFiles]).toEqual(['EPERM', 'EPERM']);
+      // The path names the mapped file: .dynsym and .symtab from it.
+      expect(answers.kept).toMatchObject({
+        exe: { base: keptReport.dladdr.memprobe_target_add.dli_fbase },
+        add: keptReport.exported.memprobe_target_add,
+        twice: keptReport.static.memprobe_target_static_twice,
+        at: { module: 'kept-target', symbol: 'memprobe_target_static_twice', symbolOffset: 2n },
+      });
+      // The path names another build now: the module is still the mapped one (its headers are read from memory),
+      // and no symbol is read from the other file.
+      expect(answers.replaced).toEqual({
+        mapFiles: 'EPERM',
+        exe: { base: replacedReport.dladdr.memprobe_target_add.dli_fbase, buildId: answers.kept.exe.buildId },
+        add: null,
+        twice: null,
+        at: { module: 'replaced-target', offset: replacedReport.static.memprobe_target_static_twice + 2n - replacedReport.dladdr.memprobe_target_add.dli_fbase, symbol: null, symbolOffset: null },
+      });
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
