@@ -394,6 +394,17 @@ describe.each(SYMBOLS_TARGET_VARIANTS)('the %s fixture, from outside', (variant)
       for (const expression of ['', '   ', '0x', '+8', 'malloc+', 'malloc + ', '!', 'libc.so.6!', 'malloc+0xzz', 'malloc+8+']) {
         expect([expression, thrown(() => parseAddress(expression, { pid })).code]).toEqual([expression, 'ERR_INVALID_ARG_VALUE']);
       }
+      // A dangling sign is called that, not an unknown name.
+      expect(thrown(() => parseAddress('malloc+', { pid })).message).toContain('a sign with no number after it');
+    });
+
+    test('a decimal with a leading zero (octal in C, hex on the command line) is refused, not guessed', () => {
+      for (const expression of ['010', '00', 'malloc+010', 'malloc - 08']) {
+        const error = thrown(() => parseAddress(expression, { pid }));
+        expect([expression, error.code, /leading zero is ambiguous/.test(error.message)]).toEqual([expression, 'ERR_INVALID_ARG_VALUE', true]);
+      }
+      expect(parseAddress('0', { pid })).toBe(0n);
+      expect(parseAddress('malloc+0', { pid })).toBe(parseAddress('malloc', { pid }));
     });
 
     test('a result outside 0..2^64-1: ERR_OUT_OF_RANGE', () => {
