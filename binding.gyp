@@ -29,6 +29,7 @@
         "native/common/machine.cc",
         "native/inspect/inspect_access.cc",
         "native/inspect/pattern_scan.cc",
+        "native/inspect/remote_access.cc",
         "native/inspect/strings.cc",
         "native/inspect/typed_access.cc",
         "native/memory/copy.cc",

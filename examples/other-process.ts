@@ -1,7 +1,7 @@
 // The README's recipe "Look into another process", exactly as shown there (test/readme.test.ts checks both are
 // the same, compiles this under strict and runs it, comparing what it prints with the comments).
 import { spawn } from 'node:child_process';
-import { formatAddress, probeMany, readMaps, safeRead, scanMemory, scanReadable } from 'memprobe';
+import { formatAddress, modules, parseAddress, readMaps, safeRead, scanMemory, scanReadable, symbolize } from 'memprobe';
 
 // Another process (here a child, which says where its string is; any process you may ptrace will do).
 const child = spawn(process.execPath, ['-e', `
@@ -22,7 +22,12 @@ child.once('message', (message) => {
   const read = safeRead(address, 27, { pid });
   console.log(read.ok, read.data.toString());                                       // true a string in another process
   console.log(safeRead(0n, 8, { pid }).fault?.code);                                // EFAULT
-  console.log(probeMany(new BigUint64Array([address, 0n]), { pid }));               // Uint8Array(2) [ 0, 2 ]
+
+  // Its modules and symbols, from its maps and the ELF files it mapped: nothing injected, nothing stopped.
+  console.log(modules(pid)[0].name, modules(pid).some((m) => m.name === '[vdso]'));   // node true
+  const malloc = parseAddress('libc.so.6!malloc', { pid });                           // or findSymbol('malloc', …)
+  const at = symbolize(malloc + 16n, { pid });
+  console.log(`${at?.module}!${at?.symbol}+${at?.symbolOffset}`);                     // libc.so.6!malloc+16
 
   // Bytes (or a pattern in Frida's syntax, '61 20 ?? 74') in every readable range of the other process.
   const found = scanMemory(Buffer.from('a string in another'), { pid });

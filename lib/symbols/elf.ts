@@ -31,8 +31,8 @@ export class ElfFormatError extends Error {
   }
 }
 
-export const PT_LOAD = 1;
-export const PT_NOTE = 4;
+const PT_LOAD = 1;
+const PT_NOTE = 4;
 const SHT_SYMTAB = 2;
 const SHT_DYNSYM = 11;
 const SHT_GNU_VERSYM = 0x6fffffff;
@@ -71,7 +71,7 @@ const PROGRAM_HEADER_SIZE = 56;
 const SECTION_HEADER_SIZE = 64;
 const SYMBOL_SIZE = 24;
 
-/** True when `bytes` start like an ELF file (any class); the cheap test before parsing. */
+/** @internal True when `bytes` start like an ELF file (any class); the cheap test before parsing. */
 export function isElf(bytes: Buffer): boolean {
   return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
 }
