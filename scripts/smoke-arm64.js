@@ -13,13 +13,15 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(process.argv[2] ?? path.join(__dirname, '..'));
 const memprobe = require(root);
 const { binding } = require(path.join(root, 'dist', 'common', 'native'));
 const {
-  addressOf, mapPages, pageSize, probe, readCString, safeMemcpy, safeRead, scanMemory,
+  addressOf, mapFile, mapPages, pageSize, probe, readCString, safeMemcpy, safeRead, safeReadAsync, scanMemory,
   readU8, readU16, readU32, readU64, readI8, readI16, readI32, readI64, readF32, readF64,
   writeU8, writeU16, writeU32, writeU64, writeF32, writeF64,
 } = memprobe;
@@ -111,6 +113,25 @@ check('copies straddling a fault report the exact prefix (every size class, many
     }
   }
   assert.ok(cases > 300);
+});
+
+check('a shared file mapping past the end of its file: BUS_ADRERR', () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-smoke-')), 'two-pages');
+  fs.writeFileSync(file, Buffer.alloc(2 * pageSize, 0x33));
+  const mapping = mapFile(file, 2 * pageSize, { shared: true });
+  try {
+    fs.truncateSync(file, pageSize);
+    const read = safeRead(mapping.address + page - 10n, 20);
+    assert.equal(read.ok, false);
+    assert.equal(read.bytesCopied, 10);
+    assert.deepEqual(read.data, Buffer.alloc(10, 0x33));
+    assert.equal(read.fault.code, 'BUS_ADRERR');
+    assert.equal(read.fault.signal, 'SIGBUS');
+    assert.equal(read.fault.address, mapping.address + page);
+  } finally {
+    mapping.unmap();
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
 });
 
 check('a copy into a read-only page: a write fault, the prefix written, nothing after it', () => {
@@ -286,6 +307,18 @@ check('the guard is still installed and ours', () => {
   assert.equal(memprobe.guardStatus().installed, true);
 });
 
-pages.unmap();
-readOnly.unmap();
-console.log(`OK (${process.arch}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+// A pool thread: the guard must catch its faults too (the thread unblocks SIGSEGV/SIGBUS first).
+safeReadAsync(noneStart - 24n, 64)
+  .then((read) => {
+    assert.equal(read.bytesCopied, 24);
+    assert.equal(read.fault.code, 'SEGV_ACCERR');
+    assert.equal(read.fault.address, noneStart);
+    console.log('ok safeReadAsync on a threadpool thread stops at the fault');
+    pages.unmap();
+    readOnly.unmap();
+    console.log(`OK (${process.arch}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  })
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
