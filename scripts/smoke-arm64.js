@@ -303,6 +303,18 @@ check("the chain: behind process.on('SIGSEGV') (a handler that fixes nothing) th
   assert.doesNotMatch(run.stdout, /survived/);
 });
 
+// The chain must tell a write from a read (arm64 under qemu: by decoding the instruction, no esr_context): a
+// read-only page can be read, so a store there taken for a load would look fixed and spin forever.
+check("the chain: a store to a read-only page behind process.on('SIGSEGV') still ends it", () => {
+  const run = runChild(
+    "const ro = memprobe.mapPages(1, 'r'); process.on('SIGSEGV', () => {});" +
+      " setTimeout(() => { console.log('storing'); binding._storeUnguarded(ro.address, 1); console.log('survived'); }, 10);",
+  );
+  assert.equal(run.signal, 'SIGSEGV', `status ${run.status}, signal ${run.signal}, stderr ${run.stderr}`);
+  assert.match(run.stdout, /storing/);
+  assert.doesNotMatch(run.stdout, /survived/);
+});
+
 check('the guard is still installed and ours', () => {
   assert.equal(memprobe.guardStatus().installed, true);
 });
