@@ -28,6 +28,7 @@
         "native/binding/signals_binding.cc",
         "native/common/machine.cc",
         "native/inspect/pattern_scan.cc",
+        "native/inspect/remote_access.cc",
         "native/inspect/strings.cc",
         "native/inspect/typed_access.cc",
         "native/memory/copy.cc",

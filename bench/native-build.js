@@ -1,7 +1,8 @@
-// Builds the benchmarks' native helpers (bench/binding.gyp) when they are missing or older than their sources,
-// and loads one. They are never part of a user's install.
+// Builds the benchmarks' native helpers when they are missing or older than their sources: the addons of
+// bench/binding.gyp (loaded here) and the plain C programs of bench/native/*.c (built into build/bench/, run by
+// the benchmark). None is ever part of a user's install.
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -9,7 +10,9 @@ const BENCH = __dirname;
 const RELEASE = path.join(BENCH, 'build', 'Release');
 
 function newestSource() {
-  const sources = [path.join(BENCH, 'binding.gyp'), ...fs.readdirSync(path.join(BENCH, 'native')).map((f) => path.join(BENCH, 'native', f))];
+  // The plain C programs (*.c) are cProgram's: a change to one rebuilds no addon.
+  const addonSources = fs.readdirSync(path.join(BENCH, 'native')).filter((f) => !f.endsWith('.c'));
+  const sources = [path.join(BENCH, 'binding.gyp'), ...addonSources.map((f) => path.join(BENCH, 'native', f))];
   return Math.max(...sources.map((file) => fs.statSync(file).mtimeMs));
 }
 
@@ -31,4 +34,15 @@ function loadBenchAddon(target) {
   return require(file);
 }
 
-module.exports = { loadBenchAddon };
+/** The path of bench/native/<name>.c compiled (with $CC or cc, -O2 and `flags`) into build/bench/<name>. */
+function cProgram(name, flags = []) {
+  const source = path.join(BENCH, 'native', `${name}.c`);
+  const binary = path.join(BENCH, '..', 'build', 'bench', name);
+  if (!fs.existsSync(binary) || fs.statSync(binary).mtimeMs < fs.statSync(source).mtimeMs) {
+    fs.mkdirSync(path.dirname(binary), { recursive: true });
+    execFileSync(process.env.CC || 'cc', ['-O2', '-Wall', '-Wextra', ...flags, '-o', binary, source], { stdio: 'inherit' });
+  }
+  return binary;
+}
+
+module.exports = { cProgram, loadBenchAddon };

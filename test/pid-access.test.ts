@@ -1,12 +1,15 @@
 // Reads and writes with { pid }: every typed read and write, the strings, hexdump, probe and isReadable aimed at
 // a child process, compared with what the child reports about its own memory.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 
+import * as fs from 'node:fs';
+
 import * as memprobe from '../lib';
-import { hexdump, isReadable, pageSize, probe, readCString, readUtf16, readUtf8, safeMemcpy, safeMemcpyAsync, safeRead } from '../lib';
+import { hexdump, isReadable, pageSize, probe, readCString, readUtf16, readUtf8, safeMemcpy, safeMemcpyAsync, safeRead, SystemError } from '../lib';
+import { lastFault } from '../lib/memory/copy';
 
 const P = BigInt(pageSize);
 
@@ -138,6 +141,124 @@ describe('typed values in another process', () => {
       ok: false, bytesCopied: 0, fault: { code: 'EFAULT', signal: null, address: readOnly + P - 20n, access: 'write' },
     });
     expect((await report()).readOnly).toEqual(layout.readOnly);
+  });
+});
+
+describe('typed values in another process: faults and system-call errors exactly as the copy reports them', () => {
+  const BOTH_ORDERS = [false, true];
+  const view = (bytes: Buffer) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as Record<string, (...args: unknown[]) => number | bigint>;
+
+  test('a read that runs into the unmapped page: safeRead({ pid })\'s fault, and its prefix in the fault state', () => {
+    const unmapped = layout.pages + 3n * P;
+    for (const [name, width] of KINDS) {
+      for (let before = 0; before < width; before++) {
+        for (const bigEndian of BOTH_ORDERS) {
+          const at = unmapped - BigInt(before);
+          const result = reader(name)(at, { pid, bigEndian });
+          const state = lastFault();
+          const copy = safeRead(at, width, { pid });
+          expect({ name, before, bigEndian, copy: { ok: copy.ok, bytesCopied: copy.bytesCopied } }).toEqual({ name, before, bigEndian, copy: { ok: false, bytesCopied: before } });
+          expect(result).toEqual({ ok: false, fault: copy.fault });
+          expect(state).toEqual({ ok: false, bytesCopied: before, fault: copy.fault });
+        }
+      }
+    }
+  });
+
+  test('a write from a writable page into the read-only one: safeMemcpy({ pid })\'s prefix and fault', async () => {
+    // The bytes already there are written back (as the kind's value), so the strings the child holds stay as they are.
+    const readOnly = layout.pages + 2n * P;
+    for (const [name, width, method] of KINDS) {
+      for (let before = 1; before < width; before++) {
+        for (const bigEndian of BOTH_ORDERS) {
+          const at = readOnly - BigInt(before);
+          const bytes = safeRead(at, width, { pid }).data;
+          const value = view(bytes)[`get${method}`](0, !bigEndian);
+          const result = writer(name)(at, value, { pid, bigEndian });
+          const copy = safeMemcpy(at, bytes, width, { pid });
+          expect({ name, before, bigEndian, result }).toEqual({ name, before, bigEndian, result: copy });
+          expect(result).toEqual({ ok: false, bytesCopied: before, fault: { code: 'EFAULT', signal: null, address: readOnly, access: 'write' } });
+        }
+      }
+    }
+    expect((await report()).readOnly).toEqual(layout.readOnly);
+    expect(readCString(readOnly - 3n, { pid })).toMatchObject({ ok: true, value: 'across' });
+  });
+
+  test('write* with { pid, bigEndian: true }: the bytes DataView sets big-endian, every kind', async () => {
+    const expected = Buffer.alloc(64);
+    KINDS.forEach(([name, width, method, , next], i) => {
+      view(expected)[`set${method}`](OFFSETS[i], next, false);
+      expect(writer(name)(layout.target + BigInt(OFFSETS[i]), next, { pid, bigEndian: true })).toEqual({ ok: true, bytesCopied: width, fault: null });
+    });
+    const end = OFFSETS[OFFSETS.length - 1] + KINDS[KINDS.length - 1][1];
+    expect((await report()).bytes.slice(0, end)).toEqual([...expected.subarray(0, end)]);
+  });
+
+  /** What `call` throws, as plain data (SystemError's own fields), or 'returned' when it does not throw. */
+  function thrown(call: () => unknown): object | string {
+    try {
+      call();
+      return 'returned';
+    } catch (error) {
+      const { name, code, errno, syscall, pid: target, message } = error as SystemError;
+      return { name, code, errno, syscall, pid: target, message, isSystemError: error instanceof SystemError };
+    }
+  }
+
+  test('a pid that is gone: every reader and writer, in either byte order, throws the SystemError the copy throws', () => {
+    const gone = spawnSync('true').pid!;
+    const readError = thrown(() => safeRead(0x1000n, 8, { pid: gone }));
+    const writeError = thrown(() => safeMemcpy(0x1000n, Buffer.alloc(8), 8, { pid: gone }));
+    expect(readError).toMatchObject({ code: 'ESRCH', syscall: 'process_vm_readv', pid: gone, isSystemError: true });
+    expect(writeError).toMatchObject({ code: 'ESRCH', syscall: 'process_vm_writev', pid: gone, isSystemError: true });
+    for (const [name, , , value] of KINDS) {
+      for (const bigEndian of BOTH_ORDERS) {
+        expect({ name, bigEndian, error: thrown(() => reader(name)(0x1000n, { pid: gone, bigEndian })) }).toEqual({ name, bigEndian, error: readError });
+        expect({ name, bigEndian, error: thrown(() => writer(name)(0x1000n, value, { pid: gone, bigEndian })) }).toEqual({ name, bigEndian, error: writeError });
+      }
+    }
+  });
+
+  test('a process this one may not trace: every reader and writer throws the copy\'s EPERM', () => {
+    // As in the copy's own test: as root, a child with CAP_SYS_PTRACE dropped reads this process (which keeps it);
+    // otherwise this process's child reads pid 1 (root's).
+    const asRoot = process.getuid!() === 0;
+    const target = asRoot ? process.pid : 1;
+    if (!asRoot && !/^Uid:\s+0\s/m.test(fs.readFileSync('/proc/1/status', 'utf8'))) {
+      console.warn('skipped: not root, and pid 1 is not root\'s either, so no process here is certain to refuse');
+      return;
+    }
+    const script = `
+      const memprobe = require(${JSON.stringify(path.join(__dirname, '..'))});
+      const KINDS = ${JSON.stringify(KINDS.map(([name, , , value]) => [name, typeof value === 'bigint' ? `${value}n` : value]))};
+      const pid = ${target};
+      const thrown = (call) => {
+        try { call(); return 'returned'; } catch (e) {
+          return { name: e.name, code: e.code, errno: e.errno, syscall: e.syscall, pid: e.pid, message: e.message, isSystemError: e instanceof memprobe.SystemError };
+        }
+      };
+      const big = (v) => (typeof v === 'string' ? BigInt(v.slice(0, -1)) : v);
+      const reads = [], writes = [];
+      for (const [name, value] of KINDS) {
+        for (const bigEndian of [false, true]) {
+          reads.push(thrown(() => memprobe['read' + name](0x1000n, { pid, bigEndian })));
+          writes.push(thrown(() => memprobe['write' + name](0x1000n, big(value), { pid, bigEndian })));
+        }
+      }
+      console.log(JSON.stringify({
+        read: thrown(() => memprobe.safeRead(0x1000n, 8, { pid })), write: thrown(() => memprobe.safeMemcpy(0x1000n, Buffer.alloc(8), 8, { pid })), reads, writes,
+      }));`;
+    const command = [process.execPath, '-e', script];
+    const dropPtrace = ['setpriv', '--bounding-set=-sys_ptrace', '--inh-caps=-sys_ptrace'];
+    const [file, ...args] = asRoot ? [...dropPtrace, ...command] : command;
+    const run = spawnSync(file, args, { encoding: 'utf8' });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    const { read, write, reads, writes } = JSON.parse(run.stdout);
+    expect(read).toMatchObject({ code: 'EPERM', syscall: 'process_vm_readv', pid: target, isSystemError: true });
+    expect(write).toMatchObject({ code: 'EPERM', syscall: 'process_vm_writev', pid: target, isSystemError: true });
+    expect(reads).toEqual(Array(2 * KINDS.length).fill(read));
+    expect(writes).toEqual(Array(2 * KINDS.length).fill(write));
   });
 });
 

@@ -244,6 +244,28 @@ console.log(JSON.stringify({ read: read.fault.code, write: write.fault.code, gre
   expect(JSON.parse(result.stdout)).toEqual({ read: 'SEGV_MAPERR', write: 'SEGV_MAPERR', grew: false });
 });
 
+test('with our own pid: the values Buffer reads, and the gap below [stack] ends a read unread (a fresh process)', () => {
+  const result = runChild(`
+const bytes = Buffer.from([0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01]);
+const at = memprobe.addressOf(bytes);
+const pid = process.pid;
+const stackStart = () => BigInt('0x' + require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[stack]')).split('-')[0]);
+const start = stackStart();
+const gap = start - 16384n;
+console.log(JSON.stringify({
+  u32: memprobe.readU32(at, { pid }).value, u64: String(memprobe.readU64(at, { pid, bigEndian: true }).value),
+  read: memprobe.readU64(gap, { pid }).fault, write: memprobe.writeU32(gap, 1, { pid }),
+  copy: memprobe.safeRead(gap, 8, { pid }).fault, grew: stackStart() !== start, gap: String(gap), kept: bytes.length,
+}, (_, v) => (typeof v === 'bigint' ? String(v) : v)));`);
+  expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+  const out = JSON.parse(result.stdout);
+  const fault = { code: 'EFAULT', signal: null, address: out.gap, access: 'read' };
+  expect(out).toEqual({
+    u32: 0x89abcdef, u64: String(0xefcdab8967452301n), read: fault, copy: fault, grew: false, gap: out.gap, kept: 8,
+    write: { ok: false, bytesCopied: 0, fault: { ...fault, access: 'write' } },
+  });
+});
+
 describe('bad input', () => {
   const code = (c: string) => expect.objectContaining({ code: c });
 
@@ -272,6 +294,43 @@ describe('bad input', () => {
     expect(() => readU32(0n, { bigEndian: 1 } as never)).toThrow('The "options.bigEndian" argument must be of type boolean. Received type number (1)');
     expect(() => writeU32(0n, 1, { bigEndian: 'yes' } as never)).toThrow(code('ERR_INVALID_ARG_TYPE'));
     expect(readU32(0n, {}).ok).toBe(false);
+  });
+
+  test('options: names other than bigEndian and pid refused, as Object.keys lists them (own, enumerable, not symbols)', () => {
+    const pid = process.pid;
+    const refused = (name: string) => `The "options" argument must be an object with no properties other than 'bigEndian', 'pid'. Received an object with the unknown property '${name}'`;
+    expect(() => readU32(0n, { PID: pid } as never)).toThrow(refused('PID'));
+    expect(() => readU32(0n, { pid, bigEndian: false, other: undefined } as never)).toThrow(refused('other'));
+    expect(() => writeU32(0n, 1, { bigEndian: true, pid, extra: 1 } as never)).toThrow(refused('extra'));
+    // The same check every time, also once the function is optimised for { pid } alone.
+    for (let i = 0; i < 20000; i++) readU32(0n, { pid });
+    expect(() => readU32(0n, { pid, x: 1 } as never)).toThrow(code('ERR_INVALID_ARG_VALUE'));
+    // Not own, not enumerable or a symbol: not looked at, as before.
+    const inherited = Object.assign(Object.create({ extra: 1 }), { pid });
+    const hidden = Object.defineProperty({ pid }, 'hidden', { value: 1, enumerable: false });
+    for (const options of [inherited, hidden, { pid, [Symbol('s')]: 1 }]) {
+      expect(readU32(0n, options)).toEqual({ ok: false, fault: { code: 'EFAULT', signal: null, address: 0n, access: 'read' } });
+    }
+  });
+
+  test('with { pid }: the same address checks, made before any system call', () => {
+    const pid = process.pid;
+    for (const k of KINDS) {
+      expect(() => k.read('0x10' as never, { pid })).toThrow(code('ERR_INVALID_ARG_TYPE'));
+      expect(() => k.read(-1n, { pid })).toThrow(code('ERR_OUT_OF_RANGE'));
+      expect(() => k.read(2 ** 53 as never, { pid, bigEndian: true })).toThrow(code('ERR_OUT_OF_RANGE'));
+      expect(() => k.write({} as never, k.values[0] as never, { pid })).toThrow(code('ERR_INVALID_ARG_TYPE'));
+      const last = (1n << 64n) - BigInt(k.width) + 1n;
+      if (k.width > 1) {
+        const message = `The "address" argument must be an address whose ${k.width} bytes end by 2^64. Received ${last}n`;
+        expect(() => k.read(last, { pid })).toThrow(message);
+        expect(() => k.write(last, k.values[0] as never, { pid, bigEndian: true })).toThrow(message);
+      }
+      expect(k.read(last - 1n, { pid })).toEqual({ ok: false, fault: { code: 'EFAULT', signal: null, address: last - 1n, access: 'read' } });
+    }
+    expect(() => readU32(0n, { pid: 0 })).toThrow(code('ERR_OUT_OF_RANGE'));
+    expect(() => readU32(0n, { pid: '1' } as never)).toThrow(code('ERR_INVALID_ARG_TYPE'));
+    expect(() => readU32(0n, { pid, bigEndian: 1 } as never)).toThrow('The "options.bigEndian" argument must be of type boolean. Received type number (1)');
   });
 
   test('values: of the right type, integers that fit the kind', () => {

@@ -64,6 +64,10 @@ export type BigIntKind = 'u64' | 'i64';
 type NativeReader<T> = (address: bigint | number) => T | undefined | null;
 /** undefined when written, 1 for a fault (details in faultState), or null for an address the addon refused. */
 type NativeWriter<T> = (address: bigint | number, value: T) => 1 | undefined | null;
+/** NativeReader in process `pid`, with one process_vm_readv; throws the copy's SystemError (EPERM, ESRCH). */
+type NativeRemoteReader<T> = (address: bigint | number, pid: number) => T | undefined | null;
+/** NativeWriter in process `pid`, with one process_vm_writev; throws the copy's SystemError (EPERM, ESRCH). */
+type NativeRemoteWriter<T> = (address: bigint | number, value: T, pid: number) => 1 | undefined | null;
 
 /** @internal */
 export interface Binding {
@@ -141,6 +145,14 @@ export interface Binding {
   };
   readonly writers: { readonly [K in NumberKind | `${NumberKind}be`]: NativeWriter<number> } & {
     readonly [K in BigIntKind | `${BigIntKind}be`]: NativeWriter<bigint>;
+  };
+  /** The readers for another process: faults and system-call failures exactly as copyProcess reports them. */
+  readonly remoteReaders: { readonly [K in NumberKind | `${NumberKind}be`]: NativeRemoteReader<number> } & {
+    readonly [K in BigIntKind | `${BigIntKind}be`]: NativeRemoteReader<bigint>;
+  };
+  /** The writers for another process: faults and system-call failures exactly as copyProcess reports them. */
+  readonly remoteWriters: { readonly [K in NumberKind | `${NumberKind}be`]: NativeRemoteWriter<number> } & {
+    readonly [K in BigIntKind | `${BigIntKind}be`]: NativeRemoteWriter<bigint>;
   };
   /**
    * A string (the byte count read in faultState's first slot), [partial] after a fault (details in faultState), or

@@ -1,12 +1,13 @@
 // Typed reads and writes at raw addresses: one native call each, a value or a fault, never a crash. No Buffer on
 // the no-fault path: the addon returns the value itself and leaves a fault's details in the fault state. With
-// { pid }, the value's bytes travel through one scratch Buffer and the copy's process_vm_readv/writev (the same
-// call safeRead({ pid }) makes), so faults and system-call errors are exactly the copy's.
+// { pid }, the addon's remote reader or writer of the kind makes the copy's process_vm_readv/writev (the same
+// call safeRead({ pid }) makes) through a few bytes of its own stack, so faults and system-call errors are
+// exactly the copy's, and still no Buffer is involved.
 //
 // Each function calls its own native function from its own call site (V8 calls a monomorphic API function
 // directly; one shared site for every kind would take the slower generic path, as lib/memory/copy.ts explains).
 import { invalidArgType, outOfRange } from '../common/errors';
-import { copyProcess, lastFault } from '../memory/copy';
+import { lastFault } from '../memory/copy';
 import { binding } from '../common/native';
 import { toAddress } from '../probe/probe';
 import type { Address, CopyResult, ReadValue } from '../common/types';
@@ -29,6 +30,8 @@ export interface ByteOrderOptions {
 
 const R = binding.readers;
 const W = binding.writers;
+const RR = binding.remoteReaders;  // (address, pid): the same kinds, in another process
+const RW = binding.remoteWriters;  // (address, value, pid)
 
 const BYTE_ORDER_OPTIONS = ['bigEndian', 'pid'];
 
@@ -61,48 +64,6 @@ function read<T>(value: T | undefined | null, address: Address, width: number): 
   throw addressError(address, width);
 }
 
-/** How a value of one kind sits in memory, for reads and writes through another process's pid. */
-interface Codec {
-  width: number;
-  get(bytes: Buffer, bigEndian: boolean): number | bigint;
-  set(bytes: Buffer, value: number | bigint, bigEndian: boolean): void;
-}
-
-const CODECS = {
-  u8: { width: 1, get: (b, _be) => b.readUInt8(0), set: (b, v, _be) => b.writeUInt8(v as number) },
-  u16: { width: 2, get: (b, be) => (be ? b.readUInt16BE(0) : b.readUInt16LE(0)), set: (b, v, be) => (be ? b.writeUInt16BE(v as number) : b.writeUInt16LE(v as number)) },
-  u32: { width: 4, get: (b, be) => (be ? b.readUInt32BE(0) : b.readUInt32LE(0)), set: (b, v, be) => (be ? b.writeUInt32BE(v as number) : b.writeUInt32LE(v as number)) },
-  u64: { width: 8, get: (b, be) => (be ? b.readBigUInt64BE(0) : b.readBigUInt64LE(0)), set: (b, v, be) => (be ? b.writeBigUInt64BE(v as bigint) : b.writeBigUInt64LE(v as bigint)) },
-  i8: { width: 1, get: (b, _be) => b.readInt8(0), set: (b, v, _be) => b.writeInt8(v as number) },
-  i16: { width: 2, get: (b, be) => (be ? b.readInt16BE(0) : b.readInt16LE(0)), set: (b, v, be) => (be ? b.writeInt16BE(v as number) : b.writeInt16LE(v as number)) },
-  i32: { width: 4, get: (b, be) => (be ? b.readInt32BE(0) : b.readInt32LE(0)), set: (b, v, be) => (be ? b.writeInt32BE(v as number) : b.writeInt32LE(v as number)) },
-  i64: { width: 8, get: (b, be) => (be ? b.readBigInt64BE(0) : b.readBigInt64LE(0)), set: (b, v, be) => (be ? b.writeBigInt64BE(v as bigint) : b.writeBigInt64LE(v as bigint)) },
-  f32: { width: 4, get: (b, be) => (be ? b.readFloatBE(0) : b.readFloatLE(0)), set: (b, v, be) => (be ? b.writeFloatBE(v as number) : b.writeFloatLE(v as number)) },
-  f64: { width: 8, get: (b, be) => (be ? b.readDoubleBE(0) : b.readDoubleLE(0)), set: (b, v, be) => (be ? b.writeDoubleBE(v as number) : b.writeDoubleLE(v as number)) },
-} satisfies Record<string, Codec>;
-
-// The bytes of one value on their way to or from another process (every call is synchronous).
-const scratch = Buffer.alloc(8);
-const FAULT = binding.copyStatus.fault;
-
-/** A value read from process `pid` with process_vm_readv (the syscall strategy's code and faults). */
-function readRemote<T extends number | bigint>(address: Address, codec: Codec, options: ByteOrderOptions, pid: number): ReadValue<T> {
-  const order = bigEndian(options);
-  const status = copyProcess(scratch, address, codec.width, pid);
-  if (status === undefined) return { ok: true, value: codec.get(scratch, order) as T, fault: null };
-  if (status === FAULT) return { ok: false, fault: lastFault().fault };
-  throw addressError(address, codec.width);
-}
-
-/** A value written into process `pid` with process_vm_writev, which honours that process's page protections. */
-function writeRemote(address: Address, value: number | bigint, codec: Codec, options: ByteOrderOptions, pid: number): CopyResult {
-  codec.set(scratch, value, bigEndian(options));
-  const status = copyProcess(address, scratch, codec.width, pid);
-  if (status === undefined) return { ok: true, bytesCopied: codec.width, fault: null };
-  if (status === FAULT) return lastFault();
-  throw addressError(address, codec.width);
-}
-
 function written(status: 1 | undefined | null, address: Address, width: number): CopyResult {
   if (status === undefined) return { ok: true, bytesCopied: width, fault: null };
   if (status === 1) return lastFault();
@@ -122,7 +83,7 @@ function written(status: 1 | undefined | null, address: Address, width: number):
  */
 export function readU8(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.u8, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.u8be(address, pid) : RR.u8(address, pid), address, 1);
   return read(options === undefined || !bigEndian(options) ? R.u8(address) : R.u8be(address), address, 1);
 }
 
@@ -139,7 +100,7 @@ export function readU8(address: Address, options?: ByteOrderOptions): ReadValue<
  */
 export function readU16(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.u16, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.u16be(address, pid) : RR.u16(address, pid), address, 2);
   return read(options === undefined || !bigEndian(options) ? R.u16(address) : R.u16be(address), address, 2);
 }
 
@@ -165,7 +126,7 @@ export function readU16(address: Address, options?: ByteOrderOptions): ReadValue
  */
 export function readU32(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.u32, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.u32be(address, pid) : RR.u32(address, pid), address, 4);
   return read(options === undefined || !bigEndian(options) ? R.u32(address) : R.u32be(address), address, 4);
 }
 
@@ -182,7 +143,7 @@ export function readU32(address: Address, options?: ByteOrderOptions): ReadValue
  */
 export function readU64(address: Address, options?: ByteOrderOptions): ReadValue<bigint> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.u64, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.u64be(address, pid) : RR.u64(address, pid), address, 8);
   return read(options === undefined || !bigEndian(options) ? R.u64(address) : R.u64be(address), address, 8);
 }
 
@@ -199,7 +160,7 @@ export function readU64(address: Address, options?: ByteOrderOptions): ReadValue
  */
 export function readI8(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.i8, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.i8be(address, pid) : RR.i8(address, pid), address, 1);
   return read(options === undefined || !bigEndian(options) ? R.i8(address) : R.i8be(address), address, 1);
 }
 
@@ -216,7 +177,7 @@ export function readI8(address: Address, options?: ByteOrderOptions): ReadValue<
  */
 export function readI16(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.i16, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.i16be(address, pid) : RR.i16(address, pid), address, 2);
   return read(options === undefined || !bigEndian(options) ? R.i16(address) : R.i16be(address), address, 2);
 }
 
@@ -233,7 +194,7 @@ export function readI16(address: Address, options?: ByteOrderOptions): ReadValue
  */
 export function readI32(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.i32, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.i32be(address, pid) : RR.i32(address, pid), address, 4);
   return read(options === undefined || !bigEndian(options) ? R.i32(address) : R.i32be(address), address, 4);
 }
 
@@ -250,7 +211,7 @@ export function readI32(address: Address, options?: ByteOrderOptions): ReadValue
  */
 export function readI64(address: Address, options?: ByteOrderOptions): ReadValue<bigint> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.i64, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.i64be(address, pid) : RR.i64(address, pid), address, 8);
   return read(options === undefined || !bigEndian(options) ? R.i64(address) : R.i64be(address), address, 8);
 }
 
@@ -267,7 +228,7 @@ export function readI64(address: Address, options?: ByteOrderOptions): ReadValue
  */
 export function readF32(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.f32, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.f32be(address, pid) : RR.f32(address, pid), address, 4);
   return read(options === undefined || !bigEndian(options) ? R.f32(address) : R.f32be(address), address, 4);
 }
 
@@ -284,7 +245,7 @@ export function readF32(address: Address, options?: ByteOrderOptions): ReadValue
  */
 export function readF64(address: Address, options?: ByteOrderOptions): ReadValue<number> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.f64, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.f64be(address, pid) : RR.f64(address, pid), address, 8);
   return read(options === undefined || !bigEndian(options) ? R.f64(address) : R.f64be(address), address, 8);
 }
 
@@ -314,7 +275,7 @@ export function readF64(address: Address, options?: ByteOrderOptions): ReadValue
  */
 export function readPointer(address: Address, options?: ByteOrderOptions): ReadValue<bigint> {
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return readRemote(address, CODECS.u64, options!, pid);
+  if (pid !== 0) return read(bigEndian(options!) ? RR.u64be(address, pid) : RR.u64(address, pid), address, 8);
   return read(options === undefined || !bigEndian(options) ? R.u64(address) : R.u64be(address), address, 8);
 }
 
@@ -368,7 +329,7 @@ function float(value: unknown): number {
 export function writeU8(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, 0, 0xff);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.u8, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.u8be(address, v, pid) : RW.u8(address, v, pid), address, 1);
   return written(options === undefined || !bigEndian(options) ? W.u8(address, v) : W.u8be(address, v), address, 1);
 }
 
@@ -387,7 +348,7 @@ export function writeU8(address: Address, value: number | bigint, options?: Byte
 export function writeU16(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, 0, 0xffff);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.u16, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.u16be(address, v, pid) : RW.u16(address, v, pid), address, 2);
   return written(options === undefined || !bigEndian(options) ? W.u16(address, v) : W.u16be(address, v), address, 2);
 }
 
@@ -406,7 +367,7 @@ export function writeU16(address: Address, value: number | bigint, options?: Byt
 export function writeU32(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, 0, 0xffff_ffff);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.u32, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.u32be(address, v, pid) : RW.u32(address, v, pid), address, 4);
   return written(options === undefined || !bigEndian(options) ? W.u32(address, v) : W.u32be(address, v), address, 4);
 }
 
@@ -425,7 +386,7 @@ export function writeU32(address: Address, value: number | bigint, options?: Byt
 export function writeU64(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = largeInteger(value, 0n, U64_MAX);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.u64, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.u64be(address, v, pid) : RW.u64(address, v, pid), address, 8);
   return written(options === undefined || !bigEndian(options) ? W.u64(address, v) : W.u64be(address, v), address, 8);
 }
 
@@ -444,7 +405,7 @@ export function writeU64(address: Address, value: number | bigint, options?: Byt
 export function writeI8(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, -0x80, 0x7f);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.i8, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.i8be(address, v, pid) : RW.i8(address, v, pid), address, 1);
   return written(options === undefined || !bigEndian(options) ? W.i8(address, v) : W.i8be(address, v), address, 1);
 }
 
@@ -463,7 +424,7 @@ export function writeI8(address: Address, value: number | bigint, options?: Byte
 export function writeI16(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, -0x8000, 0x7fff);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.i16, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.i16be(address, v, pid) : RW.i16(address, v, pid), address, 2);
   return written(options === undefined || !bigEndian(options) ? W.i16(address, v) : W.i16be(address, v), address, 2);
 }
 
@@ -482,7 +443,7 @@ export function writeI16(address: Address, value: number | bigint, options?: Byt
 export function writeI32(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = smallInteger(value, -0x8000_0000, 0x7fff_ffff);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.i32, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.i32be(address, v, pid) : RW.i32(address, v, pid), address, 4);
   return written(options === undefined || !bigEndian(options) ? W.i32(address, v) : W.i32be(address, v), address, 4);
 }
 
@@ -501,7 +462,7 @@ export function writeI32(address: Address, value: number | bigint, options?: Byt
 export function writeI64(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = largeInteger(value, I64_MIN, I64_MAX);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.i64, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.i64be(address, v, pid) : RW.i64(address, v, pid), address, 8);
   return written(options === undefined || !bigEndian(options) ? W.i64(address, v) : W.i64be(address, v), address, 8);
 }
 
@@ -521,7 +482,7 @@ export function writeI64(address: Address, value: number | bigint, options?: Byt
 export function writeF32(address: Address, value: number, options?: ByteOrderOptions): CopyResult {
   const v = float(value);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.f32, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.f32be(address, v, pid) : RW.f32(address, v, pid), address, 4);
   return written(options === undefined || !bigEndian(options) ? W.f32(address, v) : W.f32be(address, v), address, 4);
 }
 
@@ -540,7 +501,7 @@ export function writeF32(address: Address, value: number, options?: ByteOrderOpt
 export function writeF64(address: Address, value: number, options?: ByteOrderOptions): CopyResult {
   const v = float(value);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.f64, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.f64be(address, v, pid) : RW.f64(address, v, pid), address, 8);
   return written(options === undefined || !bigEndian(options) ? W.f64(address, v) : W.f64be(address, v), address, 8);
 }
 
@@ -559,6 +520,6 @@ export function writeF64(address: Address, value: number, options?: ByteOrderOpt
 export function writePointer(address: Address, value: number | bigint, options?: ByteOrderOptions): CopyResult {
   const v = largeInteger(value, 0n, U64_MAX);
   const pid = options === undefined ? 0 : processOf(options);
-  if (pid !== 0) return writeRemote(address, v, CODECS.u64, options!, pid);
+  if (pid !== 0) return written(bigEndian(options!) ? RW.u64be(address, v, pid) : RW.u64(address, v, pid), address, 8);
   return written(options === undefined || !bigEndian(options) ? W.u64(address, v) : W.u64be(address, v), address, 8);
 }

@@ -4,7 +4,9 @@
 //
 // Typed reads and writes are the hot path, so they are raw N-API, one function per kind and byte order
 // (specialised at compile time, like the copiers): a read returns the value, or `undefined` for a fault whose
-// details are in the environment's fault-state buffer; a write returns `undefined`, or 1 for a fault.
+// details are in the environment's fault-state buffer; a write returns `undefined`, or 1 for a fault. The same
+// functions for another process (remoteReaders, remoteWriters) take its pid last and make the copy's one
+// process_vm_readv/writev; a process that refuses (EPERM) or is gone (ESRCH) throws the copy's SystemError.
 #include <string.h>
 
 #include <string>
@@ -14,6 +16,7 @@
 #include "binding/bindings.h"
 #include "binding/guard_ownership.h"
 #include "inspect/pattern_scan.h"
+#include "inspect/remote_access.h"
 #include "inspect/strings.h"
 #include "inspect/typed_access.h"
 #include "memory/guard.h"
@@ -172,6 +175,70 @@ napi_value Write(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   WriteFault(data->fault_slots, failure);
+  napi_value status;
+  napi_create_int32(env, kWriteFaulted, &status);
+  return status;
+}
+
+// --- typed reads and writes in another process ---
+
+// The pid argument lib/inspect/values.ts has checked (a positive 32-bit integer).
+pid_t PidOf(napi_env env, napi_value value) {
+  int32_t pid = 0;
+  napi_get_value_int32(env, value, &pid);
+  return pid;
+}
+
+// A failed access to another process: its fault into the fault state (true), or the SystemError copyProcess
+// throws for the same errno, system call and pid (false, an exception pending).
+bool ReportRemoteFailure(napi_env env, EnvData* data, const CopyFailure& failure, pid_t pid) {
+  if (failure.error != 0) {
+    ThrowSystemError(Napi::Env(env), *data, failure.error, failure.syscall, pid);
+    return false;
+  }
+  WriteFault(data->fault_slots, failure);
+  return true;
+}
+
+// remoteReaders.<kind>[Be](address, pid) -> value | undefined (a fault) | null (an address refused), or throws
+template <ValueKind kKind, bool kBigEndian>
+napi_value ReadRemote(napi_env env, napi_callback_info info) {
+  constexpr unsigned kWidth = WidthOf(kKind);
+  size_t argc = 2;
+  napi_value argv[2];
+  void* raw;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &raw);
+  uint64_t address;
+  if (DecodeAddress(env, argv[0], kWidth, &address) != AddressArgument::kOk) return Null(env);
+  const pid_t pid = PidOf(env, argv[1]);
+  uint64_t bits = 0;
+  CopyFailure failure;
+  if (!ReadRemoteValue(pid, static_cast<uintptr_t>(address), kWidth, &bits, &failure)) {
+    ReportRemoteFailure(env, static_cast<EnvData*>(raw), failure, pid);
+    return nullptr;
+  }
+  return MakeValue<kKind>(env, kBigEndian ? SwapBytes(bits, kWidth) : bits);
+}
+
+// remoteWriters.<kind>[Be](address, value, pid) -> undefined | 1 (a fault, details in the fault state) | null,
+// or throws
+template <ValueKind kKind, bool kBigEndian>
+napi_value WriteRemote(napi_env env, napi_callback_info info) {
+  constexpr unsigned kWidth = WidthOf(kKind);
+  size_t argc = 3;
+  napi_value argv[3];
+  void* raw;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, &raw);
+  uint64_t address;
+  if (DecodeAddress(env, argv[0], kWidth, &address) != AddressArgument::kOk) return Null(env);
+  const uint64_t bits = BitsOf<kKind>(env, argv[1]);
+  const pid_t pid = PidOf(env, argv[2]);
+  CopyFailure failure;
+  if (WriteRemoteValue(pid, static_cast<uintptr_t>(address), kWidth, kBigEndian ? SwapBytes(bits, kWidth) : bits,
+                       &failure)) {
+    return nullptr;
+  }
+  if (!ReportRemoteFailure(env, static_cast<EnvData*>(raw), failure, pid)) return nullptr;
   napi_value status;
   napi_create_int32(env, kWriteFaulted, &status);
   return status;
@@ -399,31 +466,58 @@ Napi::Value ScanMemoryAsyncBinding(const Napi::CallbackInfo& info) {
 
 // --- export ---
 
-template <ValueKind... kKind>
-void ExportAccessors(napi_env env, Napi::Object readers, Napi::Object writers, EnvData* data) {
+// A reader and a writer of each kind, in either byte order, on two objects (readers, writers): for this process
+// (LocalAccess: Read and Write) or for another one (RemoteAccess: ReadRemote and WriteRemote).
+struct Accessors {
+  Napi::Object readers;
+  Napi::Object writers;
+};
+
+template <template <ValueKind, bool> class Pick, ValueKind... kKind>
+void ExportAccessors(napi_env env, const Accessors& to, EnvData* data) {
   const ValueKind kinds[] = {kKind...};
-  const napi_callback reads[] = {Read<kKind, false>...};
-  const napi_callback reads_be[] = {Read<kKind, true>...};
-  const napi_callback writes[] = {Write<kKind, false>...};
-  const napi_callback writes_be[] = {Write<kKind, true>...};
+  const napi_callback reads[] = {Pick<kKind, false>::kRead...};
+  const napi_callback reads_be[] = {Pick<kKind, true>::kRead...};
+  const napi_callback writes[] = {Pick<kKind, false>::kWrite...};
+  const napi_callback writes_be[] = {Pick<kKind, true>::kWrite...};
   for (size_t i = 0; i < sizeof...(kKind); i++) {
     const std::string name = kKindNames[kinds[i]];
     const std::string big_endian = name + "be";
-    ExportRaw(env, readers, name.c_str(), reads[i], data);
-    ExportRaw(env, readers, big_endian.c_str(), reads_be[i], data);
-    ExportRaw(env, writers, name.c_str(), writes[i], data);
-    ExportRaw(env, writers, big_endian.c_str(), writes_be[i], data);
+    ExportRaw(env, to.readers, name.c_str(), reads[i], data);
+    ExportRaw(env, to.readers, big_endian.c_str(), reads_be[i], data);
+    ExportRaw(env, to.writers, name.c_str(), writes[i], data);
+    ExportRaw(env, to.writers, big_endian.c_str(), writes_be[i], data);
   }
+}
+
+template <ValueKind kKind, bool kBigEndian>
+struct LocalAccess {
+  static constexpr napi_callback kRead = Read<kKind, kBigEndian>;
+  static constexpr napi_callback kWrite = Write<kKind, kBigEndian>;
+};
+
+template <ValueKind kKind, bool kBigEndian>
+struct RemoteAccess {
+  static constexpr napi_callback kRead = ReadRemote<kKind, kBigEndian>;
+  static constexpr napi_callback kWrite = WriteRemote<kKind, kBigEndian>;
+};
+
+template <template <ValueKind, bool> class Pick>
+Accessors NewAccessors(napi_env env, EnvData* data) {
+  const Accessors accessors{Napi::Object::New(env), Napi::Object::New(env)};
+  ExportAccessors<Pick, kU8, kU16, kU32, kU64, kI8, kI16, kI32, kI64, kF32, kF64>(env, accessors, data);
+  return accessors;
 }
 
 }  // namespace
 
 void InitInspect(Napi::Env env, Napi::Object exports, EnvData* data) {
-  Napi::Object readers = Napi::Object::New(env);
-  Napi::Object writers = Napi::Object::New(env);
-  ExportAccessors<kU8, kU16, kU32, kU64, kI8, kI16, kI32, kI64, kF32, kF64>(env, readers, writers, data);
-  exports.Set("readers", readers);
-  exports.Set("writers", writers);
+  const Accessors local = NewAccessors<LocalAccess>(env, data);
+  exports.Set("readers", local.readers);
+  exports.Set("writers", local.writers);
+  const Accessors remote = NewAccessors<RemoteAccess>(env, data);
+  exports.Set("remoteReaders", remote.readers);
+  exports.Set("remoteWriters", remote.writers);
   ExportRaw(env, exports, "readCString", ReadCStringBinding, data);
   ExportRaw(env, exports, "readUtf8", ReadUtf8Binding, data);
   ExportRaw(env, exports, "readUtf16", ReadUtf16Binding, data);
