@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "common/libc.h"
 #include "memory/executable.h"
 #include "memory/guarded_access.h"
 
@@ -172,8 +173,8 @@ greg_t* Registers(void* context) { return static_cast<ucontext_t*>(context)->uc_
 // The registers an interrupted instruction resumes with (REG_R8 … REG_EFL: the general registers, RSP, RIP and
 // the flags), without the kernel's notes about the exception that follow them. Two signals with the same
 // digest were delivered at the same instruction in the same state: the same fault handed on by another
-// handler, or the retry of an access nothing changed. A digest keeps the per-thread records small (initial-exec
-// TLS comes out of a surplus that every library loaded later shares).
+// handler, or the retry of an access nothing changed. A digest keeps the per-thread records small (glibc's
+// initial-exec TLS comes out of a surplus that every library loaded later shares).
 static_assert(REG_R8 == 0 && REG_EFL == 17, "the resumed registers come first in gregs");
 uint64_t ResumedRegistersDigest(void* context) {
   if (context == nullptr) return 0;
@@ -247,7 +248,7 @@ struct ChainCall {
   uint64_t registers;  // ResumedRegistersDigest of the context handed to the function
   const Link* next;
 };
-__thread ChainCall t_call __attribute__((tls_model("initial-exec"))) = {0, 0, 0, nullptr, 0, nullptr};
+__thread ChainCall t_call MEMPROBE_SIGNAL_SAFE_TLS = {0, 0, 0, nullptr, 0, nullptr};
 
 // A fault handed to a function that returned without fixing it (the access was proven to fail after it). Only
 // the immediate retry of that access may match: the very next signal that reaches the chain on this thread
@@ -259,7 +260,7 @@ struct UnfixedFault {
   uintptr_t address;
   uint64_t registers;  // ResumedRegistersDigest of the context the function returned
 };
-__thread UnfixedFault t_unfixed __attribute__((tls_model("initial-exec"))) = {0, 0, 0, 0};
+__thread UnfixedFault t_unfixed MEMPROBE_SIGNAL_SAFE_TLS = {0, 0, 0, 0};
 
 void RestoreDefault(int signo) {
   struct sigaction dfl;

@@ -42,7 +42,7 @@
 // (libuv's, behind process.on('SIGSEGV')). Any other signal consumes the note. A fault fixed in between (the
 // access succeeds, the page is executable again) is never noted, however often it recurs.
 //
-// Runs inside a signal handler (ChainToPrevious): async-signal-safe only; initial-exec TLS only. The other
+// Runs inside a signal handler (ChainToPrevious): async-signal-safe only; TLS only as MEMPROBE_SIGNAL_SAFE_TLS (libc.h). The other
 // functions run in normal code, serialised by the guard's install mutex.
 #pragma once
 
