@@ -14,7 +14,6 @@
 #include <atomic>
 #include <cstdint>
 
-#include "common/libc.h"
 #include "memory/executable.h"
 #include "memory/guarded_access.h"
 
@@ -173,8 +172,8 @@ greg_t* Registers(void* context) { return static_cast<ucontext_t*>(context)->uc_
 // The registers an interrupted instruction resumes with (REG_R8 … REG_EFL: the general registers, RSP, RIP and
 // the flags), without the kernel's notes about the exception that follow them. Two signals with the same
 // digest were delivered at the same instruction in the same state: the same fault handed on by another
-// handler, or the retry of an access nothing changed. A digest keeps the per-thread records small (glibc's
-// initial-exec TLS comes out of a surplus that every library loaded later shares).
+// handler, or the retry of an access nothing changed. A digest keeps the per-thread records small (initial-exec
+// TLS comes out of a surplus that every library loaded later shares).
 static_assert(REG_R8 == 0 && REG_EFL == 17, "the resumed registers come first in gregs");
 uint64_t ResumedRegistersDigest(void* context) {
   if (context == nullptr) return 0;
