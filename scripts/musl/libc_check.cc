@@ -51,9 +51,10 @@ uint64_t KernelBlocked() {
 }
 
 void CheckMaskRoundTrip(bool compare_with_kernel) {
-  // Signals neither C library keeps for itself (glibc 32-33, musl 32-34).
+  // Signals neither C library keeps for itself (glibc 32-33, musl 32-34) and qemu-user can block (it keeps 63
+  // and 64 for itself); every bit up to 64 is checked against sigismember above.
   const uint64_t wanted = uint64_t{1} << (SIGUSR1 - 1) | uint64_t{1} << (SIGWINCH - 1) | uint64_t{1} << (40 - 1) |
-                          uint64_t{1} << (64 - 1);
+                          uint64_t{1} << (62 - 1);
   sigset_t block;
   sigemptyset(&block);
   memprobe::SetKernelSignalBits(&block, wanted);
