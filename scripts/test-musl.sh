@@ -33,14 +33,15 @@ if [[ ! -f $zig_dir/.complete ]]; then
   mkdir -p "$cache"
   staging=$(mktemp -d "$cache/.$ZIG_VERSION-XXXXXX")
   trap 'rm -rf "$staging"' EXIT
-  packed=$(cd "$staging" && npm pack "$ZIG_PACKAGE@$ZIG_VERSION" --json --silent)
-  integrity=$(node -e 'console.log(JSON.parse(process.argv[1])[0].integrity)' "$packed")
+  tarball=$(cd "$staging" && npm pack "$ZIG_PACKAGE@$ZIG_VERSION" --silent | tail -1)
+  integrity=sha512-$(node -e 'const c = require("node:crypto"), fs = require("node:fs");
+    console.log(c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' "$staging/$tarball")
   if [[ $integrity != "$ZIG_INTEGRITY" ]]; then
     echo "test-musl: $ZIG_PACKAGE@$ZIG_VERSION has integrity $integrity, expected $ZIG_INTEGRITY" >&2
     exit 1
   fi
-  tar -xzf "$staging"/*.tgz -C "$staging" --strip-components=1
-  rm "$staging"/*.tgz
+  tar -xzf "$staging/$tarball" -C "$staging" --strip-components=1
+  rm "$staging/$tarball"
   echo "$ZIG_VERSION" >"$staging/.complete"
   rm -rf "$zig_dir"
   mv "$staging" "$zig_dir"
