@@ -104,12 +104,18 @@ int main(int argc, char** argv) {
   CheckSignalBits();
   CheckMaskRoundTrip(compare_with_kernel);
   CheckErrnoNames();
-  printf("libc.h on %s: %s\n",
 #if defined(__GLIBC__)
-         "glibc",
+  const char* library = "glibc";
 #else
-         "musl",
+  const char* library = "musl";
 #endif
-         g_failures == 0 ? "every check passed" : "FAILED");
+#if defined(__x86_64__)
+  const char* machine = "x86-64";
+#elif defined(__aarch64__)
+  const char* machine = "aarch64";
+#else
+  const char* machine = "this machine";
+#endif
+  printf("libc.h on %s, %s: %s\n", library, machine, g_failures == 0 ? "every check passed" : "FAILED");
   return g_failures == 0 ? 0 : 1;
 }
