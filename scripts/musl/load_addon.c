@@ -1,9 +1,9 @@
 // Loads a memprobe addon built for musl under musl's dynamic loader, the way Node on Alpine would: dlopen with
-// every symbol bound at once (RTLD_NOW), so a C library call the addon needs and musl lacks, or TLS musl
-// cannot place in a library loaded after start-up (initial-exec), fails here as it would in Node. Node's own
-// functions (Node-API, libuv) come from a generated file of stubs that this program exports (-rdynamic); none
-// may run while the addon loads, so each one aborts naming itself.
-// RTLD_LAZY would not do: musl defers a function it cannot find until the first call, and the load passes.
+// RTLD_LAZY, Node's default for process.dlopen. musl binds every symbol at load all the same, so a C library
+// function the addon needs and musl lacks ("getcontext: symbol not found"), or initial-exec TLS that musl cannot
+// place in a library loaded after start-up ("initial-exec TLS resolves to dynamic definition"), fails here as
+// it would in Node. Node's own functions (Node-API, libuv) come from a generated file of stubs that this program
+// exports (-rdynamic); none may run while the addon loads, so each one aborts naming itself.
 // Usage: load_addon <path to memprobe.node>
 #include <dlfcn.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: %s <addon.node>\n", argv[0]);
     return 2;
   }
-  void* addon = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  void* addon = dlopen(argv[1], RTLD_LAZY | RTLD_LOCAL);
   if (addon == NULL) {
     fprintf(stderr, "dlopen failed: %s\n", dlerror());
     return 1;
