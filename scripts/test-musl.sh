@@ -157,7 +157,11 @@ for target in $TARGETS; do
   fi
   # Every undefined symbol must be Node's or the C library's: link once with -z defs against a stub library of
   # Node's functions (the stub is not a dependency of the real binary, which is linked next without it).
-  "$zig" cc -target "$target" -shared -o "$dir/libnode_stubs.so" "$OUT/node_stubs.c"
+  # (zig builds musl's start files for a target the first time, with warnings of its own: kept in the log.)
+  if ! "$zig" cc -target "$target" -shared -o "$dir/libnode_stubs.so" "$OUT/node_stubs.c" 2>"$dir/stubs.log"; then
+    cat "$dir/stubs.log"
+    exit 1
+  fi
   if ! "$zig" c++ -target "$target" -shared -pthread -Wl,-z,defs -o "$dir/linkcheck.node" "$dir"/obj/*.o \
     "$dir/libnode_stubs.so" 2>"$dir/link.log"; then
     echo "--- $target: symbols neither Node nor musl defines:"
