@@ -1,12 +1,12 @@
 #include "binding/binding_support.h"
 
-#include <string.h>
+#include "common/libc.h"
 
 namespace memprobe {
 
 napi_value MakeSystemError(napi_env env, const EnvData& data, int error, const char* syscall, int pid) {
-  const char* name = strerrorname_np(error);
-  const char* description = strerrordesc_np(error);
+  const char* name = ErrnoName(error);
+  const char* description = ErrnoDescription(error);
   napi_value argv[5];
   napi_value constructor;
   napi_value exception;

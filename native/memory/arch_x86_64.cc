@@ -8,6 +8,7 @@
 
 #include <cstddef>
 
+#include "common/libc.h"
 #include "memory/arch.h"
 
 // memprobe_guard_resume(gregs, fpregs): the routine's callee-saved registers, its stack pointer, rax and rdx from
@@ -38,7 +39,7 @@ extern "C" [[noreturn]] void memprobe_guard_resume(const greg_t* registers, cons
 static_assert(REG_R12 == 4 && REG_R13 == 5 && REG_R14 == 6 && REG_R15 == 7 && REG_RBP == 10 && REG_RBX == 11 &&
                   REG_RDX == 12 && REG_RAX == 13 && REG_RSP == 15 && REG_RIP == 16,
               "memprobe_guard_resume's register indices");
-static_assert(offsetof(struct _libc_fpstate, mxcsr) == 24 && offsetof(struct _libc_fpstate, cwd) == 0,
+static_assert(offsetof(memprobe::FpuState, mxcsr) == 24 && offsetof(memprobe::FpuState, cwd) == 0,
               "memprobe_guard_resume's FPU state offsets");
 
 namespace memprobe::arch {

@@ -248,7 +248,7 @@ struct ChainCall {
   uint64_t registers;  // ResumedRegistersDigest of the context handed to the function
   const Link* next;
 };
-__thread ChainCall t_call __attribute__((tls_model("initial-exec"))) = {0, 0, 0, nullptr, 0, nullptr};
+__thread ChainCall t_call MEMPROBE_SIGNAL_SAFE_TLS = {0, 0, 0, nullptr, 0, nullptr};
 
 // A fault handed to a function that returned without fixing it (the access was proven to fail after it). Only
 // the immediate retry of that access may match: the very next signal that reaches the chain on this thread
@@ -260,7 +260,7 @@ struct UnfixedFault {
   uintptr_t address;
   uint64_t registers;  // ResumedRegistersDigest of the context the function returned
 };
-__thread UnfixedFault t_unfixed __attribute__((tls_model("initial-exec"))) = {0, 0, 0, 0};
+__thread UnfixedFault t_unfixed MEMPROBE_SIGNAL_SAFE_TLS = {0, 0, 0, 0};
 
 void RestoreDefault(int signo) {
   struct sigaction dfl;

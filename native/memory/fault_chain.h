@@ -43,13 +43,15 @@
 // (libuv's, behind process.on('SIGSEGV')). Any other signal consumes the note. A fault fixed in between (the
 // access succeeds, the page is executable again) is never noted, however often it recurs.
 //
-// Runs inside a signal handler (ChainToPrevious): async-signal-safe only; initial-exec TLS only. The other
-// functions run in normal code, serialised by the guard's install mutex.
+// Runs inside a signal handler (ChainToPrevious): async-signal-safe only; TLS only as MEMPROBE_SIGNAL_SAFE_TLS
+// (libc.h). The other functions run in normal code, serialised by the guard's install mutex.
 #pragma once
 
 #include <signal.h>
 
 #include <cstddef>
+
+#include "common/libc.h"
 
 namespace memprobe {
 

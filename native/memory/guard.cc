@@ -19,7 +19,7 @@
 namespace memprobe {
 
 namespace guard_detail {
-__thread bool t_thread_prepared __attribute__((tls_model("initial-exec"))) = false;
+__thread bool t_thread_prepared MEMPROBE_SIGNAL_SAFE_TLS = false;
 
 void UnblockFaultSignalsOnThisThread() {
   sigset_t set;

@@ -13,7 +13,7 @@
 //
 // Owns: installing the handler once per process, taking it back from later installers (the displacer then
 // joins the chain, fault_chain.h), the status. Must never: allocate, lock, print or throw inside the handler or
-// anything it calls; touch dynamic TLS from the handler.
+// anything it calls; touch TLS from the handler unless it is MEMPROBE_SIGNAL_SAFE_TLS (libc.h).
 // The folder native/memory/ may never: include a header of another folder above it (probe/, inspect/, signals/,
 // binding/), touch the signal thread or its masks, or allocate, lock or call stdio inside a handler.
 #pragma once
@@ -21,10 +21,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/libc.h"
+
 namespace memprobe {
 
 namespace guard_detail {
-extern __thread bool t_thread_prepared __attribute__((tls_model("initial-exec")));
+extern __thread bool t_thread_prepared MEMPROBE_SIGNAL_SAFE_TLS;
 void UnblockFaultSignalsOnThisThread();
 }  // namespace guard_detail
 

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <ucontext.h>
 
+#include "common/libc.h"
 #include "signals/signal_forward.h"
 
 namespace memprobe {
@@ -66,7 +67,7 @@ void HandOnChild(const SignalEvent& event) {
     info.si_utime = event.utime;
     info.si_stime = event.stime;
     ucontext_t context;
-    getcontext(&context);
+    FillHandlerContext(&context);
     target.sa_sigaction(SIGCHLD, &info, &context);
   } else {
     target.sa_handler(SIGCHLD);

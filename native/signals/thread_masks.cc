@@ -13,6 +13,7 @@
 #include <atomic>
 #include <vector>
 
+#include "common/libc.h"
 #include "signals/proc_status.h"
 
 namespace memprobe {
@@ -30,15 +31,14 @@ bool g_helper_installed = false;  // control lock
 std::vector<int>* g_helper_blockers = nullptr;
 
 // Per thread: the bits of its mask memprobe blocked (and will unblock), and whether the helper has met it.
-__thread uint64_t t_ours __attribute__((tls_model("initial-exec"))) = 0;
-__thread bool t_seen __attribute__((tls_model("initial-exec"))) = false;
+__thread uint64_t t_ours MEMPROBE_SIGNAL_SAFE_TLS = 0;
+__thread bool t_seen MEMPROBE_SIGNAL_SAFE_TLS = false;
 // Set on a thread about to call execve: the helper and the forwarding handler leave its mask alone.
-__thread bool t_execing __attribute__((tls_model("initial-exec"))) = false;
+__thread bool t_execing MEMPROBE_SIGNAL_SAFE_TLS = false;
 
-// The kernel's part of a sigset_t: its first 64 bits. A handler's uc_sigmask is only those 8 bytes in the
-// kernel's frame (the siginfo follows them), so never touch the rest.
-uint64_t KernelBits(const sigset_t* mask) { return static_cast<uint64_t>(mask->__val[0]); }
-void SetKernelBits(sigset_t* mask, uint64_t bits) { mask->__val[0] = static_cast<unsigned long>(bits); }
+// The kernel's part of a sigset_t (libc.h): a handler's uc_sigmask is only those 8 bytes in the kernel's frame.
+uint64_t KernelBits(const sigset_t* mask) { return KernelSignalBits(mask); }
+void SetKernelBits(sigset_t* mask, uint64_t bits) { SetKernelSignalBits(mask, bits); }
 
 void OnMaskHelper(int, siginfo_t*, void* context) {
   const int saved_errno = errno;  // nothing here sets it; kept for the rule

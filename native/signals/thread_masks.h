@@ -5,14 +5,14 @@
 // (a real-time one gets EAGAIN once the user's queue is full, or always when the limit is 0), and instances that
 // merge while pending do no harm (the handler applies the held set as it is when it runs). Nothing generates
 // SIGSTKFLT on x86-64 Linux, and neither Node, V8, libuv nor the C library uses it.
-// Which blocked bits memprobe added is kept per thread (initial-exec TLS), so what a thread blocked on its own
-// stays blocked when memprobe lets go.
+// Which blocked bits memprobe added is kept per thread (signal-safe TLS, libc.h), so what a thread blocked on
+// its own stays blocked when memprobe lets go.
 //
 // Owns: the helper signal's handler (installed once, never removed: an instance may still be pending on a
 // thread that blocks it), the held set (signals every thread must block), the control lock that serialises
 // every change of dispositions and masks made by memprobe (the hub and the demo).
-// Must never: block SIGSEGV/SIGBUS or the helper; touch dynamic TLS, allocate or lock in the handler or in
-// ApplyHeldSet (both run inside signal handlers: async-signal-safe only).
+// Must never: block SIGSEGV/SIGBUS or the helper; touch TLS not declared MEMPROBE_SIGNAL_SAFE_TLS, allocate or
+// lock in the handler or in ApplyHeldSet (both run inside signal handlers: async-signal-safe only).
 #pragma once
 
 #include <signal.h>
