@@ -21,6 +21,7 @@
         "native/binding/addon.cc",
         "native/binding/binding_support.cc",
         "native/binding/copy_binding.cc",
+        "native/binding/exit_binding.cc",
         "native/binding/guard_binding.cc",
         "native/binding/inspect_binding.cc",
         "native/binding/pages_binding.cc",

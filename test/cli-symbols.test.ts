@@ -189,11 +189,11 @@ describe('address expressions in every address argument', () => {
   });
 
   test('a name that is not there ends the command at once, every time, in its own process too', () => {
-    // Looking a missing name up in the command's own process reads every symbol table of node and its libraries,
-    // and builds their by-name maps (node's alone holds 180,000 names). Node 20 can then hang at exit: its main
-    // thread waits in NodePlatform::DrainTasks for a background compile job, which waits (V8's CollectionBarrier)
-    // for the main thread to collect garbage. Seen with output going to files (a script's `2>errors.txt`); a pipe
-    // or a terminal changes the timing of the exit and hides it.
+    // Looking a missing name up in the command's own process scans every symbol table of node and its libraries,
+    // hot code that V8 then optimizes on a background thread. Node 20 could hang at exit there: its main thread
+    // waited in NodePlatform::DrainTasks for that job, which waited (V8's CollectionBarrier) for the main thread to
+    // collect garbage (nodejs/node#54918). Seen in 1 run in 10 to 30 with output going to files (a script's
+    // `2>errors.txt`), before the command learnt to end by _exit once its output is written (lib/cli.ts).
     const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-cli-'));
     const statuses: Array<number | null> = [];
     try {

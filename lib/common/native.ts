@@ -134,6 +134,8 @@ export interface Binding {
   scanReadable(start: bigint, end: bigint, pid: number): BigUint64Array;
   /** Throws the SystemError ESRCH (process_vm_readv, as a read reports it) of a process that is gone or a zombie. */
   checkProcessAlive(pid: number): void;
+  /** _exit(status): for the command, once its output is written (native/binding/exit_binding.cc says why). */
+  exitNow(status: number): never;
   /** [start, end, flags]* of this process's mappings over [start, end) right now (PROCMAP_QUERY), or null before Linux 6.11. */
   queryMappings(start: bigint, end: bigint): BigUint64Array | null;
   readonly probeCodes: { readable: 0; protected: 1; unmapped: 2; noncanonical: 3 };
