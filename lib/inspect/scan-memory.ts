@@ -17,9 +17,9 @@ import { checkKnownOptions, checkLength } from '../common/validate';
  * @group Inspecting
  */
 export interface ScanMemoryOptions {
-  /** the window [start, end) a match must lie in; default the user half [0, 2^47), as scanReadable */
+  /** the window [start, end) a match must lie in; default all of user space ([0, 2^47) on x86-64, [0, 2^48) on arm64), as scanReadable */
   start?: Address;
-  /** the window's end, exclusive (default 2^47) */
+  /** the window's end, exclusive (default the end of user space: 2^47 on x86-64, 2^48 on arm64) */
   end?: Address;
   /** another process, read through process_vm_readv */
   pid?: number;

@@ -61,7 +61,7 @@ export interface ProbeOptions {
 export interface ScanOptions {
   /** default 0 */
   start?: Address;
-  /** exclusive; default 2^47, the end of the user half */
+  /** exclusive; default the end of user space (2^47 on x86-64, 2^48 on arm64) */
   end?: Address;
   /** another process, read through process_vm_readv */
   pid?: number;
@@ -131,8 +131,8 @@ function pidOf(options: ProbeOptions | ScanOptions | undefined): number {
 }
 
 /**
- * What one read of a byte at `address` finds: readable, protected, unmapped or noncanonical.
- * The read is guarded: a fault is the answer, never a crash; nothing is read in the gap below `[stack]`.
+ * What one read of a byte at `address` finds: readable, protected, unmapped or noncanonical (x86-64 only: arm64
+ * has no such class, and its top-byte-ignore reads a tagged address's untagged memory). The read is guarded: a fault is the answer, never a crash; nothing is read in the gap below `[stack]`.
  * With `options.pid`, the byte is read with process_vm_readv, as {@link probeMany} reads it.
  * @param address - the address to probe
  * @param options - another process to probe
@@ -148,7 +148,7 @@ function pidOf(options: ProbeOptions | ScanOptions | undefined): number {
  *
  * console.log(probe(addressOf(Buffer.alloc(8))));  // readable
  * console.log(probe(0n));                          // unmapped
- * console.log(probe(0x8000_0000_0000n));           // noncanonical
+ * console.log(probe(0x8000_0000_0000n));           // noncanonical on x86-64, unmapped on arm64
  * ```
  */
 export function probe(address: Address, options?: ProbeOptions): PageState {
@@ -259,7 +259,7 @@ function scanWindow(options: ScanOptions | undefined): { start: bigint; end: big
 }
 
 /**
- * The maximal readable ranges of [start, end) (default: the user half [0, 2^47)), sorted, merged, exact to the page
+ * The maximal readable ranges of [start, end) (default: all of user space, [0, 2^47) on x86-64, [0, 2^48) on arm64), sorted, merged, exact to the page
  * and clipped to the window. With `pid`, every page another process's maps list as readable is read once.
  * @param options - the window, and another process
  * @returns the readable ranges, in address order (none for an empty window)
