@@ -66,6 +66,7 @@
         ["target_arch=='x64'", {
           "sources": [
             "native/inspect/inspect_access_x86_64.cc",
+            "native/inspect/pattern_avx2_x86_64.cc",
             "native/memory/arch_x86_64.cc",
             "native/memory/forward_copy_x86_64.cc",
             "native/memory/guarded_access_x86_64.cc"

@@ -173,6 +173,13 @@ export interface Binding {
   /** scanMemory on the threadpool. */
   scanMemoryAsync(start: bigint, end: bigint, bytes: Uint8Array, masks: Uint8Array, pid: number, maxMatches: number): Promise<BigUint64Array>;
   readonly scanStates: { done: number; limited: number; faulted: number };
+  /**
+   * For tests and benchmarks: every later pattern search runs this routine ('sse2' on x86-64, 'neon' on aarch64,
+   * 'avx2', or 'auto' for the machine's choice). False, and nothing changed, when the machine cannot run it.
+   */
+  _forcePatternRoutine(routine: 'sse2' | 'neon' | 'avx2' | 'auto'): boolean;
+  /** The routine pattern searches run now. */
+  _patternRoutine(): 'sse2' | 'neon' | 'avx2';
 
   /**
    * The subscriber of one copy of the JavaScript layer (each copy its own, so each receives what it watches).

@@ -509,6 +509,39 @@ Accessors NewAccessors(napi_env env, EnvData* data) {
   return accessors;
 }
 
+// _forcePatternRoutine(name) -> boolean: 'sse2' (x86-64) or 'neon' (aarch64), 'avx2', or 'auto' (the machine's
+// choice) for every later pattern search of this process; false, and nothing changed, for a routine this machine
+// cannot run. Tests and benchmarks compare the routines with it.
+Napi::Value ForcePatternRoutineBinding(const Napi::CallbackInfo& info) {
+  const std::string name = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : std::string();
+#if defined(__x86_64__)
+  const char* vector16 = "sse2";
+#else
+  const char* vector16 = "neon";
+#endif
+  PatternRoutine routine;
+  if (name == "auto") {
+    routine = PatternRoutine::kAuto;
+  } else if (name == vector16) {
+    routine = PatternRoutine::kVector16;
+  } else if (name == "avx2") {
+    routine = PatternRoutine::kAvx2;
+  } else {
+    return Napi::Boolean::New(info.Env(), false);
+  }
+  return Napi::Boolean::New(info.Env(), ForcePatternRoutine(routine));
+}
+
+// _patternRoutine() -> 'sse2', 'avx2' or 'neon': the routine pattern searches run now.
+Napi::Value PatternRoutineBinding(const Napi::CallbackInfo& info) {
+#if defined(__x86_64__)
+  const char* vector16 = "sse2";
+#else
+  const char* vector16 = "neon";
+#endif
+  return Napi::String::New(info.Env(), CurrentPatternRoutine() == PatternRoutine::kAvx2 ? "avx2" : vector16);
+}
+
 }  // namespace
 
 void InitInspect(Napi::Env env, Napi::Object exports, EnvData* data) {
@@ -524,6 +557,8 @@ void InitInspect(Napi::Env env, Napi::Object exports, EnvData* data) {
   ExportRaw(env, exports, "readProcessString", ReadProcessStringBinding, data);
   exports.Set("scanMemory", Napi::Function::New(env, ScanMemoryBinding, "scanMemory", data));
   exports.Set("scanMemoryAsync", Napi::Function::New(env, ScanMemoryAsyncBinding, "scanMemoryAsync", data));
+  exports.Set("_forcePatternRoutine", Napi::Function::New(env, ForcePatternRoutineBinding, "_forcePatternRoutine", data));
+  exports.Set("_patternRoutine", Napi::Function::New(env, PatternRoutineBinding, "_patternRoutine", data));
   Napi::Object states = Napi::Object::New(env);
   states.Set("done", static_cast<double>(kScanDone));
   states.Set("limited", static_cast<double>(kScanLimited));

@@ -1,6 +1,6 @@
 // Facts about the machine, read once at load time: the page size (4, 16 or 64 KiB on aarch64, from sysconf;
-// nothing in native/ assumes 4096). What depends on the processor (registers, the address space's end, CPU
-// features) is memory/arch.h's.
+// nothing in native/ assumes 4096), and whether the pattern search may use AVX2. What depends on the processor
+// otherwise (registers, the address space's end, the fault path's CPU features) is memory/arch.h's.
 //
 // The folder native/common/ holds facts and helpers every other folder may use; it may never include any of them.
 #pragma once
@@ -12,6 +12,7 @@ namespace memprobe {
 
 struct Machine {
   size_t page_size;
+  bool has_avx2;  // x86-64: the CPU has AVX2 (CPUID leaf 7 EBX bit 5) and the kernel saves YMM state (XCR0)
 };
 
 namespace machine_detail {

@@ -4,11 +4,13 @@
 // resumed at the recovery label, which returns the trap (EncodeTrap) and si_addr in the two return registers
 // (x86-64 rax/rdx, aarch64 x0/x1). The routines follow memory/guarded_access.h's convention: leaves that never
 // touch the stack nor the callee-saved registers. One file per architecture: inspect_access_x86_64.cc (SSE2),
-// inspect_access_aarch64.cc (NEON).
+// inspect_access_aarch64.cc (NEON); on x86-64 the pattern search also has an AVX2 twin in pattern_avx2_x86_64.cc
+// (its own region, whose recovery label clears the upper YMM halves), chosen at run time.
 //
 // Owns: which bytes each routine loads, in what order. Must never: load a byte of a page that holds none of the
-// requested bytes (aligned 16-byte blocks are the only wider loads, and a block never crosses a page), or run
-// with SIGSEGV/SIGBUS blocked (GuardPrepareThread first).
+// requested bytes (aligned 16- or 32-byte blocks are the wider loads, and a block never crosses a page; the AVX2
+// search's second-byte loads are unaligned but lie in the page of the aligned block loaded just before them, and
+// within the requested bytes), or run with SIGSEGV/SIGBUS blocked (GuardPrepareThread first).
 #pragma once
 
 #include <cstddef>
@@ -23,7 +25,9 @@ struct GuardedValue {
 };
 
 // What memprobe_find_pattern searches for. `pairs` holds (mask, masked byte) for each byte of the pattern; the
-// anchor is one byte with a non-zero mask that the search looks for first, 16 at a time.
+// anchor is one byte with a non-zero mask that the search looks for first, 16 at a time. The AVX2 search tests two
+// bytes at once, `near` and `near + distance` (distance 0: the pattern has one byte with a non-zero mask), 32
+// positions at a time: the aligned block of the near bytes and the unaligned one `distance` bytes after it.
 struct PatternSpec {
   const uint8_t* pairs;
   uint64_t length;
@@ -31,9 +35,21 @@ struct PatternSpec {
   uint64_t reserved;
   alignas(16) uint8_t anchor_value[16];  // the anchor's masked byte, repeated
   alignas(16) uint8_t anchor_mask[16];   // the anchor's mask, repeated
+  uint64_t near;                         // the earlier of the two bytes
+  uint64_t distance;                     // the later one's offset from it, at most kMaxPairDistance
+  uint64_t page_mask;                    // page size - 1
+  uint64_t last_pair_offset;             // the last offset in a page of a 64-byte group whose second-byte
+                                         // blocks end in that page too: page size - 64 - distance
+  uint8_t near_value, near_mask, far_value, far_mask;
 };
-static_assert(offsetof(PatternSpec, anchor_value) == 32 && offsetof(PatternSpec, anchor_mask) == 48,
+static_assert(offsetof(PatternSpec, anchor_value) == 32 && offsetof(PatternSpec, anchor_mask) == 48 &&
+                  offsetof(PatternSpec, near) == 64 && offsetof(PatternSpec, distance) == 72 &&
+                  offsetof(PatternSpec, page_mask) == 80 && offsetof(PatternSpec, last_pair_offset) == 88 &&
+                  offsetof(PatternSpec, near_value) == 96 && offsetof(PatternSpec, far_mask) == 99,
               "memprobe_find_pattern's offsets");
+// The two bytes of the AVX2 filter lie at most this far apart, so that a group's blocks fit in one page but for
+// its last few groups.
+inline constexpr uint64_t kMaxPairDistance = 256;
 
 extern "C" {
 // One load of 1, 2, 4 or 8 bytes (little-endian, zero-extended into value); misaligned is fine on x86-64 and on
@@ -59,6 +75,14 @@ GuardedValue memprobe_find_pattern(const uint8_t* base, size_t starts, const Pat
 
 extern const char memprobe_inspect_access_begin[];
 extern const char memprobe_inspect_access_recover[];
+
+#if defined(__x86_64__)
+// The same search with AVX2 (only where the CPU and the kernel have it: Machine::has_avx2). Two aligned 32-byte
+// blocks of near bytes and the two blocks `distance` bytes after them are tested together only when all four lie
+// in one page and among the requested bytes; other blocks test the near byte alone. A candidate's bytes are
+// loaded once it is found, so, as above, every match that ends before a faulting byte has been returned by then.
+GuardedValue memprobe_find_pattern_avx2(const uint8_t* base, size_t starts, const PatternSpec* spec);
+#endif
 }
 
 

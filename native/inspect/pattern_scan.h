@@ -35,6 +35,14 @@ class Pattern {
   PatternSpec spec_;
 };
 
+// The routine every pattern search of this process runs: AVX2 where Machine::has_avx2, else the 16-byte one
+// (SSE2 on x86-64, NEON on aarch64). Forcing one is for tests and benchmarks, which compare the two.
+enum class PatternRoutine { kAuto, kVector16, kAvx2 };
+// False, and nothing changed, when the machine cannot run `routine`.
+bool ForcePatternRoutine(PatternRoutine routine);
+// The routine in use now: kVector16 or kAvx2.
+PatternRoutine CurrentPatternRoutine();
+
 struct ScanStop {
   bool stopped;         // the scan ended before `end`: at a fault, a short read, or the match limit
   uint64_t resume;      // where a later scan of the rest of the range should start
