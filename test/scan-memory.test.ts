@@ -1,9 +1,14 @@
 // scanMemory and scanMemoryIter: the matches a plain one-pass search of the same bytes finds (non-overlapping,
-// leftmost first, as Frida's Memory.scan), over chunk boundaries, range edges and adjacent mappings; in another
-// process; and without a crash when memory goes away while the scan runs (in child processes).
+// leftmost first, as Frida's Memory.scan), over chunk boundaries, range edges and adjacent mappings, with each
+// search routine the machine can run (SSE2 and AVX2 on x86-64); in another process; and without a crash when
+// memory goes away while the scan runs (in child processes).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+import fc from 'fast-check';
 
 import { addressOf, mapPages, pageSize, safeMemcpy, safeRead, scanMemory, scanMemoryIter, scanReadable, type Mapping } from '../lib';
+import { binding } from '../lib/common/native';
 import { compilePattern } from '../lib/inspect/pattern';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
 
@@ -68,32 +73,151 @@ describe("Frida's scan cases, over a buffer", () => {
   });
 });
 
-test('random patterns over random memory: the reference search of the same bytes, sync and as an iterator', async () => {
-  const { mapping, start, end } = fenced(64);
+
+/** Whether this machine can run the AVX2 search: Linux lists the flag only when the kernel also saves YMM state. */
+const CPU_HAS_AVX2 = process.arch === 'x64' && /^flags\s*:.*\bavx2\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+const ROUTINES = process.arch === 'x64' ? (['sse2', 'avx2'] as const) : (['neon'] as const);
+
+test('the machine runs the AVX2 search where the CPU and kernel have AVX2, and each routine can be forced', () => {
+  expect(binding._patternRoutine()).toBe(CPU_HAS_AVX2 ? 'avx2' : process.arch === 'x64' ? 'sse2' : 'neon');
   try {
-    let state = 12345;
-    const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 24;
-    // Few distinct values, so that matches are common.
-    const data = Buffer.from(Array.from({ length: Number(end - start) }, () => [0x00, 0x41, 0x42, 0xff, 0x4f][next() % 5]));
-    expect(safeMemcpy(start, data, data.length).ok).toBe(true);
-    const tokens = ['41', '42', '00', 'ff', '4?', '?f', '??', '4f'];
-    for (let round = 0; round < 40; round++) {
-      const length = 1 + (next() % 5);
-      let pattern = Array.from({ length }, () => tokens[next() % tokens.length]).join(' ');
-      if (!/[0-9a-f]/.test(pattern.replace(/\?/g, ''))) pattern += ' 41';
-      const expected = reference(data, pattern).map((offset) => start + BigInt(offset));
-      expect([pattern, scanMemory(pattern, { start, end })]).toEqual([pattern, expected]);
-      if (round % 8 === 0) expect([pattern, await collect(scanMemoryIter(pattern, { start, end }))]).toEqual([pattern, expected]);
-      // A window at any alignment: the first and last 16-byte blocks are searched only in part.
-      const from = next() * 37 + next();
-      const to = data.length - next() * 41 - next();
-      const inside = reference(data.subarray(from, to), pattern).map((offset) => start + BigInt(from + offset));
-      expect([pattern, from, to, scanMemory(pattern, { start: start + BigInt(from), end: start + BigInt(to) })]).toEqual([pattern, from, to, inside]);
-    }
+    expect(binding._forcePatternRoutine('avx2')).toBe(CPU_HAS_AVX2);
+    expect(binding._patternRoutine()).toBe(CPU_HAS_AVX2 ? 'avx2' : process.arch === 'x64' ? 'sse2' : 'neon');
+    expect(binding._forcePatternRoutine(process.arch === 'x64' ? 'sse2' : 'neon')).toBe(true);
+    expect(binding._patternRoutine()).toBe(process.arch === 'x64' ? 'sse2' : 'neon');
   } finally {
-    mapping.unmap();
+    expect(binding._forcePatternRoutine('auto')).toBe(true);
   }
 });
+
+// The searches that exercise the routine itself run once with each one forced; the reference and Frida's cases
+// above and the rest below run with the machine's choice.
+for (const routine of ROUTINES) {
+  const runnable = routine !== 'avx2' || CPU_HAS_AVX2;
+  const title = runnable ? `the ${routine} search` : 'the avx2 search (skipped: this CPU or kernel has no AVX2, /proc/cpuinfo lists no avx2 flag)';
+  (runnable ? describe : describe.skip)(title, () => {
+    beforeAll(() => expect(binding._forcePatternRoutine(routine)).toBe(true));
+    afterAll(() => expect(binding._forcePatternRoutine('auto')).toBe(true));
+
+  test('random patterns over random memory: the reference search of the same bytes, sync and as an iterator', async () => {
+    const { mapping, start, end } = fenced(64);
+    try {
+      let state = 12345;
+      const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 24;
+      // Few distinct values, so that matches are common.
+      const data = Buffer.from(Array.from({ length: Number(end - start) }, () => [0x00, 0x41, 0x42, 0xff, 0x4f][next() % 5]));
+      expect(safeMemcpy(start, data, data.length).ok).toBe(true);
+      const tokens = ['41', '42', '00', 'ff', '4?', '?f', '??', '4f'];
+      for (let round = 0; round < 40; round++) {
+        const length = 1 + (next() % 5);
+        let pattern = Array.from({ length }, () => tokens[next() % tokens.length]).join(' ');
+        if (!/[0-9a-f]/.test(pattern.replace(/\?/g, ''))) pattern += ' 41';
+        const expected = reference(data, pattern).map((offset) => start + BigInt(offset));
+        expect([pattern, scanMemory(pattern, { start, end })]).toEqual([pattern, expected]);
+        if (round % 8 === 0) expect([pattern, await collect(scanMemoryIter(pattern, { start, end }))]).toEqual([pattern, expected]);
+        // A window at any alignment: the first and last 16-byte blocks are searched only in part.
+        const from = next() * 37 + next();
+        const to = data.length - next() * 41 - next();
+        const inside = reference(data.subarray(from, to), pattern).map((offset) => start + BigInt(from + offset));
+        expect([pattern, from, to, scanMemory(pattern, { start: start + BigInt(from), end: start + BigInt(to) })]).toEqual([pattern, from, to, inside]);
+      }
+    } finally {
+      mapping.unmap();
+    }
+  });
+
+  test('property: random patterns, masks and windows over random pages, against the reference search', () => {
+    const PAGES = 4;
+    const { mapping, start } = fenced(PAGES);
+    const size = PAGES * pageSize;
+    // Few distinct byte values, so that the filter's bytes match often and candidates reach the full comparison.
+    const alphabet = [0x00, 0x41, 0x42, 0xff, 0x4f, 0xc3];
+    const masks = [0xff, 0xff, 0xff, 0x00, 0x00, 0xf0, 0x0f, 0x3c];
+    const byteOf = fc.constantFrom(...alphabet);
+    const patternOf = fc.oneof(
+      fc.array(fc.tuple(byteOf, fc.constantFrom(...masks)), { minLength: 1, maxLength: 40 }),
+      // Long and mostly wildcards: the two filter bytes can lie more than kMaxPairDistance apart.
+      fc.array(fc.tuple(byteOf, fc.constantFrom(0xff, 0, 0, 0, 0, 0, 0, 0)), { minLength: 200, maxLength: 700 }),
+    ).filter((pairs) => pairs.some(([, mask]) => mask !== 0));
+    // Windows that begin and end anywhere, often near a page boundary.
+    const nearBoundary = fc.tuple(fc.integer({ min: 0, max: PAGES }), fc.integer({ min: -100, max: 100 }))
+      .map(([page, delta]) => Math.min(size, Math.max(0, page * pageSize + delta)));
+    const edge = fc.oneof(nearBoundary, fc.integer({ min: 0, max: size }));
+    try {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: size, maxLength: size }), patternOf, fc.array(edge, { minLength: 6, maxLength: 6 }), edge, edge, (noise, pairs, plants, from, to) => {
+          const data = Buffer.from(noise.map((value) => alphabet[value % alphabet.length]));
+          // Copies of the pattern (a wildcarded bit as it was), so that matches exist, some across page boundaries.
+          for (const at of plants) {
+            for (let i = 0; i < pairs.length && at + i < size; i++) data[at + i] = (data[at + i] & ~pairs[i][1]) | (pairs[i][0] & pairs[i][1]);
+          }
+          const hex = (values: number[]) => values.map((value) => value.toString(16).padStart(2, '0')).join(' ');
+          const pattern = `${hex(pairs.map(([value]) => value))} : ${hex(pairs.map(([, mask]) => mask))}`;
+          const [low, high] = from <= to ? [from, to] : [to, from];
+          expect(safeMemcpy(start, data, size).ok).toBe(true);
+          const expected = reference(data.subarray(low, high), pattern).map((offset) => start + BigInt(low + offset));
+          expect(scanMemory(pattern, { start: start + BigInt(low), end: start + BigInt(high) })).toEqual(expected);
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      mapping.unmap();
+    }
+  });
+
+  test('a page made unreadable after the ranges were listed: every match that ends before it is found, at every end offset and window alignment', async () => {
+    // Two readable pages between fences; the iterator lists them as one range when it is called, then the second
+    // page becomes PROT_NONE and the search meets it as a fault. The 64-byte anchor loop must not let that fault
+    // swallow candidates from the blocks before it in the same page; the window that ends at that page (the tail of
+    // the search, scanMemory) must find them too.
+    const { mapping, start } = fenced(2);
+    const boundary = start + BigInt(pageSize);
+    const scanWithPageLost = async (pattern: Uint8Array, window: { start: bigint; end: bigint }): Promise<bigint[]> => {
+      const iterator = scanMemoryIter(pattern, window);
+      mapping.protect(2 * pageSize, pageSize, 'none');
+      try {
+        return await collect(iterator);
+      } finally {
+        mapping.protect(2 * pageSize, pageSize, 'rw');
+      }
+    };
+    const BAND = 80;
+    try {
+      const lost: string[] = [];
+      // A one-byte pattern over the last BAND bytes of the page: a match ends at every offset of the band at once (the
+      // search starts again after each match, so this checks the start and tail alignments, not the 64-byte loop).
+      const run = Buffer.alloc(BAND, 0xc3);
+      expect(safeMemcpy(boundary - BigInt(BAND), run, BAND).ok).toBe(true);
+      for (const skew of [0, 1, 8, 15, 16, 17, 31, 32, 40, 47, 48, 63]) {
+        const window = { start: start + BigInt(skew), end: boundary + BigInt(pageSize) };
+        const expected = Array.from({ length: BAND }, (_, i) => boundary - BigInt(BAND - i));
+        const found = await scanWithPageLost(Uint8Array.of(0xc3), window);
+        const tail = scanMemory('c3', { start: window.start, end: boundary });
+        for (const address of expected) {
+          if (!found.includes(address)) lost.push(`c3, window +${skew}: the match ending ${boundary - address - 1n} bytes before the page`);
+          if (!tail.includes(address)) lost.push(`c3, window +${skew} ending at the page: the match ending ${boundary - address - 1n} bytes before it`);
+        }
+      }
+      expect(safeMemcpy(boundary - BigInt(BAND), Buffer.alloc(BAND), BAND).ok).toBe(true);
+      // One 8-byte match ending 0..95 bytes before the page, reached by the 64-byte loops: the group of four SSE2
+      // blocks, or of two AVX2 blocks and the two blocks of their second bytes, that met the lost page held its anchor.
+      const marker = Buffer.from('c0ffee5a13372bcd', 'hex');
+      for (const skew of [0, 17, 32, 48]) {
+        for (let before = 0; before < 96; before++) {
+          const at = boundary - BigInt(before + marker.length);
+          expect(safeMemcpy(at, marker, marker.length).ok).toBe(true);
+          const found = await scanWithPageLost(Uint8Array.from(marker), { start: start + BigInt(skew), end: boundary + BigInt(pageSize) });
+          expect(safeMemcpy(at, Buffer.alloc(marker.length), marker.length).ok).toBe(true);
+          if (found.length !== 1 || found[0] !== at) lost.push(`marker, window +${skew}: the match ending ${before} bytes before the page`);
+        }
+      }
+      expect(lost).toEqual([]);
+    } finally {
+      mapping.unmap();
+    }
+  });
+  });
+}
 
 test('matches at the window edges and across every chunk boundary (16 MiB sync, 4 MiB on the pool) are found once', async () => {
   const { mapping, start, end } = fenced((40 * MiB) / pageSize);
@@ -143,57 +267,6 @@ test('a match straddling two adjacent readable mappings is found; none across a 
   }
 });
 
-test('a page made unreadable after the ranges were listed: every match that ends before it is found, at every end offset and window alignment', async () => {
-  // Two readable pages between fences; the iterator lists them as one range when it is called, then the second
-  // page becomes PROT_NONE and the search meets it as a fault. The 64-byte anchor loop must not let that fault
-  // swallow candidates from the blocks before it in the same page; the window that ends at that page (the tail of
-  // the search, scanMemory) must find them too.
-  const { mapping, start } = fenced(2);
-  const boundary = start + BigInt(pageSize);
-  const scanWithPageLost = async (pattern: Uint8Array, window: { start: bigint; end: bigint }): Promise<bigint[]> => {
-    const iterator = scanMemoryIter(pattern, window);
-    mapping.protect(2 * pageSize, pageSize, 'none');
-    try {
-      return await collect(iterator);
-    } finally {
-      mapping.protect(2 * pageSize, pageSize, 'rw');
-    }
-  };
-  const BAND = 80;
-  try {
-    const lost: string[] = [];
-    // A one-byte pattern over the last BAND bytes of the page: a match ends at every offset of the band at once (the
-    // search starts again after each match, so this checks the start and tail alignments, not the 64-byte loop).
-    const run = Buffer.alloc(BAND, 0xc3);
-    expect(safeMemcpy(boundary - BigInt(BAND), run, BAND).ok).toBe(true);
-    for (const skew of [0, 1, 8, 15, 16, 17, 31, 32, 40, 47, 48, 63]) {
-      const window = { start: start + BigInt(skew), end: boundary + BigInt(pageSize) };
-      const expected = Array.from({ length: BAND }, (_, i) => boundary - BigInt(BAND - i));
-      const found = await scanWithPageLost(Uint8Array.of(0xc3), window);
-      const tail = scanMemory('c3', { start: window.start, end: boundary });
-      for (const address of expected) {
-        if (!found.includes(address)) lost.push(`c3, window +${skew}: the match ending ${boundary - address - 1n} bytes before the page`);
-        if (!tail.includes(address)) lost.push(`c3, window +${skew} ending at the page: the match ending ${boundary - address - 1n} bytes before it`);
-      }
-    }
-    expect(safeMemcpy(boundary - BigInt(BAND), Buffer.alloc(BAND), BAND).ok).toBe(true);
-    // One 8-byte match ending 0..47 bytes before the page, reached by the 64-byte loop: the group of four blocks
-    // that met the lost page held its anchor.
-    const marker = Buffer.from('c0ffee5a13372bcd', 'hex');
-    for (const skew of [0, 17, 32, 48]) {
-      for (let before = 0; before < 48; before++) {
-        const at = boundary - BigInt(before + marker.length);
-        expect(safeMemcpy(at, marker, marker.length).ok).toBe(true);
-        const found = await scanWithPageLost(Uint8Array.from(marker), { start: start + BigInt(skew), end: boundary + BigInt(pageSize) });
-        expect(safeMemcpy(at, Buffer.alloc(marker.length), marker.length).ok).toBe(true);
-        if (found.length !== 1 || found[0] !== at) lost.push(`marker, window +${skew}: the match ending ${before} bytes before the page`);
-      }
-    }
-    expect(lost).toEqual([]);
-  } finally {
-    mapping.unmap();
-  }
-});
 
 test('onProgress counts up to the readable bytes of the window; limit stops early', async () => {
   const { mapping, start, end } = fenced((20 * MiB) / pageSize);
