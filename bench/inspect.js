@@ -3,12 +3,17 @@
 // alternating rounds of one run (machines differ ~3x in absolute speed; the ratios are what to read):
 //   1. readU32 of a readable address against safeRead(address, 4) followed by readUInt32LE (target <= 1.3x);
 //   2. scanMemory of a 64 MiB readable region (random bytes) for a 4-byte pattern with one wildcard against
-//      Buffer.indexOf over the same bytes already in a Buffer, as speeds (target >= 0.5x);
+//      Buffer.indexOf over the same bytes already in a Buffer, as speeds (target >= 1.0x), once per search routine
+//      the machine can run (SSE2, and AVX2 where the CPU has it), the routines taking turns in every round;
 //   3. readCString of a 100-byte string against safeRead(address, 100) (target <= 2x).
 // Each row: the median of the per-round ratios, and their spread (min-max).
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
 
-const { addressOf, mapPages, pageSize, readCString, readU32, safeMemcpy, safeRead, scanMemory, scanMemoryIter } = require('..');
+const { addressOf, mapPages, pageSize, readCString, readU32, safeMemcpy, safeRead, scanMemory, scanMemoryIter, scanReadable } = require('..');
+const { binding } = require('../dist/common/native');  // which pattern search routine runs: the machine's, or forced
+const { compilePattern } = require('../dist/inspect/pattern');
 const { formatNs, median, spread } = require('./stats');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
@@ -83,18 +88,37 @@ function scan() {
     fn();
     return Number(process.hrtime.bigint() - begin);
   };
-  const samples = { scanMemory: [], indexOf: [] };
-  timeOf(() => scanMemory('de ad ?? ef', window));
+  const defaultRoutine = binding._patternRoutine();
+  const routines = [process.arch === 'x64' ? 'sse2' : 'neon', 'avx2'].filter((routine) => binding._forcePatternRoutine(routine));
+  const samples = { indexOf: [], scanReadable: [] };
+  const search = () => (sink ^= scanMemory('de ad ?? ef', window).length);
+  // The search alone: the native call scanMemory makes for the one readable range, without listing the ranges.
+  const compiled = compilePattern('de ad ?? ef');
+  const searchAlone = () => (sink ^= binding.scanMemory(window.start, window.end, compiled.bytes, compiled.masks, 0, 2 ** 32).length);
+  for (const routine of routines) {
+    samples[routine] = [];
+    samples[`${routine} alone`] = [];
+    binding._forcePatternRoutine(routine);
+    timeOf(search);
+    timeOf(searchAlone);
+  }
   timeOf(() => bytes.indexOf(needle));
   for (let round = 0; round < ROUNDS; round++) {
-    samples.scanMemory.push(timeOf(() => (sink ^= scanMemory('de ad ?? ef', window).length)));
+    for (const routine of routines) {
+      binding._forcePatternRoutine(routine);
+      samples[routine].push(timeOf(search));
+      samples[`${routine} alone`].push(timeOf(searchAlone));
+    }
     samples.indexOf.push(timeOf(() => {
       for (let at = bytes.indexOf(needle); at !== -1; at = bytes.indexOf(needle, at + 4)) sink ^= at;
     }));
+    // What every scanMemory call pays before it searches: listing the readable ranges of its window.
+    samples.scanReadable.push(timeOf(() => (sink ^= scanReadable(window).length)));
   }
+  binding._forcePatternRoutine('auto');
   const speed = (ns) => size / ns;  // bytes per ns = GB/s
-  const ratios = samples.scanMemory.map((ns, round) => speed(ns) / speed(samples.indexOf[round]));
-  return { samples, ratios, speed, mapping, window };
+  const ratios = (variant) => samples[variant].map((ns, round) => speed(ns) / speed(samples.indexOf[round]));
+  return { samples, routines, defaultRoutine, ratios, speed, mapping, window };
 }
 
 function ratioRow(what, ours, yardstick, against, target) {
@@ -103,17 +127,24 @@ function ratioRow(what, ours, yardstick, against, target) {
 }
 
 async function main() {
-  console.log(`npm run bench:inspect: ${ROUNDS} rounds, Node ${process.versions.node}\n`);
+  const cpus = os.cpus();
+  const pku = /\bpku\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  console.log(`npm run bench:inspect: ${ROUNDS} rounds`);
+  console.log(`machine: ${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Linux ${os.release()}, Node ${process.versions.node}, protection keys ${pku ? 'on' : 'off'}, pattern search ${binding._patternRoutine()}\n`);
   const rows = [typedRead(), cString()];
   const scanned = scan();
-  const { samples, ratios, speed } = scanned;
-  rows.push([
-    'scanMemory, 64 MiB, de ad ?? ef',
-    `${formatNs(median(samples.scanMemory))} (${median(samples.scanMemory.map(speed)).toFixed(1)} GB/s)`,
-    `Buffer#indexOf: ${formatNs(median(samples.indexOf))} (${median(samples.indexOf.map(speed)).toFixed(1)} GB/s)`,
-    `${median(ratios).toFixed(2)}x the speed (${spread(ratios)})`,
-    '≥ 0.5x',
-  ]);
+  const { samples, routines, defaultRoutine, ratios, speed } = scanned;
+  for (const routine of routines) {
+    rows.push([
+      `scanMemory, 64 MiB, de ad ?? ef, ${routine}${routine === defaultRoutine ? ' (default)' : ''}`,
+      `${formatNs(median(samples[routine]))} (${median(samples[routine].map(speed)).toFixed(1)} GB/s)`,
+      `Buffer#indexOf: ${formatNs(median(samples.indexOf))} (${median(samples.indexOf.map(speed)).toFixed(1)} GB/s)`,
+      `${median(ratios(routine)).toFixed(2)}x the speed (${spread(ratios(routine))})`,
+      '≥ 1.0x',
+    ]);
+  }
+  const alone = routines.map((routine) => `${routine} ${formatNs(median(samples[`${routine} alone`]))}, ${median(ratios(`${routine} alone`)).toFixed(2)}x (${spread(ratios(`${routine} alone`))})`).join('; ');
+  const listing = `each scanMemory call first lists the readable ranges of its window (scanReadable alone: ${formatNs(median(samples.scanReadable))});\nthe native search of the one range alone, and its speed against Buffer#indexOf: ${alone}`;
   // The iterator, for the record: the same search in 4 MiB jobs on the threadpool.
   const begin = process.hrtime.bigint();
   for await (const match of scanMemoryIter('de ad ?? ef', scanned.window)) sink ^= Number(match & 0xffn);
@@ -123,7 +154,8 @@ async function main() {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column].length)));
   const line = (cells) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
   console.log([line(headers), ...rows.map(line)].join('\n'));
-  console.log(`\nscanMemoryIter over the same 64 MiB (16 jobs on the threadpool): ${formatNs(iterNs)}`);
+  console.log(`\n${listing}`);
+  console.log(`scanMemoryIter over the same 64 MiB (16 jobs on the threadpool, ${defaultRoutine}): ${formatNs(iterNs)}`);
   console.log(`(checksum ${sink})`);
 }
 
