@@ -112,14 +112,7 @@ export class SymbolTable {
    */
   lookup(address: number): SymbolHit | null {
     const starts = this.starts;
-    // The last symbol starting at or before the address.
-    let low = 0;
-    let high = starts.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if (starts[middle] <= address) low = middle + 1;
-      else high = middle;
-    }
+    const low = lastAtOrBefore(starts, address) + 1;  // past the last symbol starting at or before the address
     if (low === 0) return null;
     // The symbols at that start, best-ranked first (the sort's order), then those at earlier starts, for one that
     // encloses a smaller symbol the address lies past (a function holding a local label): the first that covers it.
@@ -157,6 +150,18 @@ export class SymbolTable {
     }
     return best < 0 ? null : { value: this.starts[best], global: this.ranks[best] < LOCAL_RANK };
   }
+}
+
+/** @internal The index of the last of `sorted` (ascending) that is at most `value`, or -1 when none is. */
+export function lastAtOrBefore(sorted: Float64Array, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle] <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low - 1;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Address } from '../common/types';
 import { toAddress } from '../probe/probe';
 import { loadedModules, moduleNamed, processOption, type LoadedModule } from './modules';
 import { symbolTableOf } from './object-files';
-import type { SymbolTable } from './symbol-table';
+import { lastAtOrBefore, type SymbolTable } from './symbol-table';
 
 /**
  * What {@link symbolize} says about an address: `libc.so.6!malloc+0x10` as fields.
@@ -112,14 +112,7 @@ function symbolizeOne(address: bigint, index: ModuleIndex): Symbolized | null {
   if (address >= EXACT) return null;  // above every user-space mapping
   const at = Number(address);
   const { bases } = index;
-  let low = 0;
-  let high = bases.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (bases[middle] <= at) low = middle + 1;
-    else high = middle;
-  }
-  const m = low - 1;
+  const m = lastAtOrBefore(bases, at);
   if (m < 0 || at >= index.ends[m]) return null;
   const entry = index.entries[m];
   const offset = BigInt(at - bases[m]);
