@@ -268,7 +268,7 @@ describe('the guard never takes a fault that is not its own', () => {
     // the copy's range, never touched by the copy. That fault is the handler's, never the copy's.
     const runs = runWithAndWithout(`
       loadMemprobe();
-      const PAGE = 4096, PAGES = 4096;
+      const PAGE = addon.pageSize, PAGES = 4096;
       const start = addon.mapEndingInNone(PAGES, 2);
       addon.startFaultingTimer(start + BigInt((PAGES + 1) * PAGE), 2000);
       const until = Date.now() + 3000;

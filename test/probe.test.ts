@@ -342,9 +342,9 @@ describe('the gap below [stack]', () => {
       const stackLine = () => fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[stack]'));
       const before = stackLine();
       const start = BigInt('0x' + before.split('-')[0]);
-      const probed = memprobe.probe(start - 4096n * 4n);
+      const probed = memprobe.probe(start - BigInt(memprobe.pageSize) * 4n);
       const afterProbe = stackLine();
-      require(${JSON.stringify(path.join(__dirname, '..', 'build', 'Release', 'memprobe.node'))})._touchUnguarded(start - 4096n * 4n);
+      require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding._touchUnguarded(start - BigInt(memprobe.pageSize) * 4n);
       console.log(JSON.stringify({ probed, unchanged: before === afterProbe, grew: stackLine() !== before }));`);
     expect(child.status).toBe(0);
     expect(JSON.parse(child.stdout)).toEqual({ probed: 'unmapped', unchanged: true, grew: true });

@@ -459,6 +459,9 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_value page;
   napi_create_bigint_uint64(env, reinterpret_cast<uintptr_t>(g_page), &page);
   napi_set_named_property(env, exports, "page", page);
+  napi_value page_size;
+  napi_create_int64(env, static_cast<int64_t>(g_page_size), &page_size);
+  napi_set_named_property(env, exports, "pageSize", page_size);
   return exports;
 }
 
