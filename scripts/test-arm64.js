@@ -48,7 +48,7 @@ function missingTools() {
     ['aarch64-linux-gnu-readelf', 'binutils-aarch64-linux-gnu'],
   ];
   const missing = needs.filter(([tool]) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0).map(([, pkg]) => pkg);
-  if (!fs.existsSync(path.join(SYSROOT, 'lib', 'libc.so.6'))) missing.push('libc6-dev-arm64-cross');
+  if (!fs.existsSync(path.join(SYSROOT, 'lib', 'libc.so'))) missing.push('libc6-dev-arm64-cross');
   return [...new Set(missing)];
 }
 
