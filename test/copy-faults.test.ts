@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { addressOf, mapFile, mapPages, pageSize, safeMemcpy, safeRead, type CopyResult, type FaultCode, type Strategy } from '../lib';
-import { syscallCopyMissing, testNeeding } from './helpers/capabilities';
+import { stackGapMissing, syscallCopyMissing, testNeeding } from './helpers/capabilities';
 import { commandFor, PACKAGE_ROOT, runChild } from './helpers/child';
 import { Layout, expectedPattern, patternByte, stackStart } from './helpers/layout';
 
@@ -31,7 +31,8 @@ function expectFault(result: CopyResult, strategy: Strategy, expected: { bytesCo
 
 describe.each(STRATEGIES)('%s strategy', (strategy) => {
   const options = { strategy };
-  const it = strategy === 'syscall' ? testNeeding(syscallCopyMissing) : test;
+  const needs = strategy === 'syscall' ? syscallCopyMissing : null;
+  const it = testNeeding(needs);
   let layouts: Layout[] = [];
   const layout = (...kinds: ConstructorParameters<typeof Layout>[0][number][]): Layout => {
     const made = new Layout(kinds);
@@ -77,7 +78,7 @@ describe.each(STRATEGIES)('%s strategy', (strategy) => {
     },
   );
 
-  it('the guard gap just below [stack] faults, and the stack does not grow', () => {
+  testNeeding(needs, stackGapMissing)('the guard gap just below [stack] faults, and the stack does not grow', () => {
     const start = stackStart();
     for (const distance of [8n, BigInt(P), 16n * 1024n, 256n * 1024n, 4n * 1024n * 1024n]) {
       expectFault(safeRead(start - distance, 8, options), strategy, { bytesCopied: 0, code: 'SEGV_MAPERR', address: start - distance });

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 
 import { isReadable, mapFile, mapPages, pageSize, probe, ProbeCode, probeMany, probeManyAsync, safeMemcpy, scanReadable, type PageState } from '../lib';
 import { binding } from '../lib/common/native';
+import { stackGapMissing, testNeeding } from './helpers/capabilities';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
 import { Layout, type PageKind } from './helpers/layout';
 import { buildFixture } from './helpers/native-fixture';
@@ -318,7 +319,7 @@ describe('special places', () => {
 describe('the gap below [stack]', () => {
   const stack = (): string => mapsLine((line) => line.endsWith('[stack]'));
 
-  test('probing below the stack says unmapped and never grows it', () => {
+  testNeeding(stackGapMissing)('probing below the stack says unmapped and never grows it', () => {
     const probeBelow = (start: bigint): void => {
       for (const address of [start - 1n, start - BP, start - 4n * BP, start - 16n * BP, start - 100n * BP]) expect(probe(address)).toBe('unmapped');
       expect(Array.from(probeMany(new BigUint64Array(Array.from({ length: 64 }, (_, i) => start - BigInt(i + 1) * 64n))))).toEqual(new Array(64).fill(ProbeCode.unmapped));
@@ -336,7 +337,7 @@ describe('the gap below [stack]', () => {
     expect(probe(rangeOf(before)[0])).toBe('readable');
   });
 
-  test('a plain load there grows the stack (what memprobe avoids), shown in a child', () => {
+  testNeeding(stackGapMissing)('a plain load there grows the stack (what memprobe avoids), shown in a child', () => {
     const child = runChild(`
       const fs = require('node:fs');
       const stackLine = () => fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[stack]'));

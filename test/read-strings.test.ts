@@ -1,6 +1,7 @@
 // Strings at raw addresses: decoded as TextDecoder decodes the same bytes; a string that runs into a page that
 // cannot be read returns the prefix before it and the copy's fault; nothing is read from a page it does not need.
 import { addressOf, mapPages, pageSize, readCString, readUtf16, readUtf8, safeMemcpy, safeRead } from '../lib';
+import { stackGapMissing, testNeeding } from './helpers/capabilities';
 import { runChild } from './helpers/child';
 import { Layout } from './helpers/layout';
 
@@ -179,7 +180,7 @@ describe('readUtf16', () => {
   });
 });
 
-test('the gap below [stack]: SEGV_MAPERR for every string read, and the stack does not grow (a fresh process)', () => {
+testNeeding(stackGapMissing)('the gap below [stack]: SEGV_MAPERR for every string read, and the stack does not grow (a fresh process)', () => {
   const result = runChild(`
 const stackStart = () => BigInt('0x' + require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[stack]')).split('-')[0]);
 const start = stackStart();

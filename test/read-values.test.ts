@@ -21,6 +21,7 @@ import {
   type CopyResult,
   type ReadValue,
 } from '../lib';
+import { stackGapMissing, syscallCopyMissing, testNeeding } from './helpers/capabilities';
 import { runChild } from './helpers/child';
 import { expectedPattern, Layout } from './helpers/layout';
 
@@ -233,7 +234,7 @@ parentPort.postMessage({ sum, faults });`,
   expect({ ...message, faults: message.faults + faults }).toEqual({ sum: 20000, faults: 40000 });
 });
 
-test('the gap below [stack]: SEGV_MAPERR, and the stack does not grow (a fresh process)', () => {
+testNeeding(stackGapMissing)('the gap below [stack]: SEGV_MAPERR, and the stack does not grow (a fresh process)', () => {
   const result = runChild(`
 const stackStart = () => BigInt('0x' + require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[stack]')).split('-')[0]);
 const start = stackStart();
@@ -244,7 +245,7 @@ console.log(JSON.stringify({ read: read.fault.code, write: write.fault.code, gre
   expect(JSON.parse(result.stdout)).toEqual({ read: 'SEGV_MAPERR', write: 'SEGV_MAPERR', grew: false });
 });
 
-test('with our own pid: the values Buffer reads, and the gap below [stack] ends a read unread (a fresh process)', () => {
+testNeeding(syscallCopyMissing, stackGapMissing)('with our own pid: the values Buffer reads, and the gap below [stack] ends a read unread (a fresh process)', () => {
   const result = runChild(`
 const bytes = Buffer.from([0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01]);
 const at = memprobe.addressOf(bytes);

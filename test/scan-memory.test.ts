@@ -1,11 +1,9 @@
 // scanMemory and scanMemoryIter: the matches a plain one-pass search of the same bytes finds (non-overlapping,
 // leftmost first, as Frida's Memory.scan), over chunk boundaries, range edges and adjacent mappings; in another
 // process; and without a crash when memory goes away while the scan runs (in child processes).
-import { spawn } from 'node:child_process';
-
 import { addressOf, mapPages, pageSize, safeMemcpy, safeRead, scanMemory, scanMemoryIter, scanReadable, type Mapping } from '../lib';
 import { compilePattern } from '../lib/inspect/pattern';
-import { PACKAGE_ROOT, runChild } from './helpers/child';
+import { PACKAGE_ROOT, runChild, spawnNode } from './helpers/child';
 
 const MiB = 1 << 20;
 
@@ -243,7 +241,7 @@ test('the iterator leaves the event loop free while it scans', async () => {
 describe('another process (process_vm_readv)', () => {
   test('finds a marker in a child process, and reading our own pid gives what the local scan gives', async () => {
     const marker = Buffer.from(Array.from({ length: 16 }, (_, i) => (i * 37 + Date.now()) & 0xff));
-    const child = spawn(process.execPath, ['-e', `
+    const child = spawnNode(['-e', `
 const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
 const kept = Buffer.from(process.argv[1], 'hex');
 process.stdout.write(memprobe.addressOf(kept).toString() + '\\n');

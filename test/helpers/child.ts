@@ -4,8 +4,22 @@
 // MEMPROBE_TEST_EMULATOR (words split on spaces, such as "qemu-aarch64 -L /usr/aarch64-linux-gnu") is put before
 // every Node or native program the tests start: where the tests themselves run under qemu-user, the kernel cannot
 // run the guest architecture's binaries on its own (no binfmt_misc), so every child goes through the emulator too.
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions, type SpawnSyncOptionsWithStringEncoding, type SpawnSyncReturns } from 'node:child_process';
+import {
+  spawn,
+  spawnSync,
+  type ChildProcess,
+  type ChildProcessByStdio,
+  type ChildProcessWithoutNullStreams,
+  type SpawnOptions,
+  type SpawnOptionsWithoutStdio,
+  type SpawnOptionsWithStdioTuple,
+  type SpawnSyncOptionsWithStringEncoding,
+  type SpawnSyncReturns,
+  type StdioNull,
+  type StdioPipe,
+} from 'node:child_process';
 import * as path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 
 export const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 
@@ -23,7 +37,12 @@ export function spawnNodeSync(args: readonly string[], options: SpawnSyncOptions
   return spawnSync(file, fullArgs, options);
 }
 
-/** spawn of the Node that runs the tests (through the emulator where one is set). */
+/** spawn of the Node that runs the tests (through the emulator where one is set), typed as `spawn` types it. */
+export function spawnNode(args: readonly string[], options?: SpawnOptionsWithoutStdio): ChildProcessWithoutNullStreams;
+export function spawnNode<In extends StdioNull | StdioPipe, Out extends StdioNull | StdioPipe, Err extends StdioNull | StdioPipe>(
+  args: readonly string[],
+  options: SpawnOptionsWithStdioTuple<In, Out, Err>,
+): ChildProcessByStdio<In extends StdioPipe ? Writable : null, Out extends StdioPipe ? Readable : null, Err extends StdioPipe ? Readable : null>;
 export function spawnNode(args: readonly string[], options: SpawnOptions = {}): ChildProcess {
   const [file, fullArgs] = commandFor(process.execPath, args);
   return spawn(file, fullArgs, options);
@@ -72,4 +91,9 @@ export function runChild(script: string, options: ChildOptions = {}): ChildResul
 /** A child's time limit: `ms` natively, 20 times as long under the emulator (qemu-user runs Node ~20 times slower). */
 export function childTimeout(ms: number): number {
   return EMULATOR.length === 0 ? ms : ms * 20;
+}
+
+/** A `[file, args]` command line as one shell command, each word single-quoted. */
+export function shellCommand([file, args]: [string, string[]]): string {
+  return [file, ...args].map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(' ');
 }
