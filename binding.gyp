@@ -27,7 +27,6 @@
         "native/binding/probe_binding.cc",
         "native/binding/signals_binding.cc",
         "native/common/machine.cc",
-        "native/inspect/inspect_access.cc",
         "native/inspect/pattern_scan.cc",
         "native/inspect/remote_access.cc",
         "native/inspect/strings.cc",
@@ -36,9 +35,7 @@
         "native/memory/executable.cc",
         "native/memory/fault.cc",
         "native/memory/fault_chain.cc",
-        "native/memory/forward_copy.cc",
         "native/memory/guard.cc",
-        "native/memory/guarded_access.cc",
         "native/memory/guarded_regions.cc",
         "native/memory/pages.cc",
         "native/memory/signal_copy.cc",
@@ -60,6 +57,27 @@
         "native/signals/signal_policy.cc",
         "native/signals/signal_send.cc",
         "native/signals/thread_masks.cc"
+      ],
+      # The guarded assembly routines and the architecture layer's out-of-line parts: one file per concern and
+      # architecture (native/memory/arch.h says what each architecture provides). Any other target_arch fails
+      # in arch.h with a message.
+      "conditions": [
+        ["target_arch=='x64'", {
+          "sources": [
+            "native/inspect/inspect_access_x86_64.cc",
+            "native/memory/arch_x86_64.cc",
+            "native/memory/forward_copy_x86_64.cc",
+            "native/memory/guarded_access_x86_64.cc"
+          ]
+        }],
+        ["target_arch=='arm64'", {
+          "sources": [
+            "native/inspect/inspect_access_aarch64.cc",
+            "native/memory/arch_aarch64.cc",
+            "native/memory/forward_copy_aarch64.cc",
+            "native/memory/guarded_access_aarch64.cc"
+          ]
+        }]
       ]
     }
   ]

@@ -16,6 +16,15 @@ export interface NativeGuardStatus {
   reasserted: number;
 }
 
+/** @internal */
+export interface NativeMachine {
+  readonly pageSize: number;
+  readonly userAddressEnd: bigint;
+  readonly architecture: 'x64' | 'arm64';
+  readonly nonCanonicalAddresses: boolean;
+  readonly topByteIgnore: boolean;
+}
+
 /** @internal A native subscriber to the dedicated signal thread (an opaque external). */
 export type SignalSubscriber = { readonly __memprobeSignalSubscriber: unique symbol };
 
@@ -85,6 +94,12 @@ export interface Binding {
   /** Test hook: an External (the kind of pointer object koffi 2.x hands out). */
   _makeExternal(): object;
   readonly pageSize: number;
+  /**
+   * The processor's facts lib/ must not hard-code: the page size (4, 16 or 64 KiB on arm64), where user space
+   * ends (x64: 2^47; arm64: 2^48), whether addresses past it and below the kernel's half are non-canonical (x64)
+   * and whether the top byte of an address is ignored (arm64: a tagged address names its untagged memory).
+   */
+  readonly machine: NativeMachine;
 
   mapAnonymous(length: number, protection: number): bigint;
   /** The mapping's address, or what the path names when it is not a regular file ('a FIFO', 'a directory'…). */

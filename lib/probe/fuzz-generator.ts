@@ -28,6 +28,8 @@ export const CASE_MIX: ReadonlyArray<readonly [FuzzCaseKind, number]> = [
   ['inside', 5],          // uniform inside a mapping
 ];
 
+// The mix's own bounds, x86-64's halves, on every machine: a seed names the same cases everywhere (the model,
+// not the generator, knows what an address means on this machine: fuzz-model.ts).
 const USER_END = 1n << 47n;
 const KERNEL_START = (1n << 64n) - USER_END;
 const ADDRESS_LIMIT = 1n << 64n;

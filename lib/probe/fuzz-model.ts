@@ -15,8 +15,13 @@ import type { FaultCode, Strategy } from '../common/types';
  */
 export type MapsVerdict = 'readable' | 'protected' | 'unmapped' | 'noncanonical' | 'past-eof' | 'uncertain';
 
-const USER_END = 1n << 47n;
+// The machine's address space (native/memory/arch.h). x64: [USER_END, KERNEL_START) is the non-canonical gap,
+// the kernel half above it. arm64: no non-canonical class (all of it is unmapped to a load), and top-byte-ignore:
+// bits 63..56 are not translated, bit 55 picks the kernel's half, so a tagged address reads its untagged memory.
+const { userAddressEnd: USER_END, nonCanonicalAddresses: NONCANONICAL_GAP, topByteIgnore: TOP_BYTE_IGNORE } = binding.machine;
 const KERNEL_START = (1n << 64n) - USER_END;
+const TAG_MASK = (1n << 56n) - 1n;
+const KERNEL_HALF_BIT = 1n << 55n;
 const GUARD_REGION_BIT = 58n;  // /proc/<pid>/pagemap: a guard region (MADV_GUARD_INSTALL), Linux 6.15
 const PKU = /\bpku\b/.test(readTextOrEmpty('/proc/cpuinfo'));
 
@@ -92,7 +97,11 @@ export class MapsModel {
 
   /** The maps' verdict for the page holding `address`, for a read by `strategy`. */
   verdict(address: bigint, strategy: Strategy): MapsVerdict {
-    if (address >= USER_END && address < KERNEL_START) return 'noncanonical';
+    if (TOP_BYTE_IGNORE) {
+      if (address & KERNEL_HALF_BIT) return 'unmapped';  // the kernel half
+      address &= TAG_MASK;
+    }
+    if (address >= USER_END && address < KERNEL_START) return NONCANONICAL_GAP ? 'noncanonical' : 'unmapped';
     if (address >= KERNEL_START) return 'unmapped';  // the kernel half, [vsyscall] included: user reads fault there
     const page = address - (address % this.page);
     const refined = this.refined.get(page);
@@ -103,7 +112,8 @@ export class MapsModel {
     const [r, w, x] = [entry.perms[0] === 'r', entry.perms[1] === 'w', entry.perms[2] === 'x'];
     if (strategy === 'syscall') return r ? 'readable' : 'protected';  // process_vm_readv wants VM_READ
     if (r || w) return 'readable';  // x86 has no write-only pages
-    if (x) return PKU ? 'uncertain' : 'readable';  // execute-only needs a protection key
+    // Execute-only needs a protection key on x64; arm64 kernels with EPAN (6.2+, Armv8.7) make '--x' unreadable.
+    if (x) return PKU || binding.machine.architecture === 'arm64' ? 'uncertain' : 'readable';
     return 'protected';
   }
 

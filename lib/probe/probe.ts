@@ -103,8 +103,8 @@ export interface ReadMapsOptions {
 
 /** @internal */
 export const ADDRESS_MAX = (1n << 64n) - 1n;
-/** @internal */
-export const USER_END = 1n << 47n;
+/** @internal Where user space ends on this machine (x64: 2^47, arm64: 2^48): the default end of a scan. */
+export const USER_END: bigint = binding.machine.userAddressEnd;
 const PAGE = BigInt(binding.pageSize);
 
 /** @internal An address argument as a bigint: a bigint in [0, 2^64) or a non-negative safe-integer number. */

@@ -5,6 +5,7 @@
 
 #include "binding/bindings.h"
 #include "common/machine.h"
+#include "memory/arch.h"
 #include "memory/pages.h"
 
 namespace memprobe {
@@ -95,6 +96,15 @@ void InitPages(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"unmap", UnmapBinding},
                   });
   exports.Set("pageSize", Napi::Number::New(env, static_cast<double>(GetMachine().page_size)));
+  // What lib/ must not hard-code: the page size, where user space ends, which processor (arch.h).
+  Napi::Object machine = Napi::Object::New(env);
+  machine.Set("pageSize", Napi::Number::New(env, static_cast<double>(GetMachine().page_size)));
+  machine.Set("userAddressEnd", Napi::BigInt::New(env, static_cast<uint64_t>(arch::UserAddressEnd())));
+  machine.Set("architecture", Napi::String::New(env, arch::kName));
+  machine.Set("nonCanonicalAddresses", Napi::Boolean::New(env, arch::IsNonCanonical(arch::UserAddressEnd())));
+  machine.Set("topByteIgnore", Napi::Boolean::New(env, arch::Comparable(~uintptr_t{0}) != ~uintptr_t{0}));
+  machine.Freeze();
+  exports.Set("machine", machine);
   Napi::Object protections = Napi::Object::New(env);
   protections.Set("none", PROT_NONE);
   protections.Set("r", PROT_READ);

@@ -1,4 +1,6 @@
-// Facts about the machine, read once at load time: page size and the CPU features the copy loop picks from.
+// Facts about the machine, read once at load time: the page size (4, 16 or 64 KiB on aarch64, from sysconf;
+// nothing in native/ assumes 4096). What depends on the processor (registers, the address space's end, CPU
+// features) is memory/arch.h's.
 //
 // The folder native/common/ holds facts and helpers every other folder may use; it may never include any of them.
 #pragma once
@@ -10,7 +12,6 @@ namespace memprobe {
 
 struct Machine {
   size_t page_size;
-  bool has_erms;  // fast `rep movsb` (enhanced REP MOVSB/STOSB)
 };
 
 namespace machine_detail {

@@ -1,8 +1,10 @@
 // The guarded routines of the inspect area: typed loads and stores, the length of a C string, and the pattern
 // search. In assembly like the copy's (memory/forward_copy.h) and for the same reason: a fault inside them is
-// recognised by its PC alone (inspect_access.cc registers this region with the guard's registry) and resumed at the recovery label below,
-// which returns rax = the trap (EncodeTrap) and rdx = si_addr. The routines follow memory/guarded_access.h's
-// convention: leaves that never touch the stack nor the callee-saved registers.
+// recognised by its PC alone (inspect_access_<arch>.cc registers this region with the guard's registry) and
+// resumed at the recovery label, which returns the trap (EncodeTrap) and si_addr in the two return registers
+// (x86-64 rax/rdx, aarch64 x0/x1). The routines follow memory/guarded_access.h's convention: leaves that never
+// touch the stack nor the callee-saved registers. One file per architecture: inspect_access_x86_64.cc (SSE2),
+// inspect_access_aarch64.cc (NEON).
 //
 // Owns: which bytes each routine loads, in what order. Must never: load a byte of a page that holds none of the
 // requested bytes (aligned 16-byte blocks are the only wider loads, and a block never crosses a page), or run
@@ -14,7 +16,7 @@
 
 namespace memprobe {
 
-// rax and rdx of a guarded routine: trap 0 and the routine's result, or the trap and si_addr.
+// The two return registers of a guarded routine: trap 0 and the routine's result, or the trap and si_addr.
 struct GuardedValue {
   uint64_t trap;
   uint64_t value;
@@ -34,7 +36,8 @@ static_assert(offsetof(PatternSpec, anchor_value) == 32 && offsetof(PatternSpec,
               "memprobe_find_pattern's offsets");
 
 extern "C" {
-// One load of 1, 2, 4 or 8 bytes (little-endian, zero-extended into value); misaligned is fine on x86.
+// One load of 1, 2, 4 or 8 bytes (little-endian, zero-extended into value); misaligned is fine on x86-64 and on
+// aarch64's normal memory.
 GuardedValue memprobe_load_u8(const void* address);
 GuardedValue memprobe_load_u16(const void* address);
 GuardedValue memprobe_load_u32(const void* address);

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "common/machine.h"
+#include "memory/arch.h"
 #include "inspect/inspect_access.h"
 #include "memory/copy.h"
 #include "memory/forward_copy.h"
@@ -50,7 +51,7 @@ size_t PieceAt(uintptr_t address, size_t offset, size_t limit) {
 bool CopyPiece(uintptr_t at, size_t length, ByteSink* sink, uint64_t* trap) {
   uint8_t* dst = sink->Reserve(length);
   const ForwardCopyResult copied =
-      memprobe_forward_copy(dst, reinterpret_cast<const uint8_t*>(at), length, GetMachine().has_erms);
+      memprobe_forward_copy(dst, reinterpret_cast<const uint8_t*>(at), length, arch::UseFastStringCopy());
   *trap = copied.trap;
   if (copied.trap != 0) return false;
   sink->Commit(length);

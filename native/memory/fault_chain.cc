@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "memory/arch.h"
 #include "memory/executable.h"
 #include "memory/guarded_access.h"
 
@@ -163,24 +164,20 @@ void Publish(int signo, const Link* link) {
 
 // --- inside the handler ---
 
-constexpr greg_t kPageFaultWrite = 0x2;              // x86 page-fault error code: a write access
-constexpr greg_t kPageFaultInstructionFetch = 0x10;  // an instruction fetch
-constexpr greg_t kTrapPageFault = 14;                // X86_TRAP_PF
+const ucontext_t* Frame(void* context) { return static_cast<const ucontext_t*>(context); }
 
-greg_t* Registers(void* context) { return static_cast<ucontext_t*>(context)->uc_mcontext.gregs; }
-
-// The registers an interrupted instruction resumes with (REG_R8 … REG_EFL: the general registers, RSP, RIP and
-// the flags), without the kernel's notes about the exception that follow them. Two signals with the same
-// digest were delivered at the same instruction in the same state: the same fault handed on by another
+// The registers an interrupted instruction resumes with (arch::ResumedRegisters: the general registers, the
+// stack pointer, the PC and the flags), without the kernel's notes about the exception. Two signals with the
+// same digest were delivered at the same instruction in the same state: the same fault handed on by another
 // handler, or the retry of an access nothing changed. A digest keeps the per-thread records small (initial-exec
 // TLS comes out of a surplus that every library loaded later shares).
-static_assert(REG_R8 == 0 && REG_EFL == 17, "the resumed registers come first in gregs");
 uint64_t ResumedRegistersDigest(void* context) {
   if (context == nullptr) return 0;
-  const greg_t* registers = Registers(context);
+  size_t count = 0;
+  const uint64_t* registers = arch::ResumedRegisters(Frame(context), &count);
   uint64_t digest = 0x9e3779b97f4a7c15;
-  for (int i = 0; i <= REG_EFL; i++) {
-    digest = (digest ^ static_cast<uint64_t>(registers[i])) * 0xff51afd7ed558ccd;
+  for (size_t i = 0; i < count; i++) {
+    digest = (digest ^ registers[i]) * 0xff51afd7ed558ccd;
     digest ^= digest >> 32;
   }
   return digest;
@@ -197,38 +194,42 @@ Origin OriginOf(int signo, const siginfo_t* info) {
 }
 
 // Whether the signal is a page fault this thread just took: the kernel notes each exception it turns into a
-// signal (trap number, error code, address) in the thread and copies the notes into every signal frame it
-// builds, so a signal the thread queued itself carries the notes of its last real exception, for another
-// address unless it copies that one exactly.
+// signal (x86-64: trap number, error code, CR2; aarch64: ESR and fault_address) in the thread and copies the
+// notes into every signal frame it builds, so a signal the thread queued itself carries the notes of its last
+// real exception, for another address unless it copies that one exactly.
 bool IsPageFault(int signo, const siginfo_t* info, void* context) {
   if (context == nullptr) return false;  // a handler that chained without the kernel's context
-  const greg_t* registers = Registers(context);
-  return OriginOf(signo, info) == Origin::kFault && registers[REG_TRAPNO] == kTrapPageFault &&
-         static_cast<uintptr_t>(registers[REG_CR2]) == reinterpret_cast<uintptr_t>(info->si_addr);
+  return OriginOf(signo, info) == Origin::kFault &&
+         arch::IsPageFaultNote(Frame(context), reinterpret_cast<uintptr_t>(info->si_addr));
 }
 
 // Whether the access of a page fault fails now, proven: for a load or store by making the same access
 // (guarded), for an instruction fetch by the maps (no probe can execute). `ours` says whether the guard's
 // handler still has the signal, so that the probe's own fault comes back to it; when it does not, nothing is
-// proven.
+// proven. An access the frame cannot classify (arch::FaultAccess::kUnknown) is proven to fail only when a read
+// fails there (no page can be written that cannot be read).
 bool AccessFailsNow(int signo, siginfo_t* info, void* context, bool (*ours)(int)) {
-  const greg_t error = Registers(context)[REG_ERR];
-  if (error & kPageFaultInstructionFetch) {
-    return ExecutableNow(reinterpret_cast<uintptr_t>(info->si_addr)) == Executable::kNo;
-  }
-  if (!ours(signo)) return false;
   // The probe's own fault must reach the guard: a handler without SA_NODEFER that tail-called ours left the
-  // signal blocked.
+  // signal blocked. Classifying the access may itself take a guarded load (aarch64 without a syndrome record
+  // reads the faulting instruction), so it comes after.
+  const bool guarded = ours(signo);
   sigset_t fault_signals, saved;
   sigemptyset(&fault_signals);
   sigaddset(&fault_signals, SIGSEGV);
   sigaddset(&fault_signals, SIGBUS);
-  pthread_sigmask(SIG_UNBLOCK, &fault_signals, &saved);
-  auto* address = static_cast<uint8_t*>(info->si_addr);
-  const GuardedResult probe =
-      (error & kPageFaultWrite) ? memprobe_touch_write(address) : memprobe_touch_read(address);
-  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
-  return probe.trap != 0;
+  if (guarded) pthread_sigmask(SIG_UNBLOCK, &fault_signals, &saved);
+  const arch::FaultAccess access = arch::FaultAccessOf(Frame(context), info, guarded);
+  bool fails = false;
+  if (access == arch::FaultAccess::kExecute) {
+    fails = ExecutableNow(reinterpret_cast<uintptr_t>(info->si_addr)) == Executable::kNo;
+  } else if (guarded) {
+    auto* address = static_cast<uint8_t*>(info->si_addr);
+    const GuardedResult probe =
+        access == arch::FaultAccess::kWrite ? memprobe_touch_write(address) : memprobe_touch_read(address);
+    fails = probe.trap != 0;
+  }
+  if (guarded) pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  return fails;
 }
 
 // A function of the chain that is running on this thread, so that a call back into the guard from inside it
@@ -332,7 +333,7 @@ void NoteIfUnfixed(int signo, siginfo_t* info, void* context, uint64_t before, b
   const uint64_t after = ResumedRegistersDigest(context);
   if (after != before) return;  // it moved the context: not the same access
   if (!ours(signo)) return;     // the disposition changed (to SIG_DFL, say): the repeated access meets that
-  const bool general_protection = info->si_code == SI_KERNEL && Registers(context)[REG_TRAPNO] != kTrapPageFault;
+  const bool general_protection = arch::IsGeneralProtection(Frame(context), info);
   const bool unfixed = general_protection ||
                        (IsPageFault(signo, info, context) && AccessFailsNow(signo, info, context, ours));
   if (unfixed) t_unfixed = UnfixedFault{signo, info->si_code, reinterpret_cast<uintptr_t>(info->si_addr), after};

@@ -1,6 +1,5 @@
 #include "memory/guard.h"
 
-#include <cpuid.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -13,6 +12,7 @@
 #include <cstddef>
 #include <mutex>
 
+#include "memory/arch.h"
 #include "memory/fault_chain.h"
 #include "memory/guarded_regions.h"
 
@@ -30,41 +30,6 @@ void UnblockFaultSignalsOnThisThread() {
   t_thread_prepared = true;
 }
 }  // namespace guard_detail
-
-}  // namespace memprobe
-
-// memprobe_guard_resume(gregs, fpregs): the routine's callee-saved registers, its stack pointer, rax and rdx from
-// the context, MXCSR and the x87 control word from its FPU state, then a jump to the recovery label (RIP).
-// Indices are glibc's REG_* (checked below).
-__asm__(R"(
-    .text
-    .p2align 4
-    .globl memprobe_guard_resume
-    .hidden memprobe_guard_resume
-    .type memprobe_guard_resume, @function
-memprobe_guard_resume:
-    ldmxcsr 24(%rsi)
-    fldcw   0(%rsi)
-    mov     8*11(%rdi), %rbx
-    mov     8*10(%rdi), %rbp
-    mov     8*4(%rdi), %r12
-    mov     8*5(%rdi), %r13
-    mov     8*6(%rdi), %r14
-    mov     8*7(%rdi), %r15
-    mov     8*13(%rdi), %rax
-    mov     8*12(%rdi), %rdx
-    mov     8*15(%rdi), %rsp
-    jmp     *8*16(%rdi)
-    .size memprobe_guard_resume, .-memprobe_guard_resume
-)");
-extern "C" [[noreturn]] void memprobe_guard_resume(const greg_t* registers, const void* fpregs);
-static_assert(REG_R12 == 4 && REG_R13 == 5 && REG_R14 == 6 && REG_R15 == 7 && REG_RBP == 10 && REG_RBX == 11 &&
-                  REG_RDX == 12 && REG_RAX == 13 && REG_RSP == 15 && REG_RIP == 16,
-              "memprobe_guard_resume's register indices");
-static_assert(offsetof(struct _libc_fpstate, mxcsr) == 24 && offsetof(struct _libc_fpstate, cwd) == 0,
-              "memprobe_guard_resume's FPU state offsets");
-
-namespace memprobe {
 
 namespace {
 
@@ -108,8 +73,7 @@ bool IsSynchronousFault(int signo, int code) { return code > 0 && !(signo == SIG
 // (a handler without SA_NODEFER that tail-called us runs with SIGSEGV blocked: one rt_sigprocmask query tells),
 // and an auto-disarmed alternate stack must be re-armed, which only sigreturn does atomically.
 bool CanLeaveWithoutSigreturn(const ucontext_t* uc, const void* return_address) {
-  if (return_address != g_restorer || (uc->uc_stack.ss_flags & kAutoDisarm) ||
-      uc->uc_mcontext.fpregs == nullptr) {
+  if (return_address != g_restorer || (uc->uc_stack.ss_flags & kAutoDisarm) || !arch::FrameAllowsFastExit(uc)) {
     return false;
   }
   sigset_t now;
@@ -120,16 +84,14 @@ bool CanLeaveWithoutSigreturn(const ucontext_t* uc, const void* return_address) 
 void OnFault(int signo, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   auto* uc = static_cast<ucontext_t*>(context);
-  greg_t* registers = uc->uc_mcontext.gregs;
   const char* recover =
-      IsSynchronousFault(signo, info->si_code) ? GuardedRecoveryLabel(static_cast<uintptr_t>(registers[REG_RIP])) : nullptr;
+      IsSynchronousFault(signo, info->si_code) ? GuardedRecoveryLabel(arch::ProgramCounter(uc)) : nullptr;
   if (recover != nullptr) {
-    registers[REG_RAX] = static_cast<greg_t>(EncodeTrap(signo, info->si_code));
-    registers[REG_RDX] = reinterpret_cast<greg_t>(info->si_addr);
-    registers[REG_RIP] = reinterpret_cast<greg_t>(recover);
+    arch::ResumeAt(uc, recover, EncodeTrap(signo, info->si_code), reinterpret_cast<uintptr_t>(info->si_addr));
     errno = saved_errno;
-    if (g_fast_exit.load(std::memory_order_relaxed) && CanLeaveWithoutSigreturn(uc, __builtin_return_address(0))) {
-      memprobe_guard_resume(registers, uc->uc_mcontext.fpregs);
+    if (arch::kHasFastExit && g_fast_exit.load(std::memory_order_relaxed) &&
+        CanLeaveWithoutSigreturn(uc, __builtin_return_address(0))) {
+      arch::LeaveWithoutSigreturn(uc);
     }
     return;
   }
@@ -172,17 +134,6 @@ int TakeSignal(int signo, bool first) {
   return 1;
 }
 
-bool ShadowStackEnabled() {
-  constexpr int kArchShstkStatus = 0x5005;  // ARCH_SHSTK_STATUS (Linux 6.6)
-  unsigned long features = 0;
-  return syscall(SYS_arch_prctl, kArchShstkStatus, &features) == 0 && (features & 1) != 0;
-}
-
-bool ProtectionKeysEnabled() {
-  unsigned eax, ebx, ecx, edx;
-  return __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && ((ecx >> 4) & 1);  // OSPKE
-}
-
 }  // namespace
 
 int GuardInstall() {
@@ -194,8 +145,9 @@ int GuardInstall() {
   }
   struct sigaction ours;
   if (Query(SIGSEGV, &ours)) g_restorer = reinterpret_cast<void*>(ours.sa_restorer);
-  // Without sigreturn the shadow stack would keep the handler's frame, and PKRU the handler's default rights.
-  g_fast_exit_possible = g_restorer != nullptr && !ShadowStackEnabled() && !ProtectionKeysEnabled();
+  // Without sigreturn the shadow stack would keep the handler's frame, and PKRU the handler's default rights
+  // (x86-64; the aarch64 guard always leaves by sigreturn): the architecture layer decides.
+  g_fast_exit_possible = arch::FastExitPossible(g_restorer);
   g_fast_exit.store(g_fast_exit_possible);
   guard_detail::UnblockFaultSignalsOnThisThread();
   g_installed.store(true);

@@ -8,7 +8,8 @@
 // Leaving the handler: normally through sigreturn with the edited context. Where that is known to change
 // nothing the routine relies on (the kernel called the handler directly, no shadow stack, no protection keys,
 // the alternate stack was not auto-disarmed), it restores the routine's registers, stack pointer, MXCSR and x87
-// control word from the context and jumps to the label instead, which saves the rt_sigreturn.
+// control word from the context and jumps to the label instead, which saves the rt_sigreturn. That fast exit is
+// x86-64's only (arch.h: kHasFastExit); on aarch64 the handler always returns through sigreturn.
 //
 // Owns: installing the handler once per process, taking it back from later installers (the displacer then
 // joins the chain, fault_chain.h), the status. Must never: allocate, lock, print or throw inside the handler or

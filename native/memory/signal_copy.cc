@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/machine.h"
+#include "memory/arch.h"
 #include "memory/forward_copy.h"
 #include "memory/guard.h"
 #include "memory/guarded_access.h"
@@ -18,8 +19,18 @@ namespace {
 
 bool Trapped(const GuardedResult& result) { return result.trap != 0; }
 
-bool NonCanonicalTrap(const GuardedResult& result) {
-  return TrapSignal(result.trap) == SIGSEGV && TrapCode(result.trap) == SI_KERNEL;
+// A fault whose si_addr says nothing: x86-64's non-canonical access (SI_KERNEL, si_addr 0), or an address the
+// kernel did not report inside either side (aarch64 under qemu past the user space: si_addr 0).
+bool AddressUnknown(const GuardedResult& result, const uint8_t* dst, const uint8_t* src, size_t length) {
+  if (arch::IsNonCanonicalTrap(TrapSignal(result.trap), TrapCode(result.trap))) return true;
+  const uintptr_t at = arch::Comparable(result.address);
+  return at - arch::Comparable(reinterpret_cast<uintptr_t>(src)) >= length &&
+         at - arch::Comparable(reinterpret_cast<uintptr_t>(dst)) >= length;
+}
+
+// si_addr's offset from `base`, with the tag bits (aarch64) left out on both sides.
+uintptr_t OffsetFrom(const GuardedResult& result, const void* base) {
+  return arch::Comparable(result.address) - arch::Comparable(reinterpret_cast<uintptr_t>(base));
 }
 
 // The longest piece from `offset` that stays inside one source page and one destination page: such a piece
@@ -63,7 +74,7 @@ bool FaultAtOffset(uint8_t* dst, const uint8_t* src, size_t offset, CopyFailure*
 // read), and the offset reached is the exact prefix. True when all of [from, to) was copied. Forward only:
 // for dst above an overlapping src the caller accepts that the overlapping bytes are unspecified.
 bool ExactCopy(uint8_t* dst, const uint8_t* src, size_t from, size_t to, CopyFailure* failure) {
-  const int use_rep_movsb = GetMachine().has_erms;
+  const int use_rep_movsb = arch::UseFastStringCopy();
   for (size_t offset = from; offset < to;) {
     const size_t piece = PieceLength(dst, src, offset, to);
     const GuardedResult read = memprobe_touch_read(src + offset);
@@ -72,7 +83,7 @@ bool ExactCopy(uint8_t* dst, const uint8_t* src, size_t from, size_t to, CopyFai
     if (Trapped(copy)) {
       // The source page was readable a moment ago; unless the map changed since, this is the destination.
       const bool source_changed =
-          !NonCanonicalTrap(copy) && copy.address - reinterpret_cast<uintptr_t>(src + offset) < piece;
+          !AddressUnknown(copy, dst + offset, src + offset, piece) && OffsetFrom(copy, src + offset) < piece;
       return FaultedAt(failure, copy, source_changed ? Access::kRead : Access::kWrite, dst, src, offset);
     }
     offset += piece;
@@ -94,7 +105,7 @@ __attribute__((noinline, cold)) bool OverlappingCopy(uint8_t* dst, const uint8_t
     }
     prefix += PieceLength(dst, src, prefix, length);
   }
-  const GuardedResult moved = dst <= src ? memprobe_forward_copy(dst, src, prefix, GetMachine().has_erms)
+  const GuardedResult moved = dst <= src ? memprobe_forward_copy(dst, src, prefix, arch::UseFastStringCopy())
                                          : memprobe_backward_copy(dst, src, prefix);
   if (Trapped(moved)) {
     return ExactCopy(dst, src, 0, length, failure);  // the map changed under us: the prefix stays exact
@@ -104,17 +115,6 @@ __attribute__((noinline, cold)) bool OverlappingCopy(uint8_t* dst, const uint8_t
   return false;
 }
 
-// The first offset of [base, base + length) outside the lower canonical half of a 48-bit address space, or
-// `length` if none. Only a hint where the kernel said "non-canonical" (SI_KERNEL, no address): with 5-level
-// paging the real boundary lies higher, and the exact pass then finds it.
-size_t FirstNonCanonical48(uintptr_t base, size_t length) {
-  constexpr uintptr_t kLowerEnd = uintptr_t{1} << 47;
-  constexpr uintptr_t kUpperBegin = ~uintptr_t{0} << 47;
-  if (base >= kUpperBegin) return length;
-  if (base >= kLowerEnd) return 0;
-  return length > kLowerEnd - base ? kLowerEnd - base : length;
-}
-
 // Where the fast pass's fault says the prefix ends at the latest, and on which side.
 struct FastFault {
   size_t end;
@@ -122,18 +122,20 @@ struct FastFault {
   Access side;
 };
 
-// At the first byte of the page the kernel named, on its side. A non-canonical access has no address: the
-// first non-canonical byte of either side is only a hint there, and the touches at `end` decide.
+// At the first byte of the page the kernel named, on its side. A fault without a usable address (x86-64's
+// non-canonical access, aarch64's past the user space under qemu): the first byte of either side outside the
+// user space is only a hint there, and the touches at `end` decide.
 FastFault Locate(const uint8_t* dst, const uint8_t* src, size_t length, const ForwardCopyResult& fast) {
   const uintptr_t s = reinterpret_cast<uintptr_t>(src);
   const uintptr_t d = reinterpret_cast<uintptr_t>(dst);
-  if (NonCanonicalTrap(fast)) {
-    return FastFault{std::min(FirstNonCanonical48(s, length), FirstNonCanonical48(d, length)), false, Access::kRead};
+  if (AddressUnknown(fast, dst, src, length)) {
+    const size_t hint = std::min(arch::FirstOutsideUserSpace(s, length), arch::FirstOutsideUserSpace(d, length));
+    return FastFault{hint < length ? hint : 0, false, Access::kRead};  // no hint at all: exactly from the start
   }
-  const bool reading = fast.address - s < length;
-  if (!reading && fast.address - d >= length) return FastFault{0, false, Access::kRead};  // cannot happen
-  const uintptr_t base = reading ? s : d;
-  const size_t end = PageFloor(fast.address) > base ? PageFloor(fast.address) - base : 0;
+  const bool reading = OffsetFrom(fast, src) < length;
+  const uintptr_t base = arch::Comparable(reading ? s : d);
+  const uintptr_t page = PageFloor(arch::Comparable(fast.address));
+  const size_t end = page > base ? page - base : 0;
   return FastFault{end, true, reading ? Access::kRead : Access::kWrite};
 }
 
@@ -165,7 +167,7 @@ __attribute__((noinline, cold)) bool FinishAfterFastFault(uint8_t* dst, const ui
 bool SignalCopy(uint8_t* dst, const uint8_t* src, size_t length, CopyFailure* failure) {
   GuardPrepareThread();
   if (Overlaps(dst, src, length)) return OverlappingCopy(dst, src, length, failure);
-  const ForwardCopyResult fast = memprobe_forward_copy(dst, src, length, GetMachine().has_erms);
+  const ForwardCopyResult fast = memprobe_forward_copy(dst, src, length, arch::UseFastStringCopy());
   return fast.trap == 0 || FinishAfterFastFault(dst, src, length, fast, failure);
 }
 

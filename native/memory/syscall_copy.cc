@@ -83,7 +83,7 @@ bool FromTransfer(const Transfer& transfer, const char* syscall, Fault fault, Co
 constexpr size_t kWindow = 64 * 1024;
 
 struct Window {
-  alignas(4096) uint8_t bytes[kWindow];
+  alignas(64) uint8_t bytes[kWindow];  // a cache line: the window never faults, whatever its pages
   uintptr_t address() { return reinterpret_cast<uintptr_t>(bytes); }
 };
 
@@ -119,7 +119,7 @@ bool BackwardThroughWindow(uintptr_t d, uintptr_t s, size_t length, Window& wind
     if (read.error != 0) return Failed(failure, read.error, "process_vm_readv");
     const Transfer peek = MoveExact(Direction::kRead, g_self, window.address(), d + offset, read.copied);
     if (peek.error != 0) return Failed(failure, peek.error, "process_vm_readv");
-    // x86-64 has no write-only pages: a destination byte that cannot be read cannot be written either.
+    // Linux has no write-only pages (x86-64, aarch64): a destination byte that cannot be read cannot be written.
     const Transfer back = MoveExact(Direction::kWrite, g_self, window.address(), d + offset, peek.copied);
     if (back.error != 0) return Failed(failure, back.error, "process_vm_writev");
     if (back.copied < read.copied) {

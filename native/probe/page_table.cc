@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "common/machine.h"
+#include "memory/arch.h"
 
 namespace memprobe {
 
@@ -22,7 +23,6 @@ struct PagemapScanArgument {
       category_anyof_mask, return_mask;
 };
 constexpr unsigned long kPagemapScan = _IOWR('f', 16, PagemapScanArgument);
-constexpr uint64_t kUserEnd = 0x7ffffffff000;  // TASK_SIZE on x86-64 with 4-level page tables
 
 // A /proc/<pid>/pagemap entry (Documentation/admin-guide/mm/pagemap.rst).
 constexpr uint64_t kEntryPresent = uint64_t{1} << 63;
@@ -47,7 +47,7 @@ PageTable::~PageTable() {
 bool PageTable::Scan(uint64_t start, uint64_t end, uint64_t categories, std::vector<PageRun>* runs) {
   if (fd_ < 0 || !scan_works_) return false;
   if (!guard_works_) categories &= ~uint64_t{kPageGuard};
-  end = std::min(end, kUserEnd);
+  end = std::min(end, static_cast<uint64_t>(arch::MappableEnd()));  // TASK_SIZE
   if (start >= end) return true;
   const size_t before = runs->size();
   if (FindByScan(start, end, categories, runs)) return true;

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/machine.h"
+#include "memory/arch.h"
 #include "memory/forward_copy.h"
 #include "memory/guard.h"
 #include "memory/stack_gap.h"
@@ -16,11 +17,10 @@ namespace {
 
 ProbeCode FromTrap(uint64_t trap) {
   if (TrapSignal(trap) == SIGBUS) return kProbeProtected;  // past a file's end, or a special page ([vvar])
+  if (arch::IsNonCanonicalTrap(TrapSignal(trap), TrapCode(trap))) return kProbeNoncanonical;
   switch (TrapCode(trap)) {
     case SEGV_MAPERR:
       return kProbeUnmapped;
-    case SI_KERNEL:
-      return kProbeNoncanonical;
     default:
       return kProbeProtected;  // SEGV_ACCERR, SEGV_PKUERR
   }
@@ -51,7 +51,7 @@ ProbeCode LoadVerdict(uintptr_t address) {
 }
 
 ProbeCode ProbeAddress(uint64_t address) {
-  if (IsNoncanonical(address)) return kProbeNoncanonical;
+  if (arch::IsNonCanonical(address)) return kProbeNoncanonical;
   if (StackGapLimit(static_cast<uintptr_t>(address), 1) == 0) return kProbeUnmapped;
   return LoadVerdict(static_cast<uintptr_t>(address));
 }
@@ -68,7 +68,7 @@ void ProbeAddresses(const uint64_t* addresses, uint8_t* codes, size_t count) {
   }
   for (size_t i = 0; i < count; i++) {
     const uint64_t address = addresses[i];
-    if (IsNoncanonical(address)) {
+    if (arch::IsNonCanonical(address)) {
       codes[i] = kProbeNoncanonical;
     } else if (FindMapEntry(runs, static_cast<uintptr_t>(address)) < 0) {
       codes[i] = kProbeUnmapped;  // nothing mapped there when the list was read

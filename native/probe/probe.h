@@ -2,7 +2,7 @@
 //
 // Owns: the verdict per address (ProbeCode) and its rules. `readable` only ever comes from a real load (the guarded
 // memprobe_probe_byte of memory/forward_copy.h, one instruction, recovered by the guard's PC check); a cheap kernel
-// answer only rules an address out (nothing mapped there); non-canonical addresses are recognised arithmetically.
+// answer only rules an address out (nothing mapped there); non-canonical addresses are recognised arithmetically (memory/arch.h).
 // Must never: load from the gap below [stack] (it would grow the stack), hold a lock or allocate per address (batches
 // run on worker threads and the threadpool, concurrently), or be called from a signal handler.
 //
@@ -20,14 +20,10 @@ enum ProbeCode : uint8_t {
   kProbeReadable = 0,
   kProbeProtected = 1,     // mapped, but a read faults: SEGV_ACCERR, SEGV_PKUERR, SIGBUS (past a file's end)
   kProbeUnmapped = 2,      // SEGV_MAPERR, or nothing mapped there (the gap below [stack], the kernel half)
-  kProbeNoncanonical = 3,  // outside both canonical halves of x86-64
+  kProbeNoncanonical = 3,  // outside both canonical halves of x86-64 (memory/arch.h: IsNonCanonical); never on
+                           // aarch64, where such an address is unmapped, and a tagged one is its untagged alias
 };
 
-// Outside [0, 2^47) and [2^64 - 2^47, 2^64): a load there raises a general-protection fault.
-inline bool IsNoncanonical(uint64_t address) {
-  const uint64_t top = address >> 47;
-  return top != 0 && top != 0x1ffff;
-}
 
 // One real load of the byte at `address` (not for the stack gap: callers check StackGapLimit first).
 ProbeCode LoadVerdict(uintptr_t address);

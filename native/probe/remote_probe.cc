@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "common/machine.h"
+#include "memory/arch.h"
 #include "memory/syscall_copy.h"
 #include "probe/map_list.h"
 #include "probe/probe.h"
@@ -72,7 +73,7 @@ SystemCallResult ProbeAddressesRemote(pid_t pid, const uint64_t* addresses, uint
   while (i < count) {
     size_t n = 0;
     for (; i < count && n < kBatch; i++) {
-      if (IsNoncanonical(addresses[i])) {
+      if (arch::IsNonCanonical(addresses[i])) {
         codes[i] = kProbeNoncanonical;
       } else if (!Listed(before, addresses[i])) {
         codes[i] = kProbeUnmapped;

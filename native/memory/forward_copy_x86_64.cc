@@ -1,3 +1,4 @@
+// x86-64 (built for target_arch x64 only; forward_copy_aarch64.cc is the aarch64 twin).
 // memprobe_forward_copy and memprobe_probe_byte: see forward_copy.h. Leaf routines that never touch the stack,
 // so the recovery label after them can simply return, whatever instruction faulted.
 //   copy:  rdi = dst, rsi = src, rdx = length, ecx = use_rep_movsb   ->   rax = 0 (rdx unused)

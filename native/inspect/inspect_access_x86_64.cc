@@ -1,3 +1,4 @@
+// x86-64 (built for target_arch x64 only; inspect_access_aarch64.cc is the aarch64 twin).
 // The routines of inspect_access.h. Leaves that never touch the stack, so the recovery label at the end can
 // simply return, whatever instruction faulted; rdx carries each routine's result (the handler puts si_addr there).
 #include "inspect/inspect_access.h"

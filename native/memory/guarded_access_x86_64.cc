@@ -1,3 +1,4 @@
+// x86-64 (built for target_arch x64 only; guarded_access_aarch64.cc is the aarch64 twin).
 // The routines of guarded_access.h. Leaves that never touch the stack, so the recovery label can return
 // from whichever instruction faulted.
 #include "memory/guarded_access.h"

@@ -1,0 +1,62 @@
+// The aarch64 parts of the architecture layer that are not inline: telling a write from a read by decoding the
+// faulting instruction, where the signal frame has no esr_context record (qemu-user). Built only for
+// target_arch arm64 (binding.gyp).
+//
+// Runs inside a signal handler: async-signal-safe only (one guarded load, then arithmetic).
+#include "memory/arch.h"
+#include "memory/guarded_access.h"
+
+namespace memprobe::arch {
+
+namespace {
+
+bool Bit(uint32_t word, int bit) { return (word >> bit) & 1; }
+uint32_t Bits(uint32_t word, int high, int low) { return (word >> low) & ((uint32_t{1} << (high - low + 1)) - 1); }
+
+FaultAccess FromLoadBit(uint32_t word) { return Bit(word, 22) ? FaultAccess::kRead : FaultAccess::kWrite; }
+
+// The single-register forms (immediate, unscaled, pre/post-index, unprivileged, register offset): opc (23:22)
+// 00 stores; for general registers every other opc loads (signed loads, PRFM); for SIMD&FP bit 22 says load.
+FaultAccess FromOpc(uint32_t word) {
+  if (Bit(word, 26)) return FromLoadBit(word);
+  return Bits(word, 23, 22) == 0 ? FaultAccess::kWrite : FaultAccess::kRead;
+}
+
+// The A64 "Loads and Stores" group (Arm ARM C4.1.88), by op0 bits 29:28, op1 (26), op2 (24:23), op3 (21:16) and
+// op4 (11:10).
+FaultAccess Decode(uint32_t word) {
+  if ((word & 0xffffffe0) == 0xd50b7420) return FaultAccess::kWrite;  // DC ZVA: a store of zeros
+  if (!Bit(word, 27) || Bit(word, 25)) return FaultAccess::kUnknown;   // not a load or store (SVE included)
+  switch (Bits(word, 29, 28)) {
+    case 0:
+      if (Bit(word, 26)) return Bit(word, 31) ? FaultAccess::kUnknown : FromLoadBit(word);  // SIMD structures
+      if (Bit(word, 24)) return FaultAccess::kUnknown;
+      // Exclusives and ordered accesses say L in bit 22; compare-and-swap (o2 = 1, o1 = 1) reads and writes.
+      if (Bit(word, 23) && Bit(word, 21)) return FaultAccess::kWrite;
+      return FromLoadBit(word);
+    case 1:
+      if (!Bit(word, 24)) return FaultAccess::kRead;                // LDR (literal), PRFM (literal)
+      if (!Bit(word, 21) && Bits(word, 11, 10) == 0) return FromOpc(word);  // LDAPUR/STLUR
+      return FaultAccess::kUnknown;                                 // memory-tagging stores and loads
+    case 2:
+      return FromLoadBit(word);  // pairs, all forms
+    default:
+      if (Bit(word, 24) || !Bit(word, 21) || Bits(word, 11, 10) == 2) return FromOpc(word);
+      if (Bits(word, 11, 10) == 0) {
+        // Atomic memory operations read and write, except LDAPR (o3 = 1, opc = 100).
+        if (!Bit(word, 26) && Bit(word, 15) && Bits(word, 14, 12) == 4) return FaultAccess::kRead;
+        return Bit(word, 26) ? FaultAccess::kUnknown : FaultAccess::kWrite;
+      }
+      return Bit(word, 26) ? FaultAccess::kUnknown : FaultAccess::kRead;  // LDRAA/LDRAB
+  }
+}
+
+}  // namespace
+
+FaultAccess DecodedAccess(uintptr_t pc) {
+  const GuardedResult instruction = memprobe_load_instruction(reinterpret_cast<const uint32_t*>(pc));
+  if (instruction.trap != 0) return FaultAccess::kUnknown;
+  return Decode(static_cast<uint32_t>(instruction.address));
+}
+
+}  // namespace memprobe::arch
