@@ -90,7 +90,7 @@ function runJest(node, prebuild, files) {
   const run = spawnSync(
     EMULATOR[0],
     [...EMULATOR.slice(1), node, jest, '--runInBand', '--ci', '--json', `--outputFile=${report}`, `--testTimeout=${TEST_TIMEOUT_MS}`, ...files],
-    { cwd: root, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] },  // jest's progress and failures, as they come
   );
   let results = null;
   try {
@@ -119,7 +119,6 @@ function main() {
   const testsStarted = Date.now();
   const { run, results } = runJest(node, prebuild, files);
   if (results === null) {
-    process.stderr.write(run.stdout + run.stderr);
     console.log(`jest did not run under qemu (exit ${run.status}, signal ${run.signal})`);
     return 1;
   }
@@ -132,7 +131,6 @@ function main() {
   const skipped = results.testResults.flatMap((suite) =>
     suite.assertionResults.filter((test) => test.status === 'pending').map((test) => `  ${path.relative(root, suite.name)}: ${test.fullName}`));
   if (skipped.length > 0) console.log(`\nskipped under qemu (each for the capability named in it):\n${skipped.join('\n')}`);
-  if (!results.success) process.stderr.write(run.stderr);
   console.log(
     `\narm64 under qemu: ${results.numPassedTests}/${results.numTotalTests} tests passed, ${results.numFailedTests} failed, ` +
       `${results.numPendingTests} skipped, in ${results.numTotalTestSuites} files (tests ${seconds(testsStarted)} s, ` +

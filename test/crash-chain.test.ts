@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { faultSignalsToDefaultMissing, testNeeding } from './helpers/capabilities';
 import { childTimeout, runChild, spawnNodeSync } from './helpers/child';
 import { ending, runWithAndWithout } from './helpers/foreign';
 import { foreignHandlersAddon } from './helpers/native-build';
@@ -56,7 +57,7 @@ describe('crash chain', () => {
     expect(child.stdout).toBe('SEGV_MAPERR\n');
   });
 
-  test('a SIGBUS that is not ours (a truncated file) still ends the process by SIGBUS', () => {
+  testNeeding(faultSignalsToDefaultMissing())('a SIGBUS that is not ours (a truncated file) still ends the process by SIGBUS', () => {
     const child = runChild(`
       const fs = require('node:fs'), os = require('node:os'), path = require('node:path');
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-')), 'data');

@@ -8,9 +8,9 @@ import { Worker } from 'node:worker_threads';
 
 import { isReadable, mapFile, mapPages, pageSize, probe, ProbeCode, probeMany, probeManyAsync, safeMemcpy, scanReadable, type PageState } from '../lib';
 import { binding } from '../lib/common/native';
-import { stackGapMissing, testNeeding } from './helpers/capabilities';
+import { guardRegionsMissing, stackGapMissing, testNeeding, vvarMissing } from './helpers/capabilities';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
-import { Layout, type PageKind } from './helpers/layout';
+import { BETWEEN_HALVES, Layout, type PageKind } from './helpers/layout';
 import { buildFixture } from './helpers/native-fixture';
 
 const P = pageSize;
@@ -160,7 +160,7 @@ describe('a shared file mapping truncated under it', () => {
   });
 });
 
-test('a guard region inside a mapping (MADV_GUARD_INSTALL) is unmapped to a read, and cut out of the scan', () => {
+testNeeding(guardRegionsMissing())('a guard region inside a mapping (MADV_GUARD_INSTALL) is unmapped to a read, and cut out of the scan', () => {
   const mapping = mapPages(6);
   try {
     binding._installGuardRegion(mapping.address + 2n * BP, 2 * P);
@@ -274,7 +274,7 @@ describe('special places', () => {
   });
 
   test.each([1n << 47n, 0x1234_5678_9abc_def0n, 0xffff_7fff_ffff_ffffn])('non-canonical (%p)', (address) => {
-    expect(probe(address)).toBe('noncanonical');
+    expect(probe(address)).toBe(BETWEEN_HALVES.verdict);
     expect(isReadable(address, 1)).toBe(false);
   });
 
@@ -286,7 +286,7 @@ describe('special places', () => {
     expect(isReadable((1n << 47n) - BP, 2 * P)).toBe(false);
   });
 
-  test('[vvar] pages: a plain unguarded load in a fresh process decides each verdict', () => {
+  testNeeding(vvarMissing)('[vvar] pages: a plain unguarded load in a fresh process decides each verdict', () => {
     const special = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => / \[vvar[^\]]*\]$/.test(line));
     expect(special.length).toBeGreaterThan(0);
     const outcomes = new Set<string>();

@@ -34,7 +34,16 @@ export function commandFor(file: string, args: readonly string[] = []): [string,
 /** spawnSync of the Node that runs the tests (through the emulator where one is set). */
 export function spawnNodeSync(args: readonly string[], options: SpawnSyncOptionsWithStringEncoding): SpawnSyncReturns<string> {
   const [file, fullArgs] = commandFor(process.execPath, args);
-  return spawnSync(file, fullArgs, options);
+  const run = spawnSync(file, fullArgs, options);
+  return run.stderr === null ? run : { ...run, stderr: withoutEmulatorNotes(run.stderr) };
+}
+
+/**
+ * A child's stderr without the line qemu-user adds when the program it runs dies by a signal ("qemu: uncaught
+ * target signal 11 (Segmentation fault) - core dumped"): the emulator's, not the program's output.
+ */
+export function withoutEmulatorNotes(stderr: string): string {
+  return EMULATOR.length === 0 ? stderr : stderr.replace(/^qemu: uncaught target signal \d+ \([^)]*\) - core dumped\n/gm, '');
 }
 
 /** spawn of the Node that runs the tests (through the emulator where one is set), typed as `spawn` types it. */
@@ -85,7 +94,7 @@ export function runChild(script: string, options: ChildOptions = {}): ChildResul
     timeout: childTimeout(options.timeoutMs ?? 30_000),
   });
   if (run.error) throw run.error;
-  return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
+  return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: withoutEmulatorNotes(run.stderr) };
 }
 
 /** A child's time limit: `ms` natively, 20 times as long under the emulator (qemu-user runs Node ~20 times slower). */
