@@ -3,7 +3,8 @@
 // (scripts/node-binaries.js), cross-compiles the addon with aarch64-linux-gnu-g++ (with -Werror, as in development)
 // into a folder of its own, so build/ stays the host's, and runs jest in the arm64 Node under qemu-aarch64. The
 // tests find that build through node-gyp-build's MEMPROBE_PREBUILD, start every child through the emulator
-// (MEMPROBE_TEST_EMULATOR) and build their own native fixtures with the cross compiler (CC, CXX). A test that needs
+// (MEMPROBE_TEST_EMULATOR; test/helpers/emulated-node.js for Node started by the children's own scripts) and build
+// their own native fixtures with the cross compiler (CC, CXX). A test that needs
 // what qemu-user lacks skips itself on detecting it; this script prints each one with the reason.
 // qemu-user runs Node about 20 times slower than the machine, so the subset is what the architecture changes:
 // every guarded routine, the handler chain, the copy contract, probing, strings and patterns, signal delivery.
@@ -86,6 +87,8 @@ function runJest(node, prebuild, files) {
     ...CROSS,
     MEMPROBE_PREBUILD: prebuild,
     MEMPROBE_TEST_EMULATOR: EMULATOR.join(' '),
+    // Node started inside the tests' child scripts goes through the emulator as well (binfmt_misc's part).
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${path.join(root, 'test', 'helpers', 'emulated-node.js')}`.trim(),
   };
   const run = spawnSync(
     EMULATOR[0],

@@ -3,6 +3,7 @@
 // process; and without a crash when memory goes away while the scan runs (in child processes).
 import { addressOf, mapPages, pageSize, safeMemcpy, safeRead, scanMemory, scanMemoryIter, scanReadable, type Mapping } from '../lib';
 import { compilePattern } from '../lib/inspect/pattern';
+import { syscallCopyMissing, testNeeding } from './helpers/capabilities';
 import { PACKAGE_ROOT, runChild, spawnNode } from './helpers/child';
 
 const MiB = 1 << 20;
@@ -239,7 +240,7 @@ test('the iterator leaves the event loop free while it scans', async () => {
 });
 
 describe('another process (process_vm_readv)', () => {
-  test('finds a marker in a child process, and reading our own pid gives what the local scan gives', async () => {
+  testNeeding(syscallCopyMissing)('finds a marker in a child process, and reading our own pid gives what the local scan gives', async () => {
     const marker = Buffer.from(Array.from({ length: 16 }, (_, i) => (i * 37 + Date.now()) & 0xff));
     const child = spawnNode(['-e', `
 const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});

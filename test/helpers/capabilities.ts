@@ -4,7 +4,7 @@
 // above an unmapped gap; there is no [vvar]; MADV_GUARD_INSTALL is accepted and does nothing; sigaltstack refuses
 // SS_AUTODISARM; a SIGBUS or SIGSEGV that reaches its default action stops the emulator itself (an assertion in
 // qemu 7.2) instead of ending the process. A kernel or a sandbox can lack some of these too. A test that needs a
-// missing capability is skipped with the reason in its name (`[skipped: …]`), which scripts/test-arm64.js prints.
+// missing capability is skipped with the reason in its name (`(skipped: …)`), which scripts/test-arm64.js prints.
 import * as fs from 'node:fs';
 
 import { addressOf, mapPages, pageSize, safeRead } from '../../lib';
@@ -103,12 +103,12 @@ export const procMasksMissing = lazy((): string | null => {
 
 /**
  * `test` where nothing is missing (every argument null); otherwise a `test` whose tests (and test.each tables) are
- * skipped, each name ending in `[skipped: <the first missing capability>]`.
+ * skipped, each name ending in `(skipped: <the first missing capability>)`.
  */
 export function testNeeding(...capabilities: Array<string | null>): jest.It {
   const missing = capabilities.find((reason) => reason !== null);
   if (missing === undefined) return test;
-  const label = (name: string) => `${name} [skipped: ${missing}]`;
+  const label = (name: string) => `${name} (skipped: ${missing})`;
   const skipped = (name: string, fn?: jest.ProvidesCallback, timeout?: number) => test.skip(label(name), fn, timeout);
   const each = (table: ReadonlyArray<unknown>) => (name: string, fn: (...args: never[]) => unknown, timeout?: number) =>
     (test.skip.each as (table: ReadonlyArray<unknown>) => (name: string, fn: (...args: never[]) => unknown, timeout?: number) => void)(table)(label(name), fn, timeout);
