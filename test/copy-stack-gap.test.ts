@@ -5,9 +5,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import nodeGypBuild = require('node-gyp-build');
+
 import { commandFor, PACKAGE_ROOT, spawnNodeSync } from './helpers/child';
 
-const ADDON = path.join(PACKAGE_ROOT, 'build', 'Release', 'memprobe.node');
+const ADDON = nodeGypBuild.resolve(PACKAGE_ROOT);  // the addon the package loads (build/Release, or where MEMPROBE_PREBUILD points)
 
 // Shared by the child scripts: the [stack] line, matched on its pathname field.
 const STACK_START = `

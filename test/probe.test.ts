@@ -300,7 +300,7 @@ describe('special places', () => {
           const line = fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith(' ${name}'));
           const address = BigInt('0x' + line.split('-')[0]) + ${page * BP}n;
           process.stdout.write(memprobe.probe(address) + '\\n');
-          require(${JSON.stringify(path.join(__dirname, '..', 'build', 'Release', 'memprobe.node'))})._touchUnguarded(address);
+          require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding._touchUnguarded(address);
           process.stdout.write('loaded\\n');`);
         const verdict = child.stdout.split('\n')[0];
         outcomes.add(verdict);
