@@ -4,10 +4,11 @@
 // into a folder of its own, so build/ stays the host's, and runs jest in the arm64 Node under qemu-aarch64. The
 // tests find that build through node-gyp-build's MEMPROBE_PREBUILD, start every child through the emulator
 // (MEMPROBE_TEST_EMULATOR; test/helpers/emulated-node.js for Node started by the children's own scripts) and build
-// their own native fixtures with the cross compiler (CC, CXX). A test that needs
-// what qemu-user lacks skips itself on detecting it; this script prints each one with the reason.
-// qemu-user runs Node about 20 times slower than the machine, so the subset is what the architecture changes:
-// every guarded routine, the handler chain, the copy contract, probing, strings and patterns, signal delivery.
+// their own native fixtures with the cross compiler (CC, CXX). A test that needs what qemu-user lacks skips itself
+// on detecting it; this script prints each one with the reason.
+// Under qemu-user these files take ~6 times as long as natively (each Node starts in 1-2.5 s), so the subset is
+// what the architecture changes: every guarded routine, the handler chain, the copy contract, probing, strings
+// and patterns, signal delivery.
 // Needs g++-aarch64-linux-gnu, libc6-dev-arm64-cross and qemu-user (Debian's packages).
 // Usage: node scripts/test-arm64.js [test file...]   (default: the subset below; MEMPROBE_ARM64_NODE=<major>, default 22)
 'use strict';
@@ -22,7 +23,7 @@ const root = path.join(__dirname, '..');
 const SYSROOT = '/usr/aarch64-linux-gnu';
 const EMULATOR = ['qemu-aarch64', '-L', SYSROOT];
 const CROSS = { CC: 'aarch64-linux-gnu-gcc', CXX: 'aarch64-linux-gnu-g++', LINK: 'aarch64-linux-gnu-g++', AR: 'aarch64-linux-gnu-ar' };
-/** How much longer a test may take under qemu than jest's default 60 s (qemu-user is ~20 times slower). */
+/** How much longer a test may take under qemu than jest's default 60 s (a generous bound: qemu-user is slower). */
 const TEST_TIMEOUT_MS = 60_000 * 20;
 
 /** The test files run under qemu, and what of the architecture-specific code each one covers. */
