@@ -117,6 +117,8 @@ export interface Binding {
   _useV8TrapHandler(use: boolean): void;
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */
   _touchUnguarded(address: bigint): number;
+  /** Test hook: a plain one-byte store outside the guard (a real crash, classified as a write, on a bad address). */
+  _storeUnguarded(address: bigint, value: number): void;
   /** Test hook: how many once-per-turn ownership checks this environment ran. */
   _ownershipChecks(): number;
 

@@ -19,6 +19,10 @@ function splitOffsets(expression: string): { term: string; offset: bigint } {
   let term = expression;
   let offset = 0n;
   for (let match = TRAILING_OFFSET.exec(term); match !== null && match.index > 0; match = TRAILING_OFFSET.exec(term)) {
+    if (/^0\d/.test(match[2])) {
+      throw invalidArgValue('expression', 'an address expression (0x…, decimal, module, symbol, module!symbol, each ±offset)', expression,
+        `'${expression}' (a decimal offset with a leading zero is ambiguous: write 0x${match[2].replace(/^0+/, '')} or ${BigInt(match[2])})`);
+    }
     offset += match[1] === '-' ? -BigInt(match[2]) : BigInt(match[2]);
     term = term.slice(0, match.index);
   }
@@ -31,9 +35,14 @@ function inProcess(pid: number): string {
 }
 
 function resolveTerm(term: string, loaded: () => LoadedModule[], pid: number, expression: string): bigint {
-  if (NUMBER.test(term)) return BigInt(term);
   const fail = (what: string) => invalidArgValue('expression', 'an address expression (0x…, decimal, module, symbol, module!symbol, each ±offset)', expression, `'${expression}' (${what})`);
+  if (NUMBER.test(term)) {
+    // C would read 010 as octal and the command line as hex (as the maps print addresses): refused, not guessed.
+    if (/^0\d/.test(term)) throw fail(`a decimal number with a leading zero is ambiguous: write 0x${term.replace(/^0+/, '') || '0'} or ${BigInt(term)}`);
+    return BigInt(term);
+  }
   if (term === '') throw fail('nothing before the offset');
+  if (/[+-]\s*$/.test(term)) throw fail('a sign with no number after it');
   const bang = term.lastIndexOf('!');
   if (bang >= 0) {
     const module = term.slice(0, bang).trim();
@@ -61,8 +70,9 @@ function resolveTerm(term: string, loaded: () => LoadedModule[], pid: number, ex
  * @param options - `pid`: the process whose modules and symbols are meant (default: this one)
  * @returns the address
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `expression` is not a string
- * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when the expression is malformed or names a module or symbol the
- * process does not have (the message says which), or `options` has a property other than `pid`
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when the expression is malformed (a decimal number with a leading
+ * zero among them: octal in C, hex on the command line, so refused rather than guessed) or names a module or symbol
+ * the process does not have (the message says which), or `options` has a property other than `pid`
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when the address is below 0 or above 2^64 - 1
  * @throws {@link SystemError} when the process cannot be looked at (as {@link modules} throws it)
  * @group Modules and symbols

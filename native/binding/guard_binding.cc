@@ -100,6 +100,15 @@ Napi::Value TouchUnguarded(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), *p);
 }
 
+// Test hook: a plain store of one byte outside any guard (the chain must tell it is a write: a handler that
+// fixes nothing behind a write to a read-only page, which can be read, must still end the process).
+Napi::Value StoreUnguarded(const Napi::CallbackInfo& info) {
+  bool lossless;
+  auto* p = reinterpret_cast<volatile uint8_t*>(info[0].As<Napi::BigInt>().Uint64Value(&lossless));
+  *p = static_cast<uint8_t>(info[1].As<Napi::Number>().Uint32Value());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
@@ -111,6 +120,7 @@ void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"_setGuardFastExit", SetGuardFastExit},
                       {"_useV8TrapHandler", UseV8TrapHandler},
                       {"_touchUnguarded", TouchUnguarded},
+                      {"_storeUnguarded", StoreUnguarded},
                       {"_ownershipChecks", OwnershipChecks},
                   });
 }

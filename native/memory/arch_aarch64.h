@@ -47,7 +47,9 @@ static_assert(offsetof(mcontext_t, sp) == offsetof(mcontext_t, regs) + 31 * 8 &&
               "the resumed registers are contiguous");
 inline const uint64_t* ResumedRegisters(const ucontext_t* uc, size_t* count) {
   *count = 31 + 3;
-  return reinterpret_cast<const uint64_t*>(&uc->uc_mcontext.regs[0]);
+  // From the whole mcontext, not from regs[]: the span runs past that array into sp, pc and pstate.
+  const auto* frame = reinterpret_cast<const unsigned char*>(&uc->uc_mcontext);
+  return reinterpret_cast<const uint64_t*>(frame + offsetof(mcontext_t, regs));
 }
 
 // The fault's syndrome from the frame's esr_context record, or 0 when there is none.

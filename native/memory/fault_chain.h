@@ -26,8 +26,9 @@
 //               | kernel ends the process there | soon as it is unblocked
 //   SIG_IGN     | as SIG_DFL: the kernel cannot ignore a fault  | ignored
 //   a function  | called as (signo, info, context), whether or not SA_SIGINFO is set (the kernel passes all three
-//               | on x86-64), with the thread's mask at delivery plus its sa_mask, plus the signal unless
-//               | SA_NODEFER. SA_RESETHAND: the head becomes SIG_DFL before the call.
+//               | on x86-64; on aarch64 the extra arguments are ignored by a one-argument handler), with the
+//               | thread's mask at delivery plus its sa_mask, plus the signal unless SA_NODEFER. SA_RESETHAND:
+//               | the head becomes SIG_DFL before the call.
 //   none (empty)| as SIG_DFL
 //
 // Before the head: V8's WebAssembly trap handler for faults, so an out-of-bounds wasm access throws whatever
