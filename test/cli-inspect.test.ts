@@ -1,17 +1,17 @@
 // memprobe scan-memory, run as a user would (node dist/cli.js, built by npm test), on another process that holds
 // known bytes; and memprobe read's colors on a terminal.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 
 import { addressOf, formatAddress, hexdump } from '../lib';
 import { main } from '../lib/cli/main';
-import { PACKAGE_ROOT } from './helpers/child';
+import { PACKAGE_ROOT, spawnNode, spawnNodeSync } from './helpers/child';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
 
 function memprobe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'latin1', timeout: 60_000 });
+  const run = spawnNodeSync([CLI, ...args], { encoding: 'latin1', timeout: 60_000 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -21,7 +21,7 @@ let target: { pid: number; address: bigint };
 const MARKER = 'a7 5c 19 e3 0b 6d';
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ['-e', `
+  child = spawnNode(['-e', `
     const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
     const marker = [0xa7, 0x5c, 0x19, 0xe3, 0x0b, 0x6d];
     const bytes = Buffer.alloc(64);

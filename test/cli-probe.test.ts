@@ -1,10 +1,10 @@
 // memprobe fuzz, scan, probe, read, maps, --help and --version, run as a user would: node dist/cli.js (built by npm
 // test). Another process's memory comes from a child that tells where its bytes are.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { PACKAGE_ROOT } from './helpers/child';
+import { PACKAGE_ROOT, spawnNode, spawnNodeSync } from './helpers/child';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -16,7 +16,7 @@ interface Run {
 }
 
 function memprobe(...args: string[]): Run {
-  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'latin1', timeout: 60_000 });
+  const run = spawnNodeSync([CLI, ...args], { encoding: 'latin1', timeout: 60_000 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -32,7 +32,7 @@ let target: { pid: number; bytes: bigint; length: number; edge: bigint };
 const TEXT = 'memprobe read --pid: bytes from another process \u0000\u0001\u00ff';
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ['-e', `
+  child = spawnNode(['-e', `
     const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
     const bytes = Buffer.from(${JSON.stringify(TEXT)}, 'latin1');
     const pages = memprobe.mapPages(2);
@@ -64,7 +64,7 @@ describe('fuzz', () => {
   });
 
   test('Ctrl-C (SIGINT) stops it early with the partial report', async () => {
-    const run = spawn(process.execPath, [CLI, 'fuzz', '--iterations', '50000000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawnNode([CLI, 'fuzz', '--iterations', '50000000', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     run.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
     // Interrupt once it is surely fuzzing, whatever the machine's load: after 0.5 s of its own CPU time (it starts

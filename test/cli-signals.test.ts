@@ -1,15 +1,15 @@
 // The memprobe command's signal subcommands, run as a user would: node dist/cli.js (built by npm test).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 
-import { PACKAGE_ROOT } from './helpers/child';
+import { commandFor, PACKAGE_ROOT, spawnNode, spawnNodeSync } from './helpers/child';
 import { buildFixture } from './helpers/native-fixture';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
 
 function memprobe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const run = spawnNodeSync([CLI, ...args], { encoding: 'utf8', timeout: 30_000 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -64,7 +64,7 @@ afterEach(() => {
 
 /** `memprobe watch …` running in the background: each line of its stdout as it comes, and how it ended. */
 function startWatch(...args: string[]) {
-  const child = spawn(process.execPath, [CLI, 'watch', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnNode([CLI, 'watch', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   let stderr = '';
@@ -161,7 +161,7 @@ test('watch takes SIGCLD, the name Linux defines for SIGCHLD', async () => {
 test('a C receiver sees a 64-bit --value whole in si_value.sival_ptr and its low half in sival_int; a 32-bit one in sival_int', async () => {
   const receiver = buildFixture('sigqueue-receiver', { program: true });
   const receive = async (value: string): Promise<string> => {
-    const child = spawn(receiver, [], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(...commandFor(receiver), { stdio: ['ignore', 'pipe', 'inherit'] });
     running.add(child);
     const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const pid = (await lines.next()).value as string;

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { colorWanted, parseAddress, wrap } from '../lib/cli/output';
 import { COMMANDS, commandHelp, usage } from '../lib/cli/main';
 import { formatDuration, progressLine } from '../lib/cli/progress-bar';
-import { PACKAGE_ROOT } from './helpers/child';
+import { commandFor, PACKAGE_ROOT, shellCommand, spawnNodeSync } from './helpers/child';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
 const VERSION = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -17,7 +17,7 @@ const VERSION = (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.jso
 const { FORCE_COLOR: _force, NO_COLOR: _no, ...PLAIN_ENV } = process.env;
 
 function memprobe(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, env: PLAIN_ENV });
+  const run = spawnNodeSync([CLI, ...args], { encoding: 'utf8', timeout: 60_000, env: PLAIN_ENV });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -83,10 +83,10 @@ test('bare hex: 0x, a letter or a leading zero make it hex; plain digits are dec
 test('scan-memory streams: a closed pipe ends it at once and quietly', () => {
   // Two zero bytes match millions of times in a Node process: collecting them first would take seconds and a
   // lot of memory before the first line, and never end under `head`.
-  const run = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" scan-memory --self '00 00' | head -2; echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync('bash', ['-c', `${shellCommand(commandFor(process.execPath, [CLI]))} scan-memory --self '00 00' | head -2; echo "status \${PIPESTATUS[0]}"`], { encoding: 'utf8', timeout: 60_000 });
   expect(run.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^0x[0-9a-f]{12,}$/), expect.stringMatching(/^0x[0-9a-f]{12,}$/), 'status 0']);
   expect(run.stderr).toBe('');
-  const ndjson = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" scan-memory --self '00 00' --json | head -2`], { encoding: 'utf8', timeout: 60_000 });
+  const ndjson = spawnSync('sh', ['-c', `${shellCommand(commandFor(process.execPath, [CLI]))} scan-memory --self '00 00' --json | head -2`], { encoding: 'utf8', timeout: 60_000 });
   expect(ndjson.stdout.trim().split('\n').map((line) => Object.keys(JSON.parse(line) as object))).toEqual([['address'], ['address']]);
   expect(ndjson.stderr).toBe('');
 });
@@ -168,7 +168,7 @@ describe('progress', () => {
     // End to end: read colors a pipe only when told to.
     const plain = memprobe('read', '0x400000', '16', '--self');
     expect(plain.stdout).not.toContain('\x1b[');
-    const forced = spawnSync(process.execPath, [CLI, 'read', '0x400000', '16', '--self'], { encoding: 'utf8', env: { ...PLAIN_ENV, FORCE_COLOR: '1' } });
+    const forced = spawnNodeSync([CLI, 'read', '0x400000', '16', '--self'], { encoding: 'utf8', env: { ...PLAIN_ENV, FORCE_COLOR: '1' } });
     expect(forced.stdout).toContain('\x1b[1;3');
     expect(memprobe('read', '0x400000', '16', '--self', '--color=always').stdout).toBe(forced.stdout);
   });
@@ -187,7 +187,7 @@ test("the README's command table says what each command's help says", () => {
 describe('on a terminal (a pseudo-terminal made by script(1))', () => {
   /** The command run with stdout and stderr on a new pseudo-terminal of `columns` columns; what it showed there. */
   function onTerminal(columns: number, ...args: string[]): { status: number | null; screen: string } {
-    const command = [process.execPath, CLI, ...args].map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(' ');
+    const command = shellCommand(commandFor(process.execPath, [CLI, ...args]));
     const run = spawnSync('script', ['-qec', `stty cols ${columns}; ${command}`, '/dev/null'], { encoding: 'utf8', timeout: 120_000, env: PLAIN_ENV });
     return { status: run.status, screen: run.stdout };
   }

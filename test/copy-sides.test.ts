@@ -1,10 +1,10 @@
 // Which side a fault is reported on, and that both strategies agree on it (issue 8 items 8, 9, 12): the read
 // fault wins a tie, a non-canonical address is reported as requested (never 0), the gap below [stack] is
 // weighed against the other side at the same offset, and [vvar] is the one documented disagreement.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
 import { pageSize, safeMemcpy, safeRead, type CopyResult, type Strategy } from '../lib';
+import { spawnNodeSync } from './helpers/child';
 import { Layout, type PageKind, expectedPattern, stackStart } from './helpers/layout';
 
 const P = pageSize;
@@ -126,7 +126,7 @@ describe('[vvar]: the strategies disagree, as documented', () => {
 
   /** What a plain load of page `page` of the mapping named `name` does in a fresh process: 'ok', or the signal that ended it. */
   function plainLoad(name: string, page: number): string {
-    const child = spawnSync(process.execPath, ['-e', `
+    const child = spawnNodeSync(['-e', `
       const line = require('node:fs').readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith(' ${name}'));
       const start = BigInt('0x' + line.split('-')[0]);
       require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding._touchUnguarded(start + ${page}n * ${P}n);

@@ -5,9 +5,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { PACKAGE_ROOT } from './helpers/child';
+import nodeGypBuild = require('node-gyp-build');
 
-const ADDON = path.join(PACKAGE_ROOT, 'build', 'Release', 'memprobe.node');
+import { commandFor, PACKAGE_ROOT, spawnNodeSync } from './helpers/child';
+
+const ADDON = nodeGypBuild.resolve(PACKAGE_ROOT);  // the addon the package loads (build/Release, or where MEMPROBE_PREBUILD points)
 
 // Shared by the child scripts: the [stack] line, matched on its pathname field.
 const STACK_START = `
@@ -50,7 +52,7 @@ console.log(JSON.stringify({
   faultKind: status === binding.copyStatus.fault ? binding.faultKinds[slots[binding.faultSlots.kind]] : null,
   grew: stackStart() !== start,
 }));`;
-  const run = spawnSync(process.execPath, ['-e', script, ADDON, ...(copyTo ? [copyTo] : [])], { encoding: 'utf8' });
+  const run = spawnNodeSync(['-e', script, ADDON, ...(copyTo ? [copyTo] : [])], { encoding: 'utf8' });
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   return JSON.parse(run.stdout) as GapOutcome;
@@ -101,7 +103,7 @@ console.log(JSON.stringify({ start: String(start), outcomes, stack: memprobe.saf
     const trace = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-trace-')), 'trace');
     try {
       const prelude = `const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});\n`;
-      const run = spawnSync('strace', ['-f', '-e', 'trace=process_vm_readv', '-o', trace, process.execPath, '-e', prelude + script], { encoding: 'utf8' });
+      const run = spawnSync('strace', ['-f', '-e', 'trace=process_vm_readv', '-o', trace, ...commandFor(process.execPath, ['-e', prelude + script]).flat()], { encoding: 'utf8' });
       expect(run.status).toBe(0);
       const report = JSON.parse(run.stdout) as { start: string; outcomes: unknown[]; stack: boolean };
       // Every read that reaches into the gap stops at its first byte there, as without a pid.

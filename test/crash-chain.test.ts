@@ -1,11 +1,11 @@
 // Faults that are not ours go to whoever had them before: WebAssembly bounds checks still throw, a real crash
 // still ends the process by its signal, and nothing hangs. Each case runs in a child process.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { runChild } from './helpers/child';
+import { faultSignalsToDefaultMissing, testNeeding } from './helpers/capabilities';
+import { childTimeout, runChild, spawnNodeSync } from './helpers/child';
 import { ending, runWithAndWithout } from './helpers/foreign';
 import { foreignHandlersAddon } from './helpers/native-build';
 import { WASM_LOAD, WASM_OUT_OF_BOUNDS, WASM_TRAP } from './helpers/wasm';
@@ -57,7 +57,7 @@ describe('crash chain', () => {
     expect(child.stdout).toBe('SEGV_MAPERR\n');
   });
 
-  test('a SIGBUS that is not ours (a truncated file) still ends the process by SIGBUS', () => {
+  testNeeding(faultSignalsToDefaultMissing())('a SIGBUS that is not ours (a truncated file) still ends the process by SIGBUS', () => {
     const child = runChild(`
       const fs = require('node:fs'), os = require('node:os'), path = require('node:path');
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-')), 'data');
@@ -148,10 +148,10 @@ describe('crash chain', () => {
   });
 
   test("without memprobe, the same process.on('SIGSEGV') makes the WebAssembly access spin forever (what the chain improves on)", () => {
-    const child = spawnSync(process.execPath, ['-e', `
+    const child = spawnNodeSync(['-e', `
       ${WASM_OUT_OF_BOUNDS}
       process.on('SIGSEGV', () => {});
-      console.log(wasmOutOfBounds());`], { encoding: 'utf8', timeout: 3000 });
+      console.log(wasmOutOfBounds());`], { encoding: 'utf8', timeout: childTimeout(3000) });
     expect({ error: (child.error as NodeJS.ErrnoException).code, signal: child.signal, stdout: child.stdout }).toEqual({ error: 'ETIMEDOUT', signal: 'SIGTERM', stdout: '' });
   });
 

@@ -1,6 +1,7 @@
 // Faults that are not memprobe's get exactly what they would get without it. Each scenario runs twice in fresh
 // processes, without memprobe and with it (plus guarded faults on every path of the guard in between), and both
 // runs must end the same way: exit status or signal, and output.
+import { autoDisarmAltStackMissing, faultSignalsToDefaultMissing, testNeeding } from './helpers/capabilities';
 import { ending, notes, runWithAndWithout, type Runs } from './helpers/foreign';
 
 function expectSameEnd(runs: Runs): void {
@@ -169,8 +170,9 @@ describe('signals that claim to be faults but will not repeat (si_code > 0, sent
   // BUS_MCEERR_AO (memory corruption found in the background) arrives the same way, at no particular
   // instruction. Nothing repeats them: over the default action, the kernel ends the process by the signal.
   const SIGSEGV = 11, SIGBUS = 7, SEGV_MAPERR = 1, BUS_ADRERR = 2, BUS_MCEERR_AO = 5;
+  const it = testNeeding(faultSignalsToDefaultMissing());
 
-  test.each([
+  it.each([
     ['SIGBUS BUS_MCEERR_AO', SIGBUS, BUS_MCEERR_AO, 'address', [], 'SIGBUS'],
     ['SIGBUS BUS_ADRERR at a readable address', SIGBUS, BUS_ADRERR, 'address', [], 'SIGBUS'],
     ['SIGSEGV SEGV_MAPERR at a readable address', SIGSEGV, SEGV_MAPERR, 'address', ['--disable-wasm-trap-handler'], 'SIGSEGV'],
@@ -187,7 +189,7 @@ describe('signals that claim to be faults but will not repeat (si_code > 0, sent
     expect(runs.without).toMatchObject({ status: null, signal, stdout: '', stderr: '' });
   });
 
-  test('SIGBUS BUS_MCEERR_AO over {SIG_IGN, SA_SIGINFO} is ignored, and the guard stays', () => {
+  it('SIGBUS BUS_MCEERR_AO over {SIG_IGN, SA_SIGINFO} is ignored, and the guard stays', () => {
     const runs = runWithAndWithout(`
       addon.installIgnoreWithSiginfo(${SIGBUS});
       loadMemprobe();
@@ -268,7 +270,7 @@ describe('the guard never takes a fault that is not its own', () => {
     // the copy's range, never touched by the copy. That fault is the handler's, never the copy's.
     const runs = runWithAndWithout(`
       loadMemprobe();
-      const PAGE = 4096, PAGES = 4096;
+      const PAGE = addon.pageSize, PAGES = 4096;
       const start = addon.mapEndingInNone(PAGES, 2);
       addon.startFaultingTimer(start + BigInt((PAGES + 1) * PAGE), 2000);
       const until = Date.now() + 3000;
@@ -282,7 +284,7 @@ describe('the guard never takes a fault that is not its own', () => {
 });
 
 describe('the alternate stack', () => {
-  test('an SS_AUTODISARM alternate stack is armed again after guarded faults on every path', () => {
+  testNeeding(autoDisarmAltStackMissing())('an SS_AUTODISARM alternate stack is armed again after guarded faults on every path', () => {
     const runs = runWithAndWithout(`
       if (addon.useAutoDisarmAltStack() !== 0) throw new Error('sigaltstack');
       const armed = addon.altStackSize();

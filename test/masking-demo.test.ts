@@ -1,8 +1,7 @@
 // The masking demonstration's invariants: what the kernel did, read back, and everything restored after.
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-import { PACKAGE_ROOT, runChild } from './helpers/child';
+import { PACKAGE_ROOT, runChild, spawnNodeSync } from './helpers/child';
 
 test('the kernel delivers a process-directed signal to a thread that does not block it; a thread-directed one waits on its blocking target', () => {
   const result = runChild(`
@@ -34,7 +33,7 @@ console.log(JSON.stringify({ demo, after }));`);
 });
 
 test('examples/masking-demo.js runs with require(\'memprobe\') and explains the result', () => {
-  const run = spawnSync(process.execPath, [path.join(PACKAGE_ROOT, 'examples', 'masking-demo.js')], { encoding: 'utf8', cwd: '/', timeout: 30_000 });
+  const run = spawnNodeSync([path.join(PACKAGE_ROOT, 'examples', 'masking-demo.js')], { encoding: 'utf8', cwd: '/', timeout: 30_000 });
   expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
   expect(run.stdout).toMatch(/delivered it to \d+\n\s+\(demo-open\), one of the 1 thread\(s\) that do not block it/);
   expect(run.stdout).toMatch(/it is pending on that thread/);

@@ -1,13 +1,12 @@
 // The package as users load it: CommonJS and ESM entry points by name, typed.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { PACKAGE_ROOT } from './helpers/child';
+import { PACKAGE_ROOT, spawnNodeSync } from './helpers/child';
 
 function runIn(root: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
+  const run = spawnNodeSync(args, { cwd: root, encoding: 'utf8' });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

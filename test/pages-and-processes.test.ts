@@ -11,7 +11,7 @@ import {
   safeRead, safeReadAsync, scanMemory, scanMemoryIter, scanReadable, SystemError, writeF32, writeF64, writeI16, writeI32, writeI64,
   writeI8, writePointer, writeU16, writeU32, writeU64, writeU8,
 } from '../lib';
-import { runChild } from './helpers/child';
+import { commandFor, runChild, spawnNode } from './helpers/child';
 
 const P = pageSize;
 
@@ -146,7 +146,7 @@ describe('mapFile', () => {
 
 describe('reading another process', () => {
   test('reads a buffer of a child process by its address, and reports a fault past its mapping', async () => {
-    const child = spawn(process.execPath, ['-e', `
+    const child = spawnNode(['-e', `
       const { addressOf } = require(${JSON.stringify(path.join(__dirname, '..'))});
       const secret = Buffer.from('the child says hello');
       console.log(addressOf(secret).toString());
@@ -168,7 +168,7 @@ describe('reading another process', () => {
   });
 
   test('a process that does not exist: a SystemError ESRCH from process_vm_readv that names the pid', async () => {
-    const gone = spawn(process.execPath, ['-e', '']);
+    const gone = spawnNode(['-e', '']);
     await once(gone, 'exit');
     const expected = {
       name: 'SystemError', code: 'ESRCH', errno: os.constants.errno.ESRCH, syscall: 'process_vm_readv', pid: gone.pid,
@@ -281,7 +281,7 @@ describe('reading another process', () => {
 
   test('a scan whose target dies midway throws ESRCH instead of returning what it found so far', async () => {
     for (const iterate of [false, true]) {
-      const target = spawn(process.execPath, ['-e', 'process.stdin.resume()'], { stdio: ['pipe', 'ignore', 'inherit'] });
+      const target = spawnNode(['-e', 'process.stdin.resume()'], { stdio: ['pipe', 'ignore', 'inherit'] });
       const exited = once(target, 'exit');
       await once(target, 'spawn');
       const pid = target.pid!;
@@ -328,7 +328,7 @@ describe('reading another process', () => {
         try { call(); console.log('"done"'); } catch (e) { console.log(JSON.stringify(report(e))); }
       }
       memprobe.safeReadAsync(0x1000n, 8, { pid }).then(() => console.log('"done"'), (e) => console.log(JSON.stringify(report(e))));`;
-    const command = [process.execPath, '-e', script];
+    const command = commandFor(process.execPath, ['-e', script]).flat();
     const dropPtrace = ['setpriv', '--bounding-set=-sys_ptrace', '--inh-caps=-sys_ptrace'];
     const [file, ...args] = asRoot ? [...dropPtrace, ...command] : command;
     const run = spawnSync(file, args, { encoding: 'utf8' });

@@ -1,6 +1,6 @@
 // Reads and writes with { pid }: every typed read and write, the strings, hexdump, probe and isReadable aimed at
 // a child process, compared with what the child reports about its own memory.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as memprobe from '../lib';
 import { hexdump, isReadable, pageSize, probe, readCString, readUtf16, readUtf8, safeMemcpy, safeMemcpyAsync, safeRead, SystemError } from '../lib';
 import { lastFault } from '../lib/memory/copy';
+import { commandFor, spawnNode } from './helpers/child';
 
 const P = BigInt(pageSize);
 
@@ -91,7 +92,7 @@ async function report(): Promise<{ target: Array<number | string>; bytes: number
 }
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ['-e', CHILD], { stdio: ['pipe', 'pipe', 'inherit'] });
+  child = spawnNode(['-e', CHILD], { stdio: ['pipe', 'pipe', 'inherit'] });
   lines = readline.createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const raw = JSON.parse(await nextLine());
   layout = { ...raw, values: BigInt(raw.values), target: BigInt(raw.target), pages: BigInt(raw.pages) };
@@ -249,7 +250,7 @@ describe('typed values in another process: faults and system-call errors exactly
       console.log(JSON.stringify({
         read: thrown(() => memprobe.safeRead(0x1000n, 8, { pid })), write: thrown(() => memprobe.safeMemcpy(0x1000n, Buffer.alloc(8), 8, { pid })), reads, writes,
       }));`;
-    const command = [process.execPath, '-e', script];
+    const command = commandFor(process.execPath, ['-e', script]).flat();
     const dropPtrace = ['setpriv', '--bounding-set=-sys_ptrace', '--inh-caps=-sys_ptrace'];
     const [file, ...args] = asRoot ? [...dropPtrace, ...command] : command;
     const run = spawnSync(file, args, { encoding: 'utf8' });

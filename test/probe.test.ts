@@ -8,8 +8,9 @@ import { Worker } from 'node:worker_threads';
 
 import { isReadable, mapFile, mapPages, pageSize, probe, ProbeCode, probeMany, probeManyAsync, safeMemcpy, scanReadable, type PageState } from '../lib';
 import { binding } from '../lib/common/native';
+import { guardRegionsMissing, stackGapMissing, testNeeding, vvarMissing } from './helpers/capabilities';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
-import { Layout, type PageKind } from './helpers/layout';
+import { BETWEEN_HALVES, Layout, type PageKind } from './helpers/layout';
 import { buildFixture } from './helpers/native-fixture';
 
 const P = pageSize;
@@ -159,7 +160,7 @@ describe('a shared file mapping truncated under it', () => {
   });
 });
 
-test('a guard region inside a mapping (MADV_GUARD_INSTALL) is unmapped to a read, and cut out of the scan', () => {
+testNeeding(guardRegionsMissing())('a guard region inside a mapping (MADV_GUARD_INSTALL) is unmapped to a read, and cut out of the scan', () => {
   const mapping = mapPages(6);
   try {
     binding._installGuardRegion(mapping.address + 2n * BP, 2 * P);
@@ -273,7 +274,7 @@ describe('special places', () => {
   });
 
   test.each([1n << 47n, 0x1234_5678_9abc_def0n, 0xffff_7fff_ffff_ffffn])('non-canonical (%p)', (address) => {
-    expect(probe(address)).toBe('noncanonical');
+    expect(probe(address)).toBe(BETWEEN_HALVES.verdict);
     expect(isReadable(address, 1)).toBe(false);
   });
 
@@ -285,7 +286,7 @@ describe('special places', () => {
     expect(isReadable((1n << 47n) - BP, 2 * P)).toBe(false);
   });
 
-  test('[vvar] pages: a plain unguarded load in a fresh process decides each verdict', () => {
+  testNeeding(vvarMissing)('[vvar] pages: a plain unguarded load in a fresh process decides each verdict', () => {
     const special = fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter((line) => / \[vvar[^\]]*\]$/.test(line));
     expect(special.length).toBeGreaterThan(0);
     const outcomes = new Set<string>();
@@ -299,7 +300,7 @@ describe('special places', () => {
           const line = fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith(' ${name}'));
           const address = BigInt('0x' + line.split('-')[0]) + ${page * BP}n;
           process.stdout.write(memprobe.probe(address) + '\\n');
-          require(${JSON.stringify(path.join(__dirname, '..', 'build', 'Release', 'memprobe.node'))})._touchUnguarded(address);
+          require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding._touchUnguarded(address);
           process.stdout.write('loaded\\n');`);
         const verdict = child.stdout.split('\n')[0];
         outcomes.add(verdict);
@@ -318,7 +319,7 @@ describe('special places', () => {
 describe('the gap below [stack]', () => {
   const stack = (): string => mapsLine((line) => line.endsWith('[stack]'));
 
-  test('probing below the stack says unmapped and never grows it', () => {
+  testNeeding(stackGapMissing)('probing below the stack says unmapped and never grows it', () => {
     const probeBelow = (start: bigint): void => {
       for (const address of [start - 1n, start - BP, start - 4n * BP, start - 16n * BP, start - 100n * BP]) expect(probe(address)).toBe('unmapped');
       expect(Array.from(probeMany(new BigUint64Array(Array.from({ length: 64 }, (_, i) => start - BigInt(i + 1) * 64n))))).toEqual(new Array(64).fill(ProbeCode.unmapped));
@@ -336,15 +337,15 @@ describe('the gap below [stack]', () => {
     expect(probe(rangeOf(before)[0])).toBe('readable');
   });
 
-  test('a plain load there grows the stack (what memprobe avoids), shown in a child', () => {
+  testNeeding(stackGapMissing)('a plain load there grows the stack (what memprobe avoids), shown in a child', () => {
     const child = runChild(`
       const fs = require('node:fs');
       const stackLine = () => fs.readFileSync('/proc/self/maps', 'utf8').split('\\n').find((l) => l.endsWith('[stack]'));
       const before = stackLine();
       const start = BigInt('0x' + before.split('-')[0]);
-      const probed = memprobe.probe(start - 4096n * 4n);
+      const probed = memprobe.probe(start - BigInt(memprobe.pageSize) * 4n);
       const afterProbe = stackLine();
-      require(${JSON.stringify(path.join(__dirname, '..', 'build', 'Release', 'memprobe.node'))})._touchUnguarded(start - 4096n * 4n);
+      require(${JSON.stringify(require.resolve('../dist/common/native'))}).binding._touchUnguarded(start - BigInt(memprobe.pageSize) * 4n);
       console.log(JSON.stringify({ probed, unchanged: before === afterProbe, grew: stackLine() !== before }));`);
     expect(child.status).toBe(0);
     expect(JSON.parse(child.stdout)).toEqual({ probed: 'unmapped', unchanged: true, grew: true });

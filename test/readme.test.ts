@@ -1,12 +1,11 @@
 // The documents' code as a user pastes it: every block of the README and the hand-written documents that uses
 // the package is a file under examples/, shown verbatim; the TypeScript ones compile under strict and, run, print
 // what their comments say.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ts from 'typescript';
 
-import { PACKAGE_ROOT } from './helpers/child';
+import { PACKAGE_ROOT, spawnNodeSync } from './helpers/child';
 
 const README = fs.readFileSync(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
 // The hand-written documents (docs/api.md is generated from the sources, and its examples are TSDoc's).
@@ -115,7 +114,7 @@ describe('README', () => {
       compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     });
     // Run from the package root, where `memprobe` resolves to the package itself, as it does for a user.
-    const run = spawnSync(process.execPath, ['-e', outputText], { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 30_000 });
+    const run = spawnNodeSync(['-e', outputText], { cwd: PACKAGE_ROOT, encoding: 'utf8', timeout: 30_000 });
     expect({ status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
     const expected = expectedOutput(source);
     const printed = run.stdout.trimEnd().split('\n');

@@ -2,7 +2,6 @@
 // leftmost first, as Frida's Memory.scan), over chunk boundaries, range edges and adjacent mappings, with each
 // search routine the machine can run (SSE2 and AVX2 on x86-64); in another process; and without a crash when
 // memory goes away while the scan runs (in child processes).
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 import fc from 'fast-check';
@@ -10,7 +9,8 @@ import fc from 'fast-check';
 import { addressOf, mapPages, pageSize, safeMemcpy, safeRead, scanMemory, scanMemoryIter, scanReadable, type Mapping } from '../lib';
 import { binding } from '../lib/common/native';
 import { compilePattern } from '../lib/inspect/pattern';
-import { PACKAGE_ROOT, runChild } from './helpers/child';
+import { syscallCopyMissing, testNeeding } from './helpers/capabilities';
+import { PACKAGE_ROOT, runChild, spawnNode } from './helpers/child';
 
 const MiB = 1 << 20;
 
@@ -314,9 +314,9 @@ test('the iterator leaves the event loop free while it scans', async () => {
 });
 
 describe('another process (process_vm_readv)', () => {
-  test('finds a marker in a child process, and reading our own pid gives what the local scan gives', async () => {
+  testNeeding(syscallCopyMissing)('finds a marker in a child process, and reading our own pid gives what the local scan gives', async () => {
     const marker = Buffer.from(Array.from({ length: 16 }, (_, i) => (i * 37 + Date.now()) & 0xff));
-    const child = spawn(process.execPath, ['-e', `
+    const child = spawnNode(['-e', `
 const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
 const kept = Buffer.from(process.argv[1], 'hex');
 process.stdout.write(memprobe.addressOf(kept).toString() + '\\n');

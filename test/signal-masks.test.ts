@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import * as memprobe from '../lib';
-import { PACKAGE_ROOT, runChild } from './helpers/child';
+import { commandFor, PACKAGE_ROOT, runChild } from './helpers/child';
 import { buildFixture } from './helpers/native-fixture';
 import { UNTIL } from './helpers/signals';
 
@@ -128,7 +128,7 @@ const check = () => {
   console.log(JSON.stringify({ queued, notBlocking, received, stillBlocking, stats: binding._signalStats() }));
 };
 check();`;
-  const run = spawnSync('prlimit', ['--sigpending=0', '--', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync('prlimit', ['--sigpending=0', '--', ...commandFor(process.execPath, ['-e', script]).flat()], { encoding: 'utf8', timeout: 30_000 });
   expect({ status: run.status, signal: run.signal, stderr: run.stderr }).toEqual({ status: 0, signal: null, stderr: '' });
   expect(JSON.parse(run.stdout)).toEqual({ queued: 'EAGAIN', notBlocking: [], received: 1, stillBlocking: [], stats: expect.objectContaining({ forwarded: 0, dropped: 0 }) });
 });

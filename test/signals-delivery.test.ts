@@ -2,6 +2,8 @@
 // would have picked. Every case runs in a child process: a mistake here kills the process.
 import * as path from 'node:path';
 
+import { signalNumber } from '../lib';
+import { procMasksMissing, testNeeding } from './helpers/capabilities';
 import { runChild } from './helpers/child';
 import { buildFixture } from './helpers/native-fixture';
 import { queueSignals, runSender, UNTIL } from './helpers/signals';
@@ -64,8 +66,8 @@ until(() => received.length === 3).then(() => {
   expect(bySignal('SIGHUP')).toEqual([{ signal: 'SIGHUP', signo: 1, code: 'SI_TKILL', pid, uid, value: null, valuePointer: null }]);
   expect(bySignal('SIGRTMIN')).toEqual([
     // A number fills sival_int only: sival_ptr holds it in its low 32 bits, unsigned.
-    { signal: 'SIGRTMIN', signo: 34, code: 'SI_QUEUE', pid, uid, value: -123456, valuePointer: `${2 ** 32 - 123456}n` },
-    { signal: 'SIGRTMIN', signo: 34, code: 'SI_QUEUE', pid, uid, value: 2147483647, valuePointer: '2147483647n' },
+    { signal: 'SIGRTMIN', signo: signalNumber('SIGRTMIN'), code: 'SI_QUEUE', pid, uid, value: -123456, valuePointer: `${2 ** 32 - 123456}n` },
+    { signal: 'SIGRTMIN', signo: signalNumber('SIGRTMIN'), code: 'SI_QUEUE', pid, uid, value: 2147483647, valuePointer: '2147483647n' },
   ]);
 });
 
@@ -86,7 +88,7 @@ until(() => received.length === 2).then(() => {
   ]);
 });
 
-test('signals sent while the libuv threadpool was busy before the package loaded all arrive, and the pool blocks them', () => {
+testNeeding(procMasksMissing())('signals sent while the libuv threadpool was busy before the package loaded all arrive, and the pool blocks them', () => {
   const count = 3000;
   const result = runChild(`${UNTIL}
 const values = [];
@@ -106,7 +108,7 @@ until(() => values.length >= ${count}).then(() => {
   expect(summary).toMatchObject({ unblocking: [], received: count, outOfOrder: 0, stillBusy: true });
 });
 
-test('a watcher in a worker_thread that is terminated while the main thread watches the same signal', () => {
+testNeeding(procMasksMissing())('a watcher in a worker_thread that is terminated while the main thread watches the same signal', () => {
   const result = runChild(`${UNTIL}
 const { Worker } = require('node:worker_threads');
 let mainReceived = 0;

@@ -132,7 +132,7 @@ until(() => received !== null).then(() => {
 test('a thread that blocks the mask helper still cannot be killed by a watched signal: the forwarding handler takes it', () => {
   const result = runChild(`${UNTIL}
 const { Worker } = require('node:worker_threads');
-const binding = require(require('node:path').join(require.resolve('memprobe'), '..', '..', 'build', 'Release', 'memprobe.node'));
+const binding = require(require('node:path').join(require.resolve('memprobe'), '..', 'common', 'native')).binding;
 const helper = memprobe.signalName(binding.signalConstants.maskHelper);
 const worker = new Worker(\`
   const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});
@@ -185,7 +185,7 @@ test('a signal that arrives while the last watcher closes is taken by the watch 
   const result = runChild(`
 const fs = require('node:fs');
 const path = require('node:path');
-const binding = require(path.join(require.resolve('memprobe'), '..', '..', 'build', 'Release', 'memprobe.node'));
+const binding = require(path.join(require.resolve('memprobe'), '..', 'common', 'native')).binding;
 const fixture = require(${fixture});
 const signo = memprobe.signalNumber('SIGRTMIN+4');
 if (fixture.installCounter(signo) !== 0) throw new Error('installCounter');

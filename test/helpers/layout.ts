@@ -2,9 +2,19 @@
 // what a copy over them must do: the readable or writable prefix and the fault that ends it.
 import * as fs from 'node:fs';
 
-import { mapPages, pageSize, safeMemcpy, type Mapping } from '../../lib';
+import { mapPages, pageSize, safeMemcpy, type FaultCode, type Mapping, type PageState } from '../../lib';
+import { binding } from '../../lib/common/native';
 
 export type PageKind = 'rw' | 'r' | 'none' | 'unmapped';
+
+/**
+ * What a copy and probe say of an address between the user and the kernel halves (2^47 … 2^64 - 2^47): x86-64
+ * calls it non-canonical; a machine without that class (arm64) has there unmapped user addresses or addresses
+ * past the user address space, which fault as unmapped (SEGV_MAPERR, at the address requested).
+ */
+export const BETWEEN_HALVES: { code: FaultCode; verdict: PageState } = binding.machine.nonCanonicalAddresses
+  ? { code: 'NONCANONICAL', verdict: 'noncanonical' }
+  : { code: 'SEGV_MAPERR', verdict: 'unmapped' };
 
 /** The byte the pattern puts at `offset` of a layout. */
 export function patternByte(offset: number): number {

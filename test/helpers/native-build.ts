@@ -1,14 +1,16 @@
 // Native code the tests build themselves, for the Node that runs them (its own headers), into a cache keyed by
 // that Node's version and the sources: the foreign-handler addon (test/native) and, where the installed
-// segfault-handler was built for another Node, a copy of it. Never part of a user's install.
+// segfault-handler was built for another Node, a copy of it. Never part of a user's install. Under an emulator
+// (MEMPROBE_TEST_EMULATOR) node-gyp runs in the emulated Node and builds for its architecture with the compilers
+// that CC and CXX name (a cross compiler).
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { PACKAGE_ROOT } from './child';
+import { commandFor, PACKAGE_ROOT } from './child';
 
-const CACHE = path.join(PACKAGE_ROOT, 'node_modules', '.cache', 'memprobe-test', process.version);
+const CACHE = path.join(PACKAGE_ROOT, 'node_modules', '.cache', 'memprobe-test', `${process.version}-${process.arch}`);
 
 /** The headers of the running Node: its installation prefix when it has include/node (/usr for the system Node). */
 export function nodeHeaders(): string {
@@ -33,7 +35,8 @@ function buildOnce(name: string, sourceDir: string, files: string[]): string {
   const work = fs.mkdtempSync(path.join(CACHE, `${name}-building-`));
   fs.cpSync(sourceDir, work, { recursive: true, filter: (source) => !source.includes(`${path.sep}build`) });
   const headers = nodeHeaders();
-  const build = spawnSync(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', `--nodedir=${headers}`], {
+  const [command, args] = commandFor(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', `--nodedir=${headers}`]);
+  const build = spawnSync(command, args, {
     cwd: work,
     encoding: 'utf8',
     env: { ...process.env, npm_config_nodedir: headers },
@@ -57,7 +60,7 @@ export function foreignHandlersAddon(): string {
 const SEGFAULT_HANDLER = path.join(PACKAGE_ROOT, 'node_modules', 'segfault-handler');
 
 function installedSegfaultHandlerLoads(): boolean {
-  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(SEGFAULT_HANDLER)})`], { encoding: 'utf8' });
+  const probe = spawnSync(...commandFor(process.execPath, ['-e', `require(${JSON.stringify(SEGFAULT_HANDLER)})`]), { encoding: 'utf8' });
   return probe.status === 0;
 }
 

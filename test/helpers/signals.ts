@@ -1,6 +1,6 @@
 // Pieces of child scripts for the signal tests (each runs in a child through runChild, where `memprobe` is the
 // built package).
-import { PACKAGE_ROOT } from './child';
+import { childNodeCommand, PACKAGE_ROOT } from './child';
 
 /**
  * A statement that runs `code` in another node process, synchronously, with `memprobe` loaded there too and
@@ -8,7 +8,7 @@ import { PACKAGE_ROOT } from './child';
  */
 export function runSender(code: string): string {
   const script = `const memprobe = require(${JSON.stringify(PACKAGE_ROOT)}); const target = Number(process.argv[1]);\n${code}`;
-  return `const sent = require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(script)}, String(process.pid)], { stdio: 'inherit' });
+  return `const sent = require('node:child_process').spawnSync(...${childNodeCommand(`['-e', ${JSON.stringify(script)}, String(process.pid)]`)}, { stdio: 'inherit' });
 if (sent.status !== 0) throw new Error('sender failed: ' + sent.status + ' ' + sent.signal);
 const senderPid = sent.pid;\n`;
 }

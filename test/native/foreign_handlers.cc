@@ -33,7 +33,7 @@ std::atomic<int> g_seen_usr1_blocked{-1};
 struct sigaction g_old;                    // what the last install replaced (chaining handlers call it)
 volatile uintptr_t g_timer_address = 0;    // what the timer handler reads
 std::atomic<bool> g_quiet{false};          // the fixing and chaining handlers pass faults on without saying so
-char* g_code = nullptr;                    // a page holding one `ret`: JIT code the exec-fixing handler repairs
+char* g_code = nullptr;                    // a page starting with a `ret`: JIT code the exec-fixing handler repairs
 sigjmp_buf g_jump;                         // where the safe-read handler jumps to
 volatile sig_atomic_t g_jump_armed = 0;    // a safe read is in progress
 volatile sig_atomic_t g_jump_savemask = 0; // the safe reads use sigsetjmp(env, 1)
@@ -418,7 +418,15 @@ napi_value Init(napi_env env, napi_value exports) {
     g_page_size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     g_page = static_cast<char*>(mmap(nullptr, g_page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     g_code = static_cast<char*>(mmap(nullptr, g_page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+#if defined(__x86_64__)
     g_code[0] = static_cast<char>(0xC3);  // ret
+#elif defined(__aarch64__)
+    const uint32_t ret = 0xd65f03c0;  // ret (x30)
+    memcpy(g_code, &ret, sizeof ret);
+    __builtin___clear_cache(g_code, g_code + sizeof ret);  // the instruction cache does not see data writes
+#else
+#error "a ret instruction for this architecture"
+#endif
     mprotect(g_code, g_page_size, PROT_READ | PROT_EXEC);
     // An addon that installs its handler while it loads.
     const char* at_load = getenv("FOREIGN_HANDLER_AT_LOAD");
@@ -459,6 +467,9 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_value page;
   napi_create_bigint_uint64(env, reinterpret_cast<uintptr_t>(g_page), &page);
   napi_set_named_property(env, exports, "page", page);
+  napi_value page_size;
+  napi_create_int64(env, static_cast<int64_t>(g_page_size), &page_size);
+  napi_set_named_property(env, exports, "pageSize", page_size);
   return exports;
 }
 
