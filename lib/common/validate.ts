@@ -40,3 +40,12 @@ export function checkKnownOptions(options: unknown, accepted: readonly string[],
     }
   }
 }
+
+/** @internal The pid an options object names (0: this one), after checking its option names and the pid. */
+export function processOption(options: { pid?: number } | undefined, accepted: readonly string[]): number {
+  checkKnownOptions(options, accepted);
+  const pid = options?.pid;
+  if (pid === undefined) return 0;
+  checkPid(pid);
+  return pid;
+}

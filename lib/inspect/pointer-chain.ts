@@ -4,7 +4,7 @@
 // address does not.
 import { invalidArgType, outOfRange } from '../common/errors';
 import type { Address, ValueFaulted, ValueRead } from '../common/types';
-import { checkKnownOptions, checkPid } from '../common/validate';
+import { processOption } from '../common/validate';
 import { toAddress } from '../probe/probe';
 import { readPointer } from './values';
 
@@ -61,10 +61,8 @@ export function readPointerChain(base: Address, offsets: ReadonlyArray<number | 
   const start = toAddress(base, 'base');
   if (!Array.isArray(offsets)) throw invalidArgType('offsets', 'an array of offsets', offsets);
   const steps = offsets.map(toOffset);
-  checkKnownOptions(options, ['pid']);
-  const pid = options?.pid;
-  if (pid !== undefined) checkPid(pid);
-  const readOptions = pid === undefined ? undefined : { pid };
+  const pid = processOption(options, ['pid']);
+  const readOptions = pid === 0 ? undefined : { pid };
   let address = start;
   for (let step = 0; step < steps.length - 1; step++) {
     const pointer = readPointer((address + steps[step]) & WRAP, readOptions);

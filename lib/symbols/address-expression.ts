@@ -8,7 +8,8 @@
 // of the process's maps.
 import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
 import { ADDRESS_MAX } from '../probe/probe';
-import { loadedModules, moduleNamed, processOption, type LoadedModule } from './modules';
+import { processOption } from '../common/validate';
+import { loadedModules, moduleNamed, type LoadedModule } from './modules';
 import { addressOfSymbol } from './symbols';
 
 const NUMBER = /^(0x[0-9a-f]+|\d+)$/i;
@@ -90,9 +91,10 @@ export function parseAddress(expression: string, options?: { pid?: number }): bi
   const loaded = () => (cached ??= loadedModules(pid));
   const whole = expression.trim();
   // A module named like 'foo-2' is itself before it is 'foo' minus 2.
+  const named = !NUMBER.test(whole) && /[+-]\s*(0x[0-9a-f]+|\d+)$/i.test(whole) ? moduleNamed(loaded(), whole) : undefined;
   let address: bigint;
-  if (!NUMBER.test(whole) && /[+-]\s*(0x[0-9a-f]+|\d+)$/i.test(whole) && moduleNamed(loaded(), whole) !== undefined) {
-    address = moduleNamed(loaded(), whole)!.module.base;
+  if (named !== undefined) {
+    address = named.module.base;
   } else {
     const { term, offset } = splitOffsets(whole);
     address = resolveTerm(term, loaded, pid, expression) + offset;

@@ -9,7 +9,7 @@
 // once: cached by process, address, device and inode, which one mapping of one file keeps for its whole life.
 import * as fs from 'node:fs';
 
-import { checkKnownOptions, checkPid } from '../common/validate';
+import { checkPid, processOption } from '../common/validate';
 import { invalidArgType } from '../common/errors';
 import { pageSize, safeRead } from '../memory/copy';
 import { readMaps, type MapEntry } from '../probe/probe';
@@ -147,15 +147,6 @@ export function loadedModules(pid: number): LoadedModule[] {
   const main = found.findIndex((entry) => entry.mapping.path === executable);
   if (main > 0) found.unshift(...found.splice(main, 1));
   return found;
-}
-
-/** @internal The pid an options object names (0: this one), after checking its option names. */
-export function processOption(options: { pid?: number } | undefined, accepted: readonly string[]): number {
-  checkKnownOptions(options, accepted);
-  const pid = options?.pid;
-  if (pid === undefined) return 0;
-  checkPid(pid);
-  return pid;
 }
 
 /**

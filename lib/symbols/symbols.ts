@@ -5,7 +5,8 @@
 import { invalidArgType } from '../common/errors';
 import type { Address } from '../common/types';
 import { toAddress } from '../probe/probe';
-import { loadedModules, moduleNamed, processOption, type LoadedModule } from './modules';
+import { processOption } from '../common/validate';
+import { loadedModules, moduleNamed, type LoadedModule } from './modules';
 import { symbolTableOf } from './object-files';
 import { lastAtOrBefore, type SymbolTable } from './symbol-table';
 
