@@ -247,12 +247,23 @@ int StartThread(const char** syscall) {
   return 0;
 }
 
+// pthread_join returns when the kernel clears the thread's tid word, which it does before it takes the thread
+// out of the thread group: for a moment /proc/self/task still lists the thread, and a close() followed by
+// threadSignalMasks() would show it. Wait until the kernel no longer knows the tid (tgkill with signal 0 says
+// ESRCH), bounded, because a traced thread stays a zombie until its tracer reaps it.
+void WaitUntilReaped(int tid) {
+  const pid_t process = getpid();
+  const int64_t deadline = NowNs() + 100 * 1000000LL;
+  while (!(syscall(SYS_tgkill, process, tid, 0) != 0 && errno == ESRCH) && NowNs() < deadline) sched_yield();
+}
+
 // Control lock held.
 void StopThread() {
   if (!g_running) return;
   g_stop.store(true, std::memory_order_release);
   Wake();
   if (pthread_join(g_thread, nullptr) != 0) abort();
+  WaitUntilReaped(g_thread_tid.load());
   g_running = false;
   g_thread_tid.store(0);
 }
