@@ -74,7 +74,10 @@ export interface SignalWatcher extends AsyncIterable<SignalInfo> {
   readonly signals: SignalName[];
   /** tid of the dedicated thread that dequeues the signals (a target for signalThread that never blocks them) */
   readonly threadId: number;
-  /** Stops watching; the last watcher of a signal restores what was there before and ends the dedicated thread (gone from /proc/self/task when close() returns). Ends pending iterations. */
+  /**
+   * Stops watching; the last watcher of a signal restores what was there before. Ends pending iterations. When
+   * the last watcher closes, the dedicated thread ends: /proc/self/task no longer lists it once close() returns.
+   */
   close(): void;
   /**
    * Keep the event loop alive while this watcher is open (watchers are unref'd by default).
