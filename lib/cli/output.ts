@@ -7,6 +7,8 @@ import { formatAddress } from '../common/format';
 import { parseAddress as resolveAddress } from '../symbols';
 import { lookupSignal, SIGRTMAX } from '../signals/names';
 
+export { formatSize } from '../common/format';
+
 /** @internal */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 /** @internal */
@@ -215,16 +217,4 @@ export function wrap(text: string, width: number): string {
 /** @internal JSON with bigints (addresses, offsets) as formatAddress strings. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? formatAddress(item) : item), 2) + '\n';
-}
-
-/** @internal 1536 -> '1.5 KiB' */
-export function formatSize(bytes: bigint): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = Number(bytes);
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
