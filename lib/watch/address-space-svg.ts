@@ -56,7 +56,8 @@ const RUN_MIN = 3;                  // a one-page run
 const RUN_PER_DOUBLING = 6;         // each doubling of a run's pages widens it this much
 const MAPPING_GAP = 1;              // white between two mappings of a tile
 const LABEL_CHARACTERS = 26;
-const MAX_TOOLTIP_MAPPINGS = 12;
+const CLUSTER_MIN = 8;              // this many regions of one name in a row, gaps between them, make a cluster
+const CELL = 6;                     // a mapping's width in a cluster
 const MAX_LISTED_MISMATCHES = 10;
 const FONT = 'font-family="sans-serif"';
 const MONO = 'font-family="monospace"';
@@ -99,7 +100,7 @@ function gapText(bytes: bigint): string {
 
 type Piece =
   | { kind: 'mapping'; mapping: DrawnMapping; widths: number[]; width: number; start: bigint; end: bigint }
-  | { kind: 'gap'; start: bigint; end: bigint; width: number };
+  | { kind: 'gap'; start: bigint; end: bigint; width: number; quiet?: boolean };
 
 /** A region (or a gap between regions, with no region) as drawn: its pieces in address order. */
 interface Tile {
@@ -107,6 +108,8 @@ interface Tile {
   pieces: Piece[];
   /** the part of a region carried onto the next row */
   continued: boolean;
+  /** a cluster: this many regions of one name with gaps between them, drawn as a cell each */
+  cluster?: number;
 }
 
 function mappingPiece(mapping: DrawnMapping, page: number): Piece {
@@ -116,6 +119,17 @@ function mappingPiece(mapping: DrawnMapping, page: number): Piece {
 
 function gapPiece(start: bigint, end: bigint): Piece {
   return { kind: 'gap', start, end, width: textWidth(gapText(end - start), SMALL_SIZE) + 8 };
+}
+
+/** A mapping in a cluster: CELL pixels wide, its runs sharing them as their widths would. */
+function cellPiece(mapping: DrawnMapping, page: number): Piece {
+  const piece = mappingPiece(mapping, page) as Extract<Piece, { kind: 'mapping' }>;
+  return { ...piece, widths: piece.widths.map((width) => (CELL * width) / piece.width), width: CELL };
+}
+
+/** A gap inside a cluster: a line, its size in the cluster's tooltip. */
+function quietGapPiece(start: bigint, end: bigint): Piece {
+  return { kind: 'gap', start, end, width: 1, quiet: true };
 }
 
 function piecesWidth(pieces: readonly Piece[]): number {
@@ -128,33 +142,53 @@ function regionSize(region: Region): bigint {
 
 function labelOf(tile: Tile): string {
   if (tile.region === null) return '';
-  return truncate(tile.region.label, LABEL_CHARACTERS) + (tile.continued ? ' (cont.)' : '');
+  const label = truncate(tile.region.label, LABEL_CHARACTERS) + (tile.cluster !== undefined ? ` ×${tile.cluster}` : '');
+  return label + (tile.continued ? ' (cont.)' : '');
 }
 
 function sizeTextOf(tile: Tile): string {
   if (tile.region === null || tile.continued) return '';
   const count = tile.region.mappings.length;
-  return `${formatSize(regionSize(tile.region))}${count > 1 ? ` · ${count} maps` : ''}`;
+  const spread = tile.cluster !== undefined ? ` over ${formatSize(tile.region.mappings[count - 1].entry.end - tile.region.mappings[0].entry.start)}, gaps drawn as lines` : '';
+  return `${formatSize(regionSize(tile.region))}${count > 1 ? ` · ${count} maps` : ''}${spread}`;
 }
 
 function tileWidth(tile: Tile): number {
   return Math.max(piecesWidth(tile.pieces), textWidth(labelOf(tile), LABEL_SIZE), textWidth(sizeTextOf(tile), SMALL_SIZE));
 }
 
+/**
+ * How many regions from `index` on form a cluster: regions of one name (not modules) one after the other with only
+ * gaps between them. A process can have hundreds of these (V8 places each 256 KiB heap page at a random address):
+ * drawn one tile each, with a labelled gap mark between each two, they would fill pages.
+ */
+function clusterLength(regions: readonly Region[], index: number): number {
+  const first = regions[index];
+  if (first.kind === 'module') return 1;
+  let end = index + 1;
+  while (end < regions.length && regions[end].kind === first.kind && regions[end].label === first.label && regions[end].path === first.path) end++;
+  return end - index >= CLUSTER_MIN ? end - index : 1;
+}
+
 /** The tiles in address order: a gap before each region that does not start where the last one ended, and one to the end of the user half. */
 function tilesOf(snapshot: AddressSpaceSnapshot): Tile[] {
   const tiles: Tile[] = [];
   let at = 0n;
-  for (const region of snapshot.regions) {
+  const regions = snapshot.regions;
+  for (let index = 0; index < regions.length; ) {
+    const length = clusterLength(regions, index);
+    const members = regions.slice(index, index + length);
+    index += length;
+    const region: Region = length === 1 ? members[0] : { ...members[0], mappings: members.flatMap((member) => member.mappings) };
     const first = region.mappings[0].entry.start;
     if (first > at) tiles.push({ region: null, pieces: [gapPiece(at, first)], continued: false });
     const pieces: Piece[] = [];
     for (const mapping of region.mappings) {
-      if (pieces.length > 0 && mapping.entry.start > at) pieces.push(gapPiece(at, mapping.entry.start));
-      pieces.push(mappingPiece(mapping, snapshot.pageSize));
+      if (pieces.length > 0 && mapping.entry.start > at) pieces.push(length === 1 ? gapPiece(at, mapping.entry.start) : quietGapPiece(at, mapping.entry.start));
+      pieces.push(length === 1 ? mappingPiece(mapping, snapshot.pageSize) : cellPiece(mapping, snapshot.pageSize));
       at = mapping.entry.end;
     }
-    tiles.push({ region, pieces, continued: false });
+    tiles.push({ region, pieces, continued: false, ...(length > 1 ? { cluster: length } : {}) });
   }
   if (at < snapshot.userEnd) tiles.push({ region: null, pieces: [gapPiece(at, snapshot.userEnd)], continued: false });
   return tiles;
@@ -167,12 +201,12 @@ function cutToFit(tile: Tile, room: number): Tile[] {
   let pieces: Piece[] = [];
   for (const piece of tile.pieces) {
     if (pieces.length > 0 && piecesWidth([...pieces, piece]) > room) {
-      parts.push({ region: tile.region, pieces, continued: parts.length > 0 });
+      parts.push({ ...tile, pieces, continued: parts.length > 0 });
       pieces = [];
     }
     pieces.push(piece);
   }
-  parts.push({ region: tile.region, pieces, continued: parts.length > 0 });
+  parts.push({ ...tile, pieces, continued: parts.length > 0 });
   return parts;
 }
 
@@ -221,28 +255,31 @@ function layOut(tiles: readonly Tile[], top: number, rowHeight: number): Rows {
   return { placed, rows, height: rows.length === 0 ? 0 : y + rowHeight - top };
 }
 
-/** A tooltip for a tile: what it is, where, and each mapping with its runs. */
-function tooltip(tile: Tile): string {
+/** A tile's tooltip: what it is, where, how big. */
+function tileTooltip(tile: Tile): string {
+  const first = tile.pieces[0];
+  const last = tile.pieces[tile.pieces.length - 1];
+  const where = `${formatAddress(first.start)}-${formatAddress(last.end)}`;
   const region = tile.region;
-  if (region === null) {
-    const gap = tile.pieces[0];
-    return `unmapped: ${formatAddress(gap.start)}-${formatAddress(gap.end)} (${formatSize(gap.end - gap.start)})`;
-  }
-  const mappings = tile.pieces.flatMap((piece) => (piece.kind === 'mapping' ? [piece.mapping] : []));
-  const lines = [`${region.label}${region.path !== '' && region.path !== region.label ? ` (${region.path})` : ''}`];
-  for (const mapping of mappings.slice(0, MAX_TOOLTIP_MAPPINGS)) {
-    const { entry } = mapping;
-    const verdicts = [...new Set(mapping.runs.map((run) => run.verdict))].join(', ');
-    lines.push(`${formatAddress(entry.start)}-${formatAddress(entry.end)} ${entry.perms} ${formatSize(entry.end - entry.start)}: ${verdicts}`);
-  }
-  if (mappings.length > MAX_TOOLTIP_MAPPINGS) lines.push(`… and ${mappings.length - MAX_TOOLTIP_MAPPINGS} more mappings`);
-  return lines.join('\n');
+  if (region === null) return `unmapped: ${where} (${formatSize(last.end - first.start)})`;
+  const path = region.path !== '' && region.path !== region.label ? ` (${region.path})` : '';
+  const count = tile.pieces.filter((piece) => piece.kind === 'mapping').length;
+  const gaps = tile.pieces.flatMap((piece) => (piece.kind === 'gap' ? [piece.end - piece.start] : [])).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const between = tile.cluster !== undefined && gaps.length > 0 ? `\ngaps between them: ${formatSize(gaps[0])} to ${formatSize(gaps[gaps.length - 1])}` : '';
+  return `${region.label}${path}\n${where}, ${count} mapping${count === 1 ? '' : 's'}${tile.continued ? ' (continued)' : ''}${between}`;
+}
+
+/** A mapping's tooltip: its bounds, permissions, size and the verdicts of its pages. */
+function mappingTooltip(mapping: DrawnMapping): string {
+  const { entry } = mapping;
+  const verdicts = [...new Set(mapping.runs.map((run) => run.verdict))].join(', ');
+  return `${formatAddress(entry.start)}-${formatAddress(entry.end)} ${entry.perms} ${formatSize(entry.end - entry.start)}: ${verdicts}`;
 }
 
 /** Draws a placed tile; records where each of its runs and gaps went. */
 function drawTile(out: string[], spans: Span[], { tile, x, y }: Placed, rug: number): void {
   const barY = y + LABEL_HEIGHT;
-  out.push(`<g><title>${escapeXml(tooltip(tile))}</title>`);
+  out.push(`<g><title>${escapeXml(tileTooltip(tile))}</title>`);
   const label = labelOf(tile);
   if (label !== '') {
     const style = tile.region?.kind === 'anonymous' ? ' fill="#666" font-style="italic"' : ' fill="#222"';
@@ -250,19 +287,23 @@ function drawTile(out: string[], spans: Span[], { tile, x, y }: Placed, rug: num
   }
   let at = x;
   for (const piece of tile.pieces) {
-    if (piece.kind === 'gap') {
+    if (piece.kind === 'gap' && piece.quiet === true) {
+      spans.push({ start: piece.start, end: piece.end, x: at, width: piece.width, y: barY });
+    } else if (piece.kind === 'gap') {
       const text = gapText(piece.end - piece.start);
       out.push(`<rect x="${px(at + 0.5)}" y="${px(barY + 0.5)}" width="${px(piece.width - 1)}" height="${BAR_HEIGHT - 1}" fill="${GAP_FILL}" stroke="${GAP_STROKE}" stroke-dasharray="3 2"/>`);
       out.push(`<text x="${px(at + piece.width / 2)}" y="${px(barY + BAR_HEIGHT / 2 + SMALL_SIZE / 2 - 1)}" font-size="${SMALL_SIZE}" fill="#555" text-anchor="middle">${escapeXml(text)}</text>`);
       spans.push({ start: piece.start, end: piece.end, x: at, width: piece.width, y: barY });
     } else {
       let runX = at;
+      out.push(`<g><title>${escapeXml(mappingTooltip(piece.mapping))}</title>`);
       piece.mapping.runs.forEach((run, i) => {
         const width = piece.widths[i];
         out.push(`<rect x="${px(runX)}" y="${barY}" width="${px(width)}" height="${BAR_HEIGHT}" fill="${VERDICT_COLOR[run.verdict]}"/>`);
         spans.push({ start: run.start, end: run.end, x: runX, width, y: barY });
         runX += width;
       });
+      out.push('</g>');
     }
     at += piece.width + MAPPING_GAP;
   }
@@ -441,7 +482,8 @@ function checkRanges(scan: unknown): asserts scan is Range[] {
 function checkReport(report: unknown): asserts report is FuzzReport {
   const candidate = report as Partial<FuzzReport> | null;
   const shaped = typeof candidate === 'object' && candidate !== null && Array.isArray(candidate.mismatches) && typeof candidate.outcomes === 'object' &&
-    candidate.outcomes !== null && typeof candidate.iterations === 'number' && (candidate.samples === undefined || Array.isArray(candidate.samples));
+    candidate.outcomes !== null && typeof candidate.iterations === 'number' && typeof candidate.seed === 'number' && typeof candidate.mismatchCount === 'number' &&
+    (candidate.samples === undefined || Array.isArray(candidate.samples));
   if (!shaped) throw invalidArgType('options.fuzz', 'a FuzzReport (what fuzz() resolves with)', report);
 }
 
@@ -451,7 +493,7 @@ function checkReport(report: unknown): asserts report is FuzzReport {
  * between mappings shrunk to a mark with its size written on it, so the 128 TiB of gaps and a one-page mapping are
  * both visible; blocks coloured by what a read of each page finds (readable, protected, an unmapped guard region,
  * past the end of its file), a module's mappings grouped under its name with their total size; rows wrap at 1,200
- * pixels, each starting with its first address; a legend; each block's mappings, permissions and verdicts in a
+ * pixels, each starting with its first address; a legend; each mapping's bounds, permissions and verdicts in a
  * tooltip. With `fuzz`, the report's sampled cases are ticks under the blocks at their addresses, coloured by
  * outcome, and its mismatches red rings, listed at the bottom.
  *
