@@ -170,6 +170,10 @@ describe('renderAddressSpace', () => {
     expect(new Set(ticks.map((tick) => tick.attributes.fill)).has(READABLE)).toBe(true);
     expect(new Set(ticks.map((tick) => tick.attributes.fill)).size).toBeGreaterThanOrEqual(3);
     expect(words.some((text) => /^[\d,]+ sampled cases beyond the user half/.test(text))).toBe(true);
+    // Threads share the samples: each stream keeps its first share.
+    const threaded = await fuzz({ iterations: 1000, seed: 11, threads: 2, samples: 101 });
+    expect(threaded.samples).toHaveLength(101);
+    expect((await fuzz({ iterations: 50, seed: 11 })).samples).toEqual([]);
     // Without samples only the totals and mismatches can be drawn: no ticks.
     const plain = parseXml(renderAddressSpace({ fuzz: { ...report, samples: [] } }));
     expect(allElements(plain).filter((element) => element.name === 'rect' && element.attributes.width === '1.5')).toEqual([]);

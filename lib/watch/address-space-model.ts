@@ -52,17 +52,22 @@ export interface AddressSpaceSnapshot {
 /** Pages of a not-readable run looked at one by one for guard regions at most; longer runs are called protected. */
 const MAX_REFINED_PAGES = 1 << 16;
 
+/** @internal The index of the first of `sorted` (in address order, not overlapping) that ends after `address`. */
+export function firstEndingAfter(sorted: ReadonlyArray<{ end: bigint }>, address: bigint): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle].end <= address) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /** The readable parts of [start, end), from sorted, merged ranges. */
 function readableParts(start: bigint, end: bigint, readable: readonly Range[]): Range[] {
   const parts: Range[] = [];
-  // The ranges are sorted: find the first that ends after start by bisection.
-  let low = 0;
-  let high = readable.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (readable[middle].end <= start) low = middle + 1;
-    else high = middle;
-  }
+  const low = firstEndingAfter(readable, start);
   for (let i = low; i < readable.length && readable[i].start < end; i++) {
     const from = readable[i].start > start ? readable[i].start : start;
     const to = readable[i].end < end ? readable[i].end : end;

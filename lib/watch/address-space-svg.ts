@@ -17,7 +17,7 @@ import type { FuzzReport } from '../probe/fuzz';
 import { OUTCOMES, type FuzzOutcome } from '../probe/fuzz-runner';
 import { readMaps, scanReadable, USER_END, type Range } from '../probe/probe';
 import { modules } from '../symbols/modules';
-import { type AddressSpaceSnapshot, cutMapping, type DrawnMapping, groupRegions, mergeRanges, type PageVerdict, type Region } from './address-space-model';
+import { type AddressSpaceSnapshot, cutMapping, type DrawnMapping, firstEndingAfter, groupRegions, mergeRanges, type PageVerdict, type Region } from './address-space-model';
 import { escapeXml, px, textWidth, truncate } from './svg-text';
 
 /**
@@ -314,13 +314,7 @@ function drawTile(out: string[], spans: Span[], { tile, x, y }: Placed, rug: num
 
 /** The span holding `address` (spans are in address order), or undefined outside them. */
 function spanAt(spans: readonly Span[], address: bigint): Span | undefined {
-  let low = 0;
-  let high = spans.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (spans[middle].end <= address) low = middle + 1;
-    else high = middle;
-  }
+  const low = firstEndingAfter(spans, address);
   const span = spans[low];
   return span !== undefined && span.start <= address ? span : undefined;
 }
@@ -494,6 +488,8 @@ function checkReport(report: unknown): asserts report is FuzzReport {
  * both visible; blocks coloured by what a read of each page finds (readable, protected, an unmapped guard region,
  * past the end of its file), a module's mappings grouped under its name with their total size; rows wrap at 1,200
  * pixels, each starting with its first address; a legend; each mapping's bounds, permissions and verdicts in a
+ * tooltip. Eight or more regions of one name with only gaps between them (V8 places each of its 256 KiB heap pages
+ * at a random address) are drawn as one cluster: a narrow cell per mapping, the gaps as lines, their sizes in the
  * tooltip. With `fuzz`, the report's sampled cases are ticks under the blocks at their addresses, coloured by
  * outcome, and its mismatches red rings, listed at the bottom.
  *
