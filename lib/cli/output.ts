@@ -7,8 +7,6 @@ import { formatAddress } from '../common/format';
 import { parseAddress as resolveAddress } from '../symbols';
 import { lookupSignal, SIGRTMAX } from '../signals/names';
 
-export { formatSize } from '../common/format';
-
 /** @internal */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 /** @internal */

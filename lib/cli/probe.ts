@@ -1,10 +1,10 @@
 // `memprobe fuzz`, `scan`, `probe`, `read` and `maps`.
 import * as fs from 'node:fs';
 
-import { type Command, type CommandContext, COLOR_OPTION, type ParsedValues, colorWanted, formatSize, QUIET_OPTION, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
+import { type Command, type CommandContext, COLOR_OPTION, type ParsedValues, colorWanted, QUIET_OPTION, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
 import { startProgress } from './progress-bar';
 import { SYMBOLS_OPTION, symbolOf, symbolsHelp, symbolsOf } from './symbols';
-import { formatAddress } from '../common/format';
+import { formatAddress, formatSize } from '../common/format';
 import { fuzz, type FuzzReport } from '../probe/fuzz';
 import { OUTCOMES } from '../probe/fuzz-runner';
 import { hexdump } from '../inspect/hexdump';
