@@ -302,6 +302,14 @@ describe('drawing a snapshot', () => {
   });
 });
 
+test('the XML check refuses what is not well-formed (so that the SVG passing it means something)', () => {
+  for (const bad of ['<a>&</a>', '<a>x < y</a>', '<a><b></a></b>', '<a x=1/>', '<a x="1" x="2"/>', '<a/><b/>', '<a>', '<a>&nbsp;</a>', 'text<a/>']) {
+    expect(() => parseXml(bad)).toThrow();
+  }
+  const good = parseXml('<?xml version="1.0"?>\n<a k="&#60;&amp;&#34;"><b>x &lt; y &#38; z</b><!-- c --><c/></a>\n');
+  expect(good).toMatchObject({ name: 'a', attributes: { k: '<&"' }, children: [{ name: 'b', text: 'x < y & z' }, { name: 'c' }] });
+});
+
 /** Renders `svg` in headless Chromium to a PNG of the SVG's size; returns the PNG and how long the browser took. */
 function screenshot(svg: string, name: string): { png: Buffer; ms: number } {
   const height = Number(/<svg [^>]*height="(\d+)"/.exec(svg)![1]);
