@@ -208,6 +208,8 @@ describe('renderAddressSpace', () => {
     } finally {
       child.kill();
     }
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)));
+    expect(() => renderAddressSpace({ pid: child.pid })).toThrow(expect.objectContaining({ name: 'SystemError', code: 'ESRCH' }));
   });
 
   test('bad arguments are refused before anything is read', async () => {
