@@ -38,9 +38,15 @@ function tilesNamed(root: XmlElement, label: string): XmlElement[] {
   return allElements(root).filter((element) => element.name === 'g' && element.children[0]?.name === 'title' && element.children[0].text.startsWith(label));
 }
 
-/** The <g> of the mapping that starts at `start` (its tooltip starts with its bounds). */
-function mappingAt(root: XmlElement, start: bigint): XmlElement | undefined {
-  return allElements(root).find((element) => element.name === 'g' && element.children[0]?.name === 'title' && element.children[0].text.startsWith(`${formatAddress(start)}-`));
+/**
+ * The <g> of the mapping that holds `address` (its tooltip starts with its bounds). The kernel merges a new
+ * anonymous mapping with a neighbour of the same flags, so a mapping made by a test may start before it.
+ */
+function mappingAt(root: XmlElement, address: bigint): XmlElement | undefined {
+  return allElements(root).find((element) => {
+    const bounds = element.name === 'g' && element.children[0]?.name === 'title' ? /^(0x[0-9a-f]+)-(0x[0-9a-f]+) /.exec(element.children[0].text) : null;
+    return bounds !== null && BigInt(bounds[1]) <= address && address < BigInt(bounds[2]);
+  });
 }
 
 function fills(element: XmlElement): string[] {
@@ -125,7 +131,8 @@ describe('renderAddressSpace', () => {
       const protectedPage = mappingAt(root, pages.address + PAGE);
       expect(protectedPage?.children[0].text).toBe(`${formatAddress(pages.address + PAGE)}-${formatAddress(pages.address + 2n * PAGE)} ---p ${formatSize(PAGE)}: protected`);
       expect(fills(protectedPage!)).toEqual([PROTECTED]);
-      expect(fills(mappingAt(root, pages.address + 2n * PAGE)!)).toEqual([READABLE]);
+      expect(fills(mappingAt(root, pages.address + 2n * PAGE)!)).toContain(READABLE);
+      expect(mappingAt(root, pages.address + 2n * PAGE)?.children[0].text).toMatch(new RegExp(`^${formatAddress(pages.address + 2n * PAGE)}-`));
     } finally {
       pages.unmap();
     }
@@ -135,9 +142,10 @@ describe('renderAddressSpace', () => {
     const pages = mapPages(3);
     binding._installGuardRegion(pages.address + PAGE, pageSize);
     try {
-      const mapping = mappingAt(parseXml(renderAddressSpace()), pages.address);
-      expect(mapping?.children[0].text).toMatch(/ rw-p [^:]+: readable, guard$/);
-      expect(fills(mapping!)).toEqual([READABLE, GUARD, READABLE]);
+      const mapping = mappingAt(parseXml(renderAddressSpace()), pages.address + PAGE);
+      expect(mapping?.children[0].text).toMatch(/ rw-p [^:]+: (readable, guard|guard, readable)$/);
+      expect(fills(mapping!)).toEqual(expect.arrayContaining([READABLE, GUARD]));
+      expect(fills(mapping!).filter((fill) => fill === GUARD)).toHaveLength(1);
     } finally {
       pages.unmap();
     }
@@ -232,6 +240,8 @@ describe('renderAddressSpace', () => {
     expect(code(() => render({ fuzz: {} }))).toBe('TypeError ERR_INVALID_ARG_TYPE');
     expect(code(() => render({ fuzz: { iterations: 0, outcomes: {}, mismatches: [] } }))).toBe('TypeError ERR_INVALID_ARG_TYPE');
     const report = { iterations: 0, seed: 1, mismatchCount: 0, outcomes: {}, mismatches: [], samples: [] };
+    const parsedJson = { ...report, samples: [{ address: '0x7f0000000000', length: 1, kind: 'inside', outcome: 'readable' }] };
+    expect(code(() => render({ fuzz: parsedJson }))).toBe('TypeError ERR_INVALID_ARG_TYPE');
     expect(code(() => render({ fuzz: report, pid: process.pid + 100000 }))).toBe('TypeError ERR_INVALID_ARG_VALUE');
     expect(code(() => render({ fuzz: report, pid: process.pid }))).toBeUndefined();
     await expect(fuzz({ samples: -1 })).rejects.toMatchObject({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });

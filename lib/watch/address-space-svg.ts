@@ -479,6 +479,10 @@ function checkReport(report: unknown): asserts report is FuzzReport {
     candidate.outcomes !== null && typeof candidate.iterations === 'number' && typeof candidate.seed === 'number' && typeof candidate.mismatchCount === 'number' &&
     (candidate.samples === undefined || Array.isArray(candidate.samples));
   if (!shaped) throw invalidArgType('options.fuzz', 'a FuzzReport (what fuzz() resolves with)', report);
+  // A report that went through JSON has its addresses as strings: say so, rather than draw nonsense.
+  const cases = [...(candidate.samples ?? []), ...(candidate.mismatches ?? [])];
+  const index = cases.findIndex((item) => typeof (item as { address?: unknown } | null)?.address !== 'bigint');
+  if (index >= 0) throw invalidArgType('options.fuzz', 'a FuzzReport whose samples and mismatches have bigint addresses', cases[index]);
 }
 
 /**

@@ -75,7 +75,11 @@ export const chromiumPath: string | null = (() => {
 })();
 
 /** Why no headless browser can render here, or null when one can. */
-export const chromiumMissing: string | null = chromiumPath === null ? 'no chromium binary on the PATH (Debian: apt-get install chromium)' : null;
+export const chromiumMissing: string | null = chromiumPath !== null
+  ? null
+  : process.env.MEMPROBE_TEST_CHROMIUM
+    ? `MEMPROBE_TEST_CHROMIUM names ${process.env.MEMPROBE_TEST_CHROMIUM}, which does not exist`
+    : 'no chromium binary on the PATH (Debian: apt-get install chromium)';
 
 /** How a fresh process with the foreign-handler addon (and without memprobe) ends `script`. */
 function inChildWithAddon(script: string, nodeArgs: string[] = []): ReturnType<typeof runChild> {
