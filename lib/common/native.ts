@@ -113,6 +113,16 @@ export interface Binding {
   reassertGuard(): number;
   /** Test and benchmark hook: leave the handler without sigreturn where possible (the default) or never. */
   _setGuardFastExit(enabled: boolean): void;
+  /**
+   * Test hook: one guarded read of a PROT_NONE page, recovered, with the thread's controls (x64: mxcsr,
+   * x87Control, pkru or null without protection keys; arm64: fpcr) set to distinctive values first.
+   */
+  _recoverOneFault(): {
+    recovered: boolean;
+    fastExitPossible: boolean;
+    set: Record<string, number | null>;
+    after: Record<string, number | null>;
+  };
   /** Test hook: whether the chain calls V8's WebAssembly trap handler directly (as if the symbol were missing). */
   _useV8TrapHandler(use: boolean): void;
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */

@@ -83,6 +83,26 @@ Napi::Value SetGuardFastExit(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Test hook: one recovered fault with distinctive thread controls (guard.h GuardRecoverOneFault).
+Napi::Value RecoverOneFault(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  arch::ControlState set{}, after{};
+  const bool recovered = GuardRecoverOneFault(&set, &after);
+  const auto describe = [&](const arch::ControlState& state) {
+    Napi::Object controls = Napi::Object::New(env);
+    arch::ForEachControl(state, [&](const char* name, bool present, uint64_t value) {
+      controls.Set(name, present ? Napi::Value(Napi::Number::New(env, static_cast<double>(value))) : env.Null());
+    });
+    return controls;
+  };
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("recovered", recovered);
+  result.Set("fastExitPossible", GuardFastExitPossible());
+  result.Set("set", describe(set));
+  result.Set("after", describe(after));
+  return result;
+}
+
 Napi::Value UseV8TrapHandler(const Napi::CallbackInfo& info) {
   GuardUseV8TrapHandler(info[0].ToBoolean());
   return info.Env().Undefined();
@@ -119,6 +139,7 @@ void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"reassertGuard", ReassertGuard},
                       {"_setGuardFastExit", SetGuardFastExit},
                       {"_useV8TrapHandler", UseV8TrapHandler},
+                      {"_recoverOneFault", RecoverOneFault},
                       {"_touchUnguarded", TouchUnguarded},
                       {"_storeUnguarded", StoreUnguarded},
                       {"_ownershipChecks", OwnershipChecks},
