@@ -86,6 +86,27 @@ bool PageTable::FindByScan(uint64_t start, uint64_t end, uint64_t categories, st
   return true;
 }
 
+bool PageTable::AllPopulated(uint64_t start, uint64_t end) {
+  if (fd_ < 0 || !scan_works_) return false;
+  end = std::min(end, static_cast<uint64_t>(arch::MappableEnd()));
+  if (start >= end) return true;
+  PageRegion first_unpopulated;
+  PagemapScanArgument argument{};
+  argument.size = sizeof argument;
+  argument.start = start;
+  argument.end = end;
+  argument.vec = reinterpret_cast<uint64_t>(&first_unpopulated);
+  argument.vec_len = 1;
+  argument.max_pages = 1;
+  // A page matches when, with both categories inverted, it has both: it is neither present nor swapped.
+  argument.category_inverted = kPagePresent | kPageSwapped;
+  argument.category_mask = kPagePresent | kPageSwapped;
+  argument.return_mask = kPagePresent | kPageSwapped;
+  const int found = ioctl(fd_, kPagemapScan, &argument);
+  if (found < 0 && errno == ENOTTY) scan_works_ = false;
+  return found == 0 && argument.walk_end >= end;
+}
+
 bool PageTable::FindByEntries(uint64_t start, uint64_t end, uint64_t categories, std::vector<PageRun>* runs) {
   const uint64_t page = GetMachine().page_size;
   uint64_t entries[512];
