@@ -123,6 +123,8 @@ export interface Binding {
     set: Record<string, number | null>;
     after: Record<string, number | null>;
   };
+  /** Benchmark hook: `count` recovered guarded reads of a PROT_NONE page in a row, in C; returns how many faulted. */
+  _recoverFaults(count: number): number;
   /** Test hook: whether the chain calls V8's WebAssembly trap handler directly (as if the symbol were missing). */
   _useV8TrapHandler(use: boolean): void;
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */

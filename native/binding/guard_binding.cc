@@ -103,6 +103,13 @@ Napi::Value RecoverOneFault(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// Benchmark hook: n guarded faults in a row (guard.h GuardRecoverFaults).
+Napi::Value RecoverFaults(const Napi::CallbackInfo& info) {
+  GuardPrepareThread();
+  const uint64_t count = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  return Napi::Number::New(info.Env(), static_cast<double>(GuardRecoverFaults(count)));
+}
+
 Napi::Value UseV8TrapHandler(const Napi::CallbackInfo& info) {
   GuardUseV8TrapHandler(info[0].ToBoolean());
   return info.Env().Undefined();
@@ -140,6 +147,7 @@ void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"_setGuardFastExit", SetGuardFastExit},
                       {"_useV8TrapHandler", UseV8TrapHandler},
                       {"_recoverOneFault", RecoverOneFault},
+                      {"_recoverFaults", RecoverFaults},
                       {"_touchUnguarded", TouchUnguarded},
                       {"_storeUnguarded", StoreUnguarded},
                       {"_ownershipChecks", OwnershipChecks},

@@ -153,6 +153,16 @@ bool GuardRecoverOneFault(arch::ControlState* set, arch::ControlState* after) {
   return result.trap != 0;
 }
 
+uint64_t GuardRecoverFaults(uint64_t count) {
+  const size_t page = GetMachine().page_size;
+  void* inaccessible = mmap(nullptr, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (inaccessible == MAP_FAILED) return 0;
+  uint64_t recovered = 0;
+  for (uint64_t i = 0; i < count; i++) recovered += memprobe_touch_read(static_cast<const uint8_t*>(inaccessible)).trap != 0;
+  munmap(inaccessible, page);
+  return recovered;
+}
+
 bool GuardFastExitPossible() { return g_fast_exit_possible; }
 
 int GuardInstall() {
