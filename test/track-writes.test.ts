@@ -67,6 +67,14 @@ function pagesIn(ranges: Range[], base: bigint): number[] {
   return pages;
 }
 
+/** The VmFlags /proc/self/smaps gives the mapping that holds `address`. */
+function vmFlags(address: bigint): string[] {
+  const smaps = fs.readFileSync('/proc/self/smaps', 'utf8');
+  const at = smaps.search(new RegExp(`^${address.toString(16).padStart(8, '0')}-`, 'm'));
+  expect(at).toBeGreaterThanOrEqual(0);
+  return /VmFlags:(.*)/.exec(smaps.slice(at))![1].trim().split(' ');
+}
+
 const written = (tracker: WriteTracker, base: bigint): number[] => pagesIn(tracker.written(), base);
 const writeJs = (base: bigint, pages: number[]): void => pages.forEach((page) => expect(writeU8(base + BigInt(page * P), 0x5a).ok).toBe(true));
 const readJs = (base: bigint, pages: number[]): void => pages.forEach((page) => expect(readU8(base + BigInt(page * P)).ok).toBe(true));
@@ -139,7 +147,10 @@ describe.each(MECHANISMS)('trackWrites with %s', (mechanism, missing) => {
     const base = mapping.address;
     const first = trackWrites(whole(mapping), { mechanism });
     writeJs(base, [1]);
+    // pagemap-scan's registration: smaps shows 'uw' (userfaultfd write protection) until stop() ends it.
+    if (mechanism === 'pagemap-scan') expect(vmFlags(base)).toContain('uw');
     first.stop();
+    expect(vmFlags(base)).not.toContain('uw');
     first.stop();
     const stopped = expect.objectContaining({ code: 'ERR_INVALID_STATE' });
     expect(() => first.written()).toThrow(stopped);
