@@ -7,6 +7,7 @@ import * as path from 'node:path';
 
 import { mapFile, mapPages, pageSize, readMaps, readU8, safeMemcpy, trackWrites, writeU8, type Mapping, type Range, type WriteTracker } from '../lib';
 import { testNeeding } from './helpers/capabilities';
+import { PACKAGE_ROOT, runChild } from './helpers/child';
 import { buildFixture } from './helpers/native-fixture';
 
 const P = pageSize;
@@ -295,6 +296,48 @@ describe('choosing a mechanism', () => {
       }
     },
   );
+});
+
+describe('a tracker never stopped', () => {
+  // In a child: a worker's environment going away, and a garbage collection, must each end the registration, or
+  // the range stays write-protected for good and no other tracker can take it.
+  testNeeding(pagemapScanMissing)('ends with the worker that made it, and when collected', () => {
+    const run = runChild(`
+      const { Worker } = require('node:worker_threads');
+      const fs = require('node:fs');
+      const P = BigInt(memprobe.pageSize);
+      const flags = (address) => {
+        const smaps = fs.readFileSync('/proc/self/smaps', 'utf8');
+        const at = smaps.search(new RegExp('^' + address.toString(16).padStart(8, '0') + '-', 'm'));
+        return /VmFlags:(.*)/.exec(smaps.slice(at))[1].trim().split(' ');
+      };
+      const pages = memprobe.mapPages(4);
+      const range = { start: pages.address, end: pages.address + 4n * P };
+      const worker = new Worker([
+        'const memprobe = require(' + JSON.stringify(${JSON.stringify(PACKAGE_ROOT)}) + ');',
+        "const { workerData, parentPort } = require('node:worker_threads');",
+        'const tracker = memprobe.trackWrites(workerData);',
+        'memprobe.writeU8(workerData.start, 1);',
+        'parentPort.postMessage(tracker.written().length);',
+      ].join('\\n'), { eval: true, workerData: range });
+      worker.on('message', (count) => console.log('worker saw', count, 'while registered:', flags(pages.address).includes('uw')));
+      worker.on('exit', async () => {
+        console.log('after the worker exited:', flags(pages.address).includes('uw'));
+        (() => memprobe.trackWrites(range))();  // taken again (not EBUSY), then dropped unstopped
+        console.log('dropped:', flags(pages.address).includes('uw'));
+        for (let i = 0; i < 10 && flags(pages.address).includes('uw'); i++) {
+          global.gc();
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        console.log('after a collection:', flags(pages.address).includes('uw'));
+      });`, { nodeArgs: ['--expose-gc'] });
+    expect(run).toEqual({
+      status: 0,
+      signal: null,
+      stdout: 'worker saw 1 while registered: true\nafter the worker exited: false\ndropped: true\nafter a collection: false\n',
+      stderr: '',
+    });
+  });
 });
 
 describe('bad input is refused before anything is set up', () => {
