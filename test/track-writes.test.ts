@@ -319,8 +319,12 @@ describe('a tracker never stopped', () => {
         'const tracker = memprobe.trackWrites(workerData);',
         'memprobe.writeU8(workerData.start, 1);',
         'parentPort.postMessage(tracker.written().length);',
+        "parentPort.once('message', () => process.exit(0));",  // alive, tracker and all, until told
       ].join('\\n'), { eval: true, workerData: range });
-      worker.on('message', (count) => console.log('worker saw', count, 'while registered:', flags(pages.address).includes('uw')));
+      worker.on('message', (count) => {
+        console.log('worker saw', count, 'while registered:', flags(pages.address).includes('uw'));
+        worker.postMessage('exit');
+      });
       worker.on('exit', async () => {
         console.log('after the worker exited:', flags(pages.address).includes('uw'));
         (() => memprobe.trackWrites(range))();  // taken again (not EBUSY), then dropped unstopped
