@@ -28,9 +28,11 @@ constexpr uint64_t kFeatureWpUnpopulated = 1 << 13;     // 6.4: protect pages no
 constexpr uint64_t kFeatureWpAsync = 1 << 15;           // 6.7: the kernel resolves write faults itself
 constexpr int kUserModeOnly = 1;                        // UFFD_USER_MODE_ONLY (5.11)
 
-// Without WP_UNPOPULATED a page never touched carries no protection, and a read maps the zero page unprotected:
-// PAGEMAP_SCAN would call it written. Shmem needs its own feature. WP_ASYNC is the mechanism itself.
-constexpr uint64_t kFeatures = kFeatureWpAsync | kFeatureWpUnpopulated | kFeatureWpHugetlbfsShmem;
+// WP_ASYNC is the mechanism itself. The others are taken where the kernel offers them: WP_UNPOPULATED protects
+// pages never touched too (without it they carry no protection, which is still right: a page-table entry that is
+// empty is not "written", and the zero page a read maps is left out of every walk by PAGE_IS_PFNZERO);
+// WP_HUGETLBFS_SHMEM is what shmem and hugetlbfs pages are protected with where the kernel has it.
+constexpr uint64_t kOptionalFeatures = kFeatureWpUnpopulated | kFeatureWpHugetlbfsShmem;
 
 void SetFailure(TrackingError* error, TrackingFailure kind, const char* syscall, std::string reason) {
   error->kind = kind;
@@ -63,20 +65,18 @@ int OpenUserfaultfd(TrackingError* error) {
 #endif
 }
 
-// Which of kFeatures this kernel lacks, asked on a second descriptor (UFFDIO_API works once per descriptor).
-std::string MissingFeatures(TrackingError* error) {
+// The features this kernel's userfaultfd offers, asked on a descriptor of its own (UFFDIO_API works once per
+// descriptor); false with `error` set when it cannot be asked.
+bool OfferedFeatures(uint64_t* offered, TrackingError* error) {
   const int fd = OpenUserfaultfd(error);
-  if (fd < 0) return "";
+  if (fd < 0) return false;
   uffdio_api api{};
   api.api = UFFD_API;
   const bool asked = ioctl(fd, UFFDIO_API, &api) == 0;
+  if (!asked) SetFailure(error, TrackingFailure::kUnavailable, "ioctl(UFFDIO_API)", "userfaultfd refuses its handshake");
   close(fd);
-  if (!asked) return "";
-  std::string missing;
-  if ((api.features & kFeatureWpAsync) == 0) missing += " UFFD_FEATURE_WP_ASYNC (Linux 6.7)";
-  if ((api.features & kFeatureWpUnpopulated) == 0) missing += " UFFD_FEATURE_WP_UNPOPULATED (Linux 6.4)";
-  if ((api.features & kFeatureWpHugetlbfsShmem) == 0) missing += " UFFD_FEATURE_WP_HUGETLBFS_SHMEM (Linux 5.19)";
-  return missing;
+  *offered = api.features;
+  return asked;
 }
 
 class PagemapScanTracking final : public WriteTracking {
@@ -163,6 +163,18 @@ std::unique_ptr<WriteTracking> StartPagemapScanTracking(uint64_t start, uint64_t
     close(pagemap);
     return nullptr;
   }
+  uint64_t offered = 0;
+  if (!OfferedFeatures(&offered, error)) {
+    close(pagemap);
+    return nullptr;
+  }
+  if ((offered & kFeatureWpAsync) == 0) {
+    error->kind = TrackingFailure::kUnavailable;
+    error->reason = "userfaultfd has no asynchronous write protection here (UFFD_FEATURE_WP_ASYNC, Linux 6.7, on an "
+                    "architecture with userfaultfd write protection)";
+    close(pagemap);
+    return nullptr;
+  }
   const int uffd = OpenUserfaultfd(error);
   if (uffd < 0) {
     close(pagemap);
@@ -178,15 +190,9 @@ std::unique_ptr<WriteTracking> StartPagemapScanTracking(uint64_t start, uint64_t
   };
   uffdio_api api{};
   api.api = UFFD_API;
-  api.features = kFeatures;
+  api.features = kFeatureWpAsync | (offered & kOptionalFeatures);
   if (ioctl(uffd, UFFDIO_API, &api) != 0) {
-    const int saved = errno;
-    TrackingError ignored;
-    const std::string missing = MissingFeatures(&ignored);
-    errno = saved;
-    return fail(TrackingFailure::kUnavailable, "ioctl(UFFDIO_API)",
-                missing.empty() ? "userfaultfd refuses asynchronous write protection"
-                                : "userfaultfd lacks" + missing);
+    return fail(TrackingFailure::kSystemCall, "ioctl(UFFDIO_API)", "userfaultfd refused the features it offered");
   }
   uffdio_register registration{};
   registration.range = uffdio_range{start, end - start};
