@@ -1,5 +1,9 @@
 #include "watch/write_tracking.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace memprobe {
 
 const std::vector<TrackingMechanism>& TrackingMechanisms() {
@@ -11,6 +15,21 @@ const std::vector<TrackingMechanism>& TrackingMechanisms() {
       {"soft-dirty", StartSoftDirtyTracking},
   };
   return mechanisms;
+}
+
+void SetTrackingFailure(TrackingError* error, TrackingFailure kind, const char* syscall, std::string reason) {
+  error->kind = kind;
+  error->error = errno;
+  error->syscall = syscall;
+  error->reason = std::move(reason);
+}
+
+int OpenPagemap(TrackingError* error) {
+  const int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (pagemap < 0) {
+    SetTrackingFailure(error, TrackingFailure::kUnavailable, "open", "/proc/self/pagemap cannot be opened");
+  }
+  return pagemap;
 }
 
 }  // namespace memprobe

@@ -56,7 +56,13 @@ const std::vector<TrackingMechanism>& TrackingMechanisms();
 std::unique_ptr<WriteTracking> StartPagemapScanTracking(uint64_t start, uint64_t end, TrackingError* error);
 std::unique_ptr<WriteTracking> StartSoftDirtyTracking(uint64_t start, uint64_t end, TrackingError* error);
 
-// Appends [start, end) to `spans`, merged with the last span where they touch (for the mechanisms' own use).
+// For the mechanisms' own use:
+// Records a failure in `error`: its kind, errno as it is now (call straight after the failed call), the call, why.
+void SetTrackingFailure(TrackingError* error, TrackingFailure kind, const char* syscall, std::string reason);
+// /proc/self/pagemap opened for reading, or -1 with `error` set (the mechanism is unavailable without it).
+int OpenPagemap(TrackingError* error);
+
+// Appends [start, end) to `spans`, merged with the last span where they touch.
 inline void AppendSpan(std::vector<PageSpan>* spans, uint64_t start, uint64_t end) {
   if (!spans->empty() && spans->back().end == start) {
     spans->back().end = end;

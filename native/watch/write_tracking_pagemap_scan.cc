@@ -34,33 +34,30 @@ constexpr int kUserModeOnly = 1;                        // UFFD_USER_MODE_ONLY (
 // WP_HUGETLBFS_SHMEM is what shmem and hugetlbfs pages are protected with where the kernel has it.
 constexpr uint64_t kOptionalFeatures = kFeatureWpUnpopulated | kFeatureWpHugetlbfsShmem;
 
-void SetFailure(TrackingError* error, TrackingFailure kind, const char* syscall, std::string reason) {
-  error->kind = kind;
-  error->error = errno;
-  error->syscall = syscall;
-  error->reason = std::move(reason);
-}
-
 // A userfaultfd that the kernel lets this process have: user-mode-only faults need no privilege
 // (vm.unprivileged_userfaultfd=0 refuses the rest without CAP_SYS_PTRACE), and are all an asynchronous
 // write protection needs (writes by the kernel on our behalf are resolved the same way).
 int OpenUserfaultfd(TrackingError* error) {
 #ifdef SYS_userfaultfd
   int fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | kUserModeOnly));
-  if (fd < 0 && errno == EINVAL) fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));  // before 5.11
+  if (fd < 0 && errno == EINVAL) {  // before 5.11, which has no user-mode-only descriptors
+    fd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK));
+  }
   if (fd >= 0) return fd;
   if (errno == ENOSYS) {
-    SetFailure(error, TrackingFailure::kUnavailable, "userfaultfd", "the kernel has no userfaultfd (CONFIG_USERFAULTFD)");
+    SetTrackingFailure(error, TrackingFailure::kUnavailable, "userfaultfd",
+                       "the kernel has no userfaultfd (CONFIG_USERFAULTFD)");
   } else if (errno == EPERM) {
-    SetFailure(error, TrackingFailure::kUnavailable, "userfaultfd",
+    SetTrackingFailure(error, TrackingFailure::kUnavailable, "userfaultfd",
                "userfaultfd is refused to this process (vm.unprivileged_userfaultfd, a seccomp filter or an LSM)");
   } else {
-    SetFailure(error, TrackingFailure::kSystemCall, "userfaultfd", "userfaultfd failed");
+    SetTrackingFailure(error, TrackingFailure::kSystemCall, "userfaultfd", "userfaultfd failed");
   }
   return -1;
 #else
   errno = ENOSYS;
-  SetFailure(error, TrackingFailure::kUnavailable, "userfaultfd", "this build's C library headers have no userfaultfd");
+  SetTrackingFailure(error, TrackingFailure::kUnavailable, "userfaultfd",
+                     "this build's C library headers have no userfaultfd");
   return -1;
 #endif
 }
@@ -73,7 +70,9 @@ bool OfferedFeatures(uint64_t* offered, TrackingError* error) {
   uffdio_api api{};
   api.api = UFFD_API;
   const bool asked = ioctl(fd, UFFDIO_API, &api) == 0;
-  if (!asked) SetFailure(error, TrackingFailure::kUnavailable, "ioctl(UFFDIO_API)", "userfaultfd refuses its handshake");
+  if (!asked) {
+    SetTrackingFailure(error, TrackingFailure::kUnavailable, "ioctl(UFFDIO_API)", "userfaultfd refuses its handshake");
+  }
   close(fd);
   *offered = api.features;
   return asked;
@@ -122,7 +121,7 @@ class PagemapScanTracking final : public WriteTracking {
       const int found = ioctl(pagemap_, pagemap::kScan, &argument);
       if (found < 0) {
         if (errno == EINTR) continue;
-        SetFailure(error, errno == EPERM ? TrackingFailure::kUnsupportedMemory : TrackingFailure::kSystemCall,
+        SetTrackingFailure(error, errno == EPERM ? TrackingFailure::kUnsupportedMemory : TrackingFailure::kSystemCall,
                    "ioctl(PAGEMAP_SCAN)",
                    errno == EPERM ? "part of the range is no longer registered for write protection (was it unmapped "
                                     "or remapped?)"
@@ -148,17 +147,14 @@ class PagemapScanTracking final : public WriteTracking {
 }  // namespace
 
 std::unique_ptr<WriteTracking> StartPagemapScanTracking(uint64_t start, uint64_t end, TrackingError* error) {
-  const int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-  if (pagemap < 0) {
-    SetFailure(error, TrackingFailure::kUnavailable, "open", "/proc/self/pagemap cannot be opened");
-    return nullptr;
-  }
+  const int pagemap = OpenPagemap(error);
+  if (pagemap < 0) return nullptr;
   // Before 6.7 PAGEMAP_SCAN is unknown (ENOTTY); an empty walk asks without touching anything.
   pagemap::ScanArgument probe{};
   probe.size = sizeof probe;
   probe.start = probe.end = start;
   if (ioctl(pagemap, pagemap::kScan, &probe) < 0) {
-    SetFailure(error, TrackingFailure::kUnavailable, "ioctl(PAGEMAP_SCAN)",
+    SetTrackingFailure(error, TrackingFailure::kUnavailable, "ioctl(PAGEMAP_SCAN)",
                errno == ENOTTY ? "the kernel has no PAGEMAP_SCAN (Linux 6.7)" : "PAGEMAP_SCAN is refused here");
     close(pagemap);
     return nullptr;
@@ -181,7 +177,7 @@ std::unique_ptr<WriteTracking> StartPagemapScanTracking(uint64_t start, uint64_t
     return nullptr;
   }
   auto fail = [&](TrackingFailure kind, const char* syscall, std::string reason) {
-    SetFailure(error, kind, syscall, std::move(reason));
+    SetTrackingFailure(error, kind, syscall, std::move(reason));
     const int saved = errno;
     close(uffd);
     close(pagemap);

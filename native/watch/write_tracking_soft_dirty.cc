@@ -23,13 +23,6 @@ namespace memprobe {
 
 namespace {
 
-void SetFailure(TrackingError* error, TrackingFailure kind, const char* syscall, std::string reason) {
-  error->kind = kind;
-  error->error = errno;
-  error->syscall = syscall;
-  error->reason = std::move(reason);
-}
-
 // Whether the kernel keeps soft-dirty bits: a new mapping is soft-dirty as a whole (VM_SOFTDIRTY), so a page just
 // written reads back with bit 55 when the kernel has CONFIG_MEM_SOFT_DIRTY, and never without. Nothing is cleared.
 bool KernelHasSoftDirty(int pagemap) {
@@ -77,14 +70,16 @@ class SoftDirtyTracking final : public WriteTracking {
     }
     const int clear_refs = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
     if (clear_refs < 0) {
-      SetFailure(error, TrackingFailure::kSystemCall, "open", "/proc/self/clear_refs cannot be opened");
+      SetTrackingFailure(error, TrackingFailure::kSystemCall, "open", "/proc/self/clear_refs cannot be opened");
       return false;
     }
     ssize_t wrote;
     do {
       wrote = write(clear_refs, "4", 1);
     } while (wrote < 0 && errno == EINTR);
-    if (wrote != 1) SetFailure(error, TrackingFailure::kSystemCall, "write", "writing 4 to /proc/self/clear_refs failed");
+    if (wrote != 1) {
+      SetTrackingFailure(error, TrackingFailure::kSystemCall, "write", "writing 4 to /proc/self/clear_refs failed");
+    }
     close(clear_refs);
     if (except != nullptr) std::fill(except->carried_.begin(), except->carried_.end(), false);
     return wrote == 1;
@@ -123,7 +118,7 @@ class SoftDirtyTracking final : public WriteTracking {
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) {
         if (got == 0) errno = EIO;
-        SetFailure(error, TrackingFailure::kSystemCall, "pread", "reading /proc/self/pagemap failed");
+        SetTrackingFailure(error, TrackingFailure::kSystemCall, "pread", "reading /proc/self/pagemap failed");
         return false;
       }
       const uint64_t read = static_cast<uint64_t>(got) / sizeof entries[0];
@@ -147,11 +142,8 @@ class SoftDirtyTracking final : public WriteTracking {
 }  // namespace
 
 std::unique_ptr<WriteTracking> StartSoftDirtyTracking(uint64_t start, uint64_t end, TrackingError* error) {
-  const int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-  if (pagemap < 0) {
-    SetFailure(error, TrackingFailure::kUnavailable, "open", "/proc/self/pagemap cannot be opened");
-    return nullptr;
-  }
+  const int pagemap = OpenPagemap(error);
+  if (pagemap < 0) return nullptr;
   if (!KernelHasSoftDirty(pagemap)) {
     error->kind = TrackingFailure::kUnavailable;
     error->reason =
