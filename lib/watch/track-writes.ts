@@ -15,7 +15,7 @@ import { checkKnownOptions } from '../common/validate';
  *   belong to one userfaultfd at a time (one tracker, or an access monitor): overlapping trackers are refused.
  * - `'soft-dirty'` (kernels built with `CONFIG_MEM_SOFT_DIRTY`): `/proc/self/clear_refs` clears the soft-dirty
  *   bit of every page of the WHOLE process, and `/proc/self/pagemap` bit 55 shows the pages written since.
- *   Any kind of memory. Each start and reset disturbs anyone else in the process using soft-dirty bits (CRIU's
+ *   Any kind of memory; a write into a transparent huge page marks all of its pages. Each start and reset disturbs anyone else in the process using soft-dirty bits (CRIU's
  *   incremental dumps, another library); memprobe's own soft-dirty trackers keep each other's records.
  * @group Watching memory
  */
