@@ -28,10 +28,10 @@ constexpr uint64_t kFeatureWpUnpopulated = 1 << 13;     // 6.4: protect pages no
 constexpr uint64_t kFeatureWpAsync = 1 << 15;           // 6.7: the kernel resolves write faults itself
 constexpr int kUserModeOnly = 1;                        // UFFD_USER_MODE_ONLY (5.11)
 
-// WP_ASYNC is the mechanism itself. The others are taken where the kernel offers them: WP_UNPOPULATED protects
-// pages never touched too (without it they carry no protection, which is still right: a page-table entry that is
-// empty is not "written", and the zero page a read maps is left out of every walk by PAGE_IS_PFNZERO);
-// WP_HUGETLBFS_SHMEM is what shmem and hugetlbfs pages are protected with where the kernel has it.
+// WP_ASYNC is the mechanism itself, and the kernel turns WP_UNPOPULATED on with it ("WP_ASYNC relies on
+// WP_UNPOPULATED", userfaultfd_api): pages never touched are protected too, so a read that maps the zero page there
+// leaves it protected, not "written". It is asked for where offered all the same, and every walk leaves the zero
+// page out (PAGE_IS_PFNZERO) besides. WP_HUGETLBFS_SHMEM is what shmem and hugetlbfs pages are protected with.
 constexpr uint64_t kOptionalFeatures = kFeatureWpUnpopulated | kFeatureWpHugetlbfsShmem;
 
 // A userfaultfd that the kernel lets this process have: user-mode-only faults need no privilege
