@@ -43,9 +43,10 @@ bool KernelHasSoftDirty(int pagemap) {
 
 class SoftDirtyTracking;
 
-// Every live soft-dirty tracker of the process, and the lock that orders clears against folds.
-std::mutex g_lock;
-std::vector<SoftDirtyTracking*> g_trackers;
+// Every live soft-dirty tracker of the process, and the lock that orders clears against folds. Never destroyed:
+// a tracker whose environment is torn down at exit may be finalized after static destructors have run.
+std::mutex& g_lock = *new std::mutex;
+std::vector<SoftDirtyTracking*>& g_trackers = *new std::vector<SoftDirtyTracking*>;
 
 class SoftDirtyTracking final : public WriteTracking {
  public:
