@@ -80,8 +80,8 @@ bool PageTable::AllPopulated(uint64_t start, uint64_t end) {
   if (fd_ < 0 || !scan_works_) return false;
   end = std::min(end, static_cast<uint64_t>(arch::MappableEnd()));
   if (start >= end) return true;
-  PageRegion first_unpopulated;
-  PagemapScanArgument argument{};
+  pagemap::Region first_unpopulated;
+  pagemap::ScanArgument argument{};
   argument.size = sizeof argument;
   argument.start = start;
   argument.end = end;
@@ -92,7 +92,7 @@ bool PageTable::AllPopulated(uint64_t start, uint64_t end) {
   argument.category_inverted = kPagePresent | kPageSwapped;
   argument.category_mask = kPagePresent | kPageSwapped;
   argument.return_mask = kPagePresent | kPageSwapped;
-  const int found = ioctl(fd_, kPagemapScan, &argument);
+  const int found = ioctl(fd_, pagemap::kScan, &argument);
   if (found < 0 && errno == ENOTTY) scan_works_ = false;
   return found == 0 && argument.walk_end >= end;
 }
