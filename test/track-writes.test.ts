@@ -428,6 +428,7 @@ describe('bad input is refused before anything is set up', () => {
     expect(() => trackWrites(whole(mapping), { mechanisms: 'soft-dirty' } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining("unknown property 'mechanisms'") }),
     );
+    expect(() => trackWrites(whole(mapping), { mechanism: 1 as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => trackWrites(whole(mapping), { mechanism: 'fault' as never })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining("one of 'pagemap-scan', 'soft-dirty'") }),
     );

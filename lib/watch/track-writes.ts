@@ -1,6 +1,6 @@
 // trackWrites: which pages of a range were written, by the best mechanism the kernel offers
 // (native/watch/write_tracking.h): PAGEMAP_SCAN over a userfaultfd write-protect-async range, or soft-dirty bits.
-import { invalidArgValue, invalidState, outOfRange, writeTrackingUnavailable } from '../common/errors';
+import { invalidArgType, invalidArgValue, invalidState, outOfRange, writeTrackingUnavailable } from '../common/errors';
 import { binding, type NativeTrackingFailure, type WriteTrackerHandle } from '../common/native';
 import { readMaps, toAddress, USER_END, type Range } from '../probe/probe';
 import { checkKnownOptions } from '../common/validate';
@@ -140,7 +140,8 @@ function checkRange(range: unknown): Range {
  * @param range - page-aligned, non-empty, mapped in this process
  * @param options - force a mechanism (default: the best one that can track the range)
  * @returns the tracker; {@link WriteTracker.stop} it when done
- * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `range.start`/`range.end` is not a bigint or number
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `range.start`/`range.end` is not a bigint or number, or
+ *   `options.mechanism` not a string
  * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `range` is not an object or is not wholly mapped, an option is
  *   unknown, or `options.mechanism` names no mechanism
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when the range is not page-aligned, empty, or passes user space's end
@@ -165,6 +166,7 @@ function checkRange(range: unknown): Range {
 export function trackWrites(range: Range, options?: TrackWritesOptions): WriteTracker {
   checkKnownOptions(options, ['mechanism']);
   const asked = options?.mechanism;
+  if (asked !== undefined && typeof asked !== 'string') throw invalidArgType('options.mechanism', 'of type string', asked);
   if (asked !== undefined && !MECHANISMS.includes(asked)) {
     throw invalidArgValue('options.mechanism', `one of ${MECHANISMS.map((name) => `'${name}'`).join(', ')}`, asked);
   }
