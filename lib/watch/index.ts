@@ -1,0 +1,2 @@
+// The public face of lib/watch/: which pages of a range get written.
+export * from './track-writes';
