@@ -38,6 +38,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitProbe(env, exports, data);
   InitInspect(env, exports, data);
   InitExit(env, exports, data);
+  InitTrackWrites(env, exports, data);
   return exports;
 }
 

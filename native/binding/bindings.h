@@ -18,5 +18,6 @@ void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data);  // signal
 void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data);    // probe_binding.cc
 void InitInspect(Napi::Env env, Napi::Object exports, EnvData* data);  // inspect_binding.cc
 void InitExit(Napi::Env env, Napi::Object exports, EnvData* data);     // exit_binding.cc
+void InitTrackWrites(Napi::Env env, Napi::Object exports, EnvData* data);  // track_writes_binding.cc
 
 }  // namespace memprobe
