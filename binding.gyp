@@ -27,6 +27,7 @@
         "native/binding/pages_binding.cc",
         "native/binding/probe_binding.cc",
         "native/binding/signals_binding.cc",
+        "native/binding/watch_binding.cc",
         "native/common/machine.cc",
         "native/inspect/pattern_scan.cc",
         "native/inspect/remote_access.cc",
@@ -36,6 +37,7 @@
         "native/memory/executable.cc",
         "native/memory/fault.cc",
         "native/memory/fault_chain.cc",
+        "native/memory/fault_claims.cc",
         "native/memory/guard.cc",
         "native/memory/guarded_regions.cc",
         "native/memory/pages.cc",
@@ -57,7 +59,8 @@
         "native/signals/signal_hub.cc",
         "native/signals/signal_policy.cc",
         "native/signals/signal_send.cc",
-        "native/signals/thread_masks.cc"
+        "native/signals/thread_masks.cc",
+        "native/watch/access_monitor.cc"
       ],
       # The guarded assembly routines and the architecture layer's out-of-line parts: one file per concern and
       # architecture (native/memory/arch.h says what each architecture provides). Any other target_arch fails
