@@ -2,6 +2,7 @@
 // fixture's threads, memprobe's own guarded copies, the threadpool, a worker), and then goes on; real faults still
 // end the process as they would without memprobe. Cases that could kill the process run in a child.
 import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 
 import { type Access, mapPages, monitorAccess, pageSize, probe, safeMemcpy, safeRead, safeReadAsync } from '../lib';
@@ -163,7 +164,7 @@ describe('monitorAccess', () => {
     expect(child).toEqual({ status: 0, signal: null, stdout: 'uncaught boom after 2\n', stderr: '' });
   });
 
-  test('process_vm_readv from another process is not an access: it fails with EFAULT on an armed page and reports nothing', async () => {
+  test('another process reading is not an access: process_vm_readv fails with EFAULT on an armed page, /proc/<pid>/mem reads it; neither reports', async () => {
     const [file, args] = commandFor(process.execPath, ['-e', `
       const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
       const pages = memprobe.mapPages(1);
@@ -183,12 +184,21 @@ describe('monitorAccess', () => {
     const iterator = lines[Symbol.asyncIterator]();
     const address = BigInt((await iterator.next()).value as string);
     const remote = safeRead(address, 9, { pid: child.pid as number });
+    // /proc/<pid>/mem reads with FOLL_FORCE, which the kernel lets read a PROT_NONE page that may be readable
+    const viaMem = Buffer.alloc(9);
+    const fd = fs.openSync(`/proc/${child.pid}/mem`, 'r');
+    try {
+      fs.readSync(fd, viaMem, 0, 9, address);
+    } finally {
+      fs.closeSync(fd);
+    }
     child.stdin.write('go\n');
     const afterRemote = JSON.parse((await iterator.next()).value as string);
     const afterLocal = JSON.parse((await iterator.next()).value as string);
     lines.close();
     expect(remote.ok).toBe(false);
     expect(remote.ok ? null : remote.fault.code).toBe('EFAULT');
+    expect(viaMem.toString()).toBe('monitored');
     expect(afterRemote).toEqual([]);
     expect(afterLocal).toEqual([['read'], 'monitored']);
   });

@@ -81,8 +81,9 @@ function checkRanges(ranges: unknown): { starts: BigUint64Array; ends: BigUint64
  *   throws becomes an uncaught exception after the other reports of its batch were delivered.
  * - A running monitor keeps the event loop alive; {@link AccessMonitor.stop} ends it. A worker's monitors stop
  *   (their pages restored) when the worker ends.
- * - Another process reading the pages (`process_vm_readv`, `/proc/<pid>/mem` through the kernel) makes no fault
- *   and no report: it fails with `EFAULT` on an armed page (process_vm_readv) and changes nothing.
+ * - Another process reading the pages makes no fault here and no report: `process_vm_readv` fails with `EFAULT`
+ *   on a page not yet touched, while a read of `/proc/<pid>/mem` succeeds (the kernel forces it past
+ *   `PROT_NONE`), and neither counts as a touch.
  * - Never monitor a thread's stack (the kernel could not deliver the fault) or memory a signal handler of yours
  *   touches. Each touched page is a separate mapping to the kernel while the monitor runs (vm.max_map_count).
  * @param ranges - page-aligned ranges of this process's mapped memory, not overlapping each other nor another
