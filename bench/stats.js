@@ -1,5 +1,8 @@
 'use strict';
-// What the benchmarks share to report rounds: the median, the spread of per-round ratios, and a duration.
+// What the benchmarks share to report rounds: the median, the spread of per-round ratios, a duration, and the
+// machine line.
+const fs = require('node:fs');
+const os = require('node:os');
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -18,4 +21,11 @@ function formatNs(ns) {
   return `${ns.toFixed(1)} ns`;
 }
 
-module.exports = { formatNs, median, spread };
+/** The machine the figures come from: CPUs, kernel, Node, and whether protection keys are on (x86-64 PKU). */
+function machine() {
+  const cpus = os.cpus();
+  const pku = /\bpku\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  return `${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Linux ${os.release()}, Node ${process.versions.node}, protection keys ${pku ? 'on' : 'off'}`;
+}
+
+module.exports = { formatNs, machine, median, spread };
