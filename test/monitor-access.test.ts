@@ -9,6 +9,7 @@ import { type Access, mapPages, monitorAccess, pageSize, probe, safeMemcpy, safe
 import { binding } from '../lib/common/native';
 import { commandFor, PACKAGE_ROOT, runChild } from './helpers/child';
 import { ending, notes, runWithAndWithout } from './helpers/foreign';
+import { foreignHandlersAddon } from './helpers/native-build';
 import { buildFixture } from './helpers/native-fixture';
 
 const PAGE = BigInt(pageSize);
@@ -262,6 +263,18 @@ describe('monitorAccess', () => {
     expect(ending(runs.with)).toEqual(ending(runs.without));
     expect(runs.without).toMatchObject({ status: 0, signal: null, stdout: 'fixed 3\n' });
     expect(notes(runs.with)).toEqual([['read']]);
+  });
+
+  test('monitorAccess takes the guard back from a handler installed over it natively, so the first touch is claimed', () => {
+    const child = runChild(`
+      const addon = require(${JSON.stringify(foreignHandlersAddon())});
+      addon.installReporter();  // over the guard, by a plain sigaction: it would report and let the retry die
+      const pages = memprobe.mapPages(1);
+      const reports = [];
+      const monitor = memprobe.monitorAccess([{ start: pages.address, end: pages.address + BigInt(memprobe.pageSize) }], (a) => reports.push(a.operation));
+      addon.load(pages.address);
+      setImmediate(() => { monitor.stop(); console.log(JSON.stringify(reports), memprobe.guardStatus().previous.SIGSEGV.startsWith('handler')); });`);
+    expect(child).toEqual({ status: 0, signal: null, stdout: '["read"] true\n', stderr: '' });
   });
 
   test('a write to a monitored page whose own protection is read-only dies exactly as without memprobe', () => {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "binding/bindings.h"
+#include "memory/guard.h"
 #include "watch/access_monitor.h"
 
 namespace memprobe {
@@ -134,6 +135,9 @@ Napi::Value StartAccessMonitor(const Napi::CallbackInfo& info) {
     ThrowSystemError(env, *data, ENOMEM, "uv_async_init");
     return env.Undefined();
   }
+  // The faults of the armed pages must reach the guard's handler: take it back now if anything displaced it
+  // (the guard is installed at load; guard_ownership.h keeps it on top from then on).
+  GuardReassert();
   const MonitorStartResult started = MonitorStart(ranges, Notify, self->async);
   if (started.monitor == nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(self->async),
