@@ -118,21 +118,42 @@ bool Allows(int protection, arch::FaultAccess access) {
   }
 }
 
-// Whether the access would succeed if retried now: a guarded touch for loads and stores (its own fault goes to
-// the guard's PC check, t_probing), the maps for a fetch. The touch needs the fault signals unblocked (a handler
-// without SA_NODEFER that chained to ours runs with SIGSEGV blocked).
+// The fault signals unblocked around a guarded load or store the handler makes itself (a handler without
+// SA_NODEFER that chained to ours runs with SIGSEGV blocked), and that access's fault left to the guard's PC
+// check (t_probing).
+struct OwnAccess {
+  sigset_t saved;
+  OwnAccess() {
+    sigset_t fault_signals;
+    sigemptyset(&fault_signals);
+    sigaddset(&fault_signals, SIGSEGV);
+    sigaddset(&fault_signals, SIGBUS);
+    pthread_sigmask(SIG_UNBLOCK, &fault_signals, &saved);
+    t_probing = true;
+  }
+  ~OwnAccess() {
+    t_probing = false;
+    pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  }
+};
+
+// What the access was. Where the frame cannot tell (arm64 without a syndrome record, as under some emulators),
+// the faulting instruction is decoded, read by a guarded load.
+arch::FaultAccess Classify(const ucontext_t* uc, const siginfo_t* info) {
+  const arch::FaultAccess access = arch::FaultAccessOf(uc, info, false);
+  if (access != arch::FaultAccess::kUnknown) return access;
+  OwnAccess own;
+  return arch::FaultAccessOf(uc, info, true);
+}
+
+// Whether the access would succeed if retried now: a guarded touch for loads and stores, the maps for a fetch.
+// An access nothing could classify succeeds only if a write would (no page can be written that cannot be read),
+// so that a write to a read-only page is never retried forever.
 bool SucceedsNow(uintptr_t address, arch::FaultAccess access) {
   if (access == arch::FaultAccess::kExecute) return ExecutableNow(address) == Executable::kYes;
-  sigset_t fault_signals, saved;
-  sigemptyset(&fault_signals);
-  sigaddset(&fault_signals, SIGSEGV);
-  sigaddset(&fault_signals, SIGBUS);
-  pthread_sigmask(SIG_UNBLOCK, &fault_signals, &saved);
-  t_probing = true;
   auto* byte = reinterpret_cast<uint8_t*>(address);
-  const GuardedResult touch = access == arch::FaultAccess::kWrite ? memprobe_touch_write(byte) : memprobe_touch_read(byte);
-  t_probing = false;
-  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  OwnAccess own;
+  const GuardedResult touch = access == arch::FaultAccess::kRead ? memprobe_touch_read(byte) : memprobe_touch_write(byte);
   return touch.trap == 0;
 }
 
@@ -157,7 +178,7 @@ Verdict OnMonitoredPage(AccessMonitor* monitor, const SortedRange* range, uintpt
   const size_t page_size = GetMachine().page_size;
   const uintptr_t page = address & ~(uintptr_t)(page_size - 1);
   const size_t index = range->first_page + (page - range->start) / page_size;
-  const arch::FaultAccess access = arch::FaultAccessOf(uc, info, false);
+  const arch::FaultAccess access = Classify(uc, info);
   const int protection = monitor->protections[index];
   if (!Allows(protection, access)) return Verdict::kNotOurs;  // a real fault, as without the monitor
   uint8_t expected = kArmed;
@@ -225,7 +246,7 @@ bool ClaimMonitoredFault(int signo, siginfo_t* info, ucontext_t* uc) {
   }
   LeaveEpoch(epoch);
   if (!found && InTombstone(address)) {
-    verdict = SucceedsNow(address, arch::FaultAccessOf(uc, info, false)) ? Verdict::kRetry : Verdict::kNotOurs;
+    verdict = SucceedsNow(address, Classify(uc, info)) ? Verdict::kRetry : Verdict::kNotOurs;
   }
   errno = saved_errno;
   return verdict == Verdict::kRetry;

@@ -33,10 +33,10 @@
 // one slot per page and can never be full. The consumer stops at the first slot not yet written (its writer is
 // between the reservation and the ready flag, and calls notify after it).
 //
-// Owns: the monitor table, the tombstones, each monitor's block. Must never: allocate, lock, or make a system
-// call other than mprotect, clock_gettime, gettid, sched_yield-free atomics, sigprocmask and what notify and
-// ExecutableNow do, inside the handler; be given ranges that hold a thread's stack (the kernel could not push
-// the signal frame).
+// Owns: the monitor table, the tombstones, each monitor's block. Must never, inside the handler: allocate, lock,
+// wait, or make a system call other than mprotect, clock_gettime, gettid, rt_sigprocmask (around its own guarded
+// touch), notify's and ExecutableNow's. Must never be given ranges that hold a thread's stack (the kernel could
+// not push the signal frame).
 #pragma once
 
 #include <cstddef>
