@@ -151,6 +151,27 @@ describe('monitorAccess', () => {
     pages.unmap();
   });
 
+  test('stop() called from onAccess: the reports already taken go first, then the rest, in order', async () => {
+    const pages = mapPages(4);
+    const order: bigint[] = [];
+    const monitor = monitorAccess([{ start: pages.address, end: pages.address + 4n * PAGE }], (access) => {
+      order.push((access.page - pages.address) / PAGE);
+      if (order.length === 1) {
+        safeRead(pages.address + 3n * PAGE, 1);  // reported after the two already taken
+        monitor.stop();
+      }
+    });
+    try {
+      safeRead(pages.address + 2n * PAGE, 1);
+      safeRead(pages.address, 1);
+      await turn();  // the loop's drain takes both, and delivers the first
+    } finally {
+      monitor.stop();
+      pages.unmap();
+    }
+    expect(order).toEqual([2n, 0n, 3n]);
+  });
+
   test('an exception thrown by onAccess is uncaught, after the other reports were delivered', () => {
     const child = runChild(`
       const pages = memprobe.mapPages(2);

@@ -32,7 +32,8 @@ export interface Access {
 export interface AccessMonitor {
   /**
    * Restores every page still monitored to its protection and delivers the accesses made before, which have not
-   * reached `onAccess` yet, before it returns. Idempotent: later calls do nothing.
+   * reached `onAccess` yet, before it returns (called from `onAccess`, right after the reports already being
+   * delivered, in order). Idempotent: later calls do nothing.
    */
   stop(): void;
 }
@@ -111,10 +112,13 @@ export function monitorAccess(ranges: readonly Range[], onAccess: (access: Acces
   const { starts, ends } = checkRanges(ranges);
   if (typeof onAccess !== 'function') throw invalidArgType('onAccess', 'of type function', onAccess);
   let handle: object | null = null;
+  // Reports waiting for onAccess, in order. A stop() from inside onAccess appends to it, and the delivery already
+  // running goes on with them after the reports taken before, so the order holds.
+  const queue: Access[] = [];
+  let delivering = false;
   const deliver = (reports: BigUint64Array): void => {
-    let failure: { error: unknown } | null = null;
     for (let at = 0; at < reports.length; at += WORDS) {
-      const access: Access = {
+      queue.push({
         address: reports[at],
         page: reports[at + 1],
         range: Number(reports[at + 2]),
@@ -122,12 +126,22 @@ export function monitorAccess(ranges: readonly Range[], onAccess: (access: Acces
         pc: reports[at + 4],
         threadId: Number(reports[at + 5]),
         time: reports[at + 6],
-      };
-      try {
-        onAccess(access);
-      } catch (error) {
-        failure ??= { error };
+      });
+    }
+    if (delivering) return;
+    delivering = true;
+    let failure: { error: unknown } | null = null;
+    try {
+      for (let next = 0; next < queue.length; next++) {
+        try {
+          onAccess(queue[next]);
+        } catch (error) {
+          failure ??= { error };
+        }
       }
+    } finally {
+      queue.length = 0;
+      delivering = false;
     }
     if (failure !== null) throw failure.error;
   };
