@@ -82,6 +82,11 @@ struct Tombstone {
 };
 Tombstone g_tombstones[kTombstones];
 std::atomic<uint64_t> g_tombstones_written{0};
+// [low, high): covers every tombstone in the ring, so that a fault elsewhere skips the scan. Rewritten (under
+// g_mutex) after each new entry and before its monitor leaves the table; a handler that reads one bound before
+// and one after a rewrite still covers every entry present in both rings.
+std::atomic<uintptr_t> g_tombstones_low{0};
+std::atomic<uintptr_t> g_tombstones_high{0};
 
 // Set while the handler makes its own guarded touch, so that the touch's fault is left to the guard's PC check.
 __thread bool t_probing MEMPROBE_SIGNAL_SAFE_TLS = false;
@@ -208,6 +213,8 @@ Verdict OnMonitoredPage(AccessMonitor* monitor, const SortedRange* range, uintpt
   return Verdict::kRetry;
 }
 
+bool Buried(uintptr_t address) { return address >= g_tombstones_low.load() && address < g_tombstones_high.load(); }
+
 bool InTombstone(uintptr_t address) {
   const uint64_t written = g_tombstones_written.load();
   const uint64_t count = written < kTombstones ? written : kTombstones;
@@ -225,14 +232,14 @@ bool InTombstone(uintptr_t address) {
 
 bool ClaimMonitoredFault(int signo, siginfo_t* info, ucontext_t* uc) {
   if (signo != SIGSEGV || info->si_code != SEGV_ACCERR || t_probing) return false;
-  if (g_live.load(std::memory_order_relaxed) == 0 && g_tombstones_written.load(std::memory_order_relaxed) == 0) {
-    return false;
-  }
-  const int saved_errno = errno;
   const uintptr_t raw = reinterpret_cast<uintptr_t>(info->si_addr);
+  const uintptr_t address = arch::Comparable(raw);
+  // The bounds are read after g_live (and again after the table missed), never before: a monitor leaves the table
+  // and the count only after its tombstones are in the bounds.
+  if (g_live.load() == 0 && !Buried(address)) return false;
   // A signal the process queued itself with SEGV_ACCERR carries another exception's notes: never ours.
   if (!arch::IsPageFaultNote(uc, raw)) return false;
-  const uintptr_t address = arch::Comparable(raw);
+  const int saved_errno = errno;
   const uint64_t epoch = EnterEpoch();
   bool found = false;
   Verdict verdict = Verdict::kNotOurs;
@@ -245,7 +252,7 @@ bool ClaimMonitoredFault(int signo, siginfo_t* info, ucontext_t* uc) {
     verdict = OnMonitoredPage(monitor, range, address, info, uc);
   }
   LeaveEpoch(epoch);
-  if (!found && InTombstone(address)) {
+  if (!found && Buried(address) && InTombstone(address)) {
     verdict = SucceedsNow(address, Classify(uc, info)) ? Verdict::kRetry : Verdict::kNotOurs;
   }
   errno = saved_errno;
@@ -291,6 +298,14 @@ void AddTombstone(uintptr_t start, uintptr_t end) {
   entry.end.store(end);
   entry.sequence.store(sequence + 2);
   g_tombstones_written.store(written + 1);
+  const uint64_t count = written + 1 < kTombstones ? written + 1 : kTombstones;
+  uintptr_t low = UINTPTR_MAX, high = 0;
+  for (uint64_t i = 0; i < count; i++) {
+    low = std::min(low, g_tombstones[i].start.load());
+    high = std::max(high, g_tombstones[i].end.load());
+  }
+  g_tombstones_low.store(low);
+  g_tombstones_high.store(high);
 }
 
 bool Overlaps(const AccessMonitor* monitor, uintptr_t start, uintptr_t end) {
@@ -298,6 +313,18 @@ bool Overlaps(const AccessMonitor* monitor, uintptr_t start, uintptr_t end) {
     if (monitor->ranges[r].start < end && start < monitor->ranges[r].end) return true;
   }
   return false;
+}
+
+// Stops a monitor in the table (access_monitor.h: the two waits), with g_mutex held.
+void Retire(AccessMonitor* monitor) {
+  monitor->state.store(kStopping);
+  WaitForHandlers();  // no handler restores or reports for it from here on
+  RestoreArmed(monitor);
+  for (size_t r = 0; r < monitor->range_count; r++) AddTombstone(monitor->ranges[r].start, monitor->ranges[r].end);
+  g_monitors[monitor->slot].store(nullptr);
+  g_live.fetch_sub(1);
+  WaitForHandlers();  // no handler holds the pointer any more
+  monitor->state.store(kStopped);
 }
 
 }  // namespace
@@ -380,19 +407,14 @@ MonitorStartResult MonitorStart(const std::vector<MonitorRange>& ranges, void (*
     const SortedRange& range = monitor->ranges[r];
     if (mprotect(reinterpret_cast<void*>(range.start), range.end - range.start, PROT_NONE) != 0) {
       const int error = errno;
-      // Undo: the ranges armed so far are restored as a stop would.
-      monitor->state.store(kStopping);
-      WaitForHandlers();
+      // Undo: the ranges armed so far are restored as a stop would; the others were never armed.
       for (size_t later = r; later < monitor->range_count; later++) {
         const SortedRange& unarmed = monitor->ranges[later];
         for (size_t p = 0; p < (unarmed.end - unarmed.start) / page_size; p++) {
           monitor->pages[unarmed.first_page + p].store(kRestored);
         }
       }
-      RestoreArmed(monitor);
-      g_monitors[free_slot].store(nullptr);
-      g_live.fetch_sub(1);
-      WaitForHandlers();
+      Retire(monitor);
       munmap(block, block_size);
       return {nullptr, MonitorError::kSystem, 0, error, "mprotect"};
     }
@@ -412,15 +434,7 @@ size_t MonitorTakeReports(AccessMonitor* monitor, AccessReport* out, size_t max)
 
 void MonitorStop(AccessMonitor* monitor) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  if (monitor->state.load() == kStopped) return;
-  monitor->state.store(kStopping);
-  WaitForHandlers();  // no handler restores or reports for it from here on
-  RestoreArmed(monitor);
-  for (size_t r = 0; r < monitor->range_count; r++) AddTombstone(monitor->ranges[r].start, monitor->ranges[r].end);
-  g_monitors[monitor->slot].store(nullptr);
-  g_live.fetch_sub(1);
-  WaitForHandlers();  // no handler holds the pointer any more
-  monitor->state.store(kStopped);
+  if (monitor->state.load() != kStopped) Retire(monitor);
 }
 
 void MonitorFree(AccessMonitor* monitor) {
