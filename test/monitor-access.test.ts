@@ -2,8 +2,10 @@
 // fixture's threads, memprobe's own guarded copies, the threadpool, a worker), and then goes on; real faults still
 // end the process as they would without memprobe. Cases that could kill the process run in a child.
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
+import { Worker } from 'node:worker_threads';
 
 import { type Access, mapPages, monitorAccess, pageSize, probe, safeMemcpy, safeRead, safeReadAsync } from '../lib';
 import { binding } from '../lib/common/native';
@@ -109,6 +111,45 @@ describe('monitorAccess', () => {
     expect(safeRead(pages.address + PAGE + 6n, 1).data?.[0]).toBe(0x5a);
     expect(probe(code)).toBe('readable');
     pages.unmap();
+  });
+
+  test('a worker touching this thread\'s monitored pages: reported here, with the worker\'s thread id', async () => {
+    const pages = mapPages(2);
+    const reports: Access[] = [];
+    const monitor = monitorAccess([{ start: pages.address, end: pages.address + 2n * PAGE }], (access) => reports.push(access));
+    try {
+      const worker = new Worker(`
+        const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
+        const { parentPort, workerData } = require('node:worker_threads');
+        parentPort.postMessage(memprobe.safeRead(workerData, 4).ok);`, { eval: true, workerData: pages.address + PAGE + 4n });
+      const [ok] = await once(worker, 'message');
+      await worker.terminate();
+      expect(ok).toBe(true);
+      await turn();
+    } finally {
+      monitor.stop();
+      pages.unmap();
+    }
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ operation: 'read', page: pages.address + PAGE, address: pages.address + PAGE + 4n });
+    expect(reports[0].threadId).not.toBe(process.pid);
+  });
+
+  test('faults the monitors do not own are untouched: a guarded copy over another protected page, a stopped monitor\'s page protected again', () => {
+    const child = runChild(`
+      const fixture = require(${FIXTURE});
+      const PAGE = BigInt(memprobe.pageSize);
+      const pages = memprobe.mapPages(3);
+      pages.protect(2 * memprobe.pageSize, memprobe.pageSize, 'none');
+      const monitor = memprobe.monitorAccess([{ start: pages.address, end: pages.address + PAGE }], () => undefined);
+      const other = memprobe.safeRead(pages.address + 2n * PAGE, 8);
+      console.log(other.ok, other.ok || other.fault.code);
+      monitor.stop();
+      pages.protect(0, memprobe.pageSize, 'r');
+      console.log(memprobe.safeRead(pages.address, 1).ok);
+      fixture.store(pages.address, 1);  // a write to a read-only page inside the tombstone: a real crash
+      console.log('survived');`);
+    expect(child).toMatchObject({ status: null, signal: 'SIGSEGV', stdout: 'false SEGV_ACCERR\ntrue\n' });
   });
 
   test('two monitors over disjoint ranges each get their own pages; an overlapping third is refused', async () => {
