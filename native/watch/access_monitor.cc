@@ -192,9 +192,10 @@ Verdict OnMonitoredPage(AccessMonitor* monitor, const SortedRange* range, uintpt
     return SucceedsNow(address, access) ? Verdict::kRetry : Verdict::kNotOurs;  // restored, protected since?
   }
   if (mprotect(reinterpret_cast<void*>(page), page_size, protection) != 0) {
-    // The kernel could not split the mapping (vm.max_map_count): the page stays inaccessible and the fault is a
-    // real one from here on; the monitor cannot report it.
-    monitor->pages[index].store(kRestored);
+    // The kernel could not split the mapping (vm.max_map_count): the page stays inaccessible, so this access is
+    // a real fault now and goes on through the chain. The page stays armed, so that stop() restores it with its
+    // run (one mprotect over a run merges mappings rather than splitting them).
+    monitor->pages[index].store(kArmed);
     return Verdict::kNotOurs;
   }
   monitor->pages[index].store(kRestored);
