@@ -92,7 +92,7 @@ function checkRanges(ranges: unknown): { starts: BigUint64Array; ends: BigUint64
  * @param onAccess - called once per page first touched
  * @returns the monitor; stop it when done
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `ranges` is not an array of `{ start, end }` bigints or `onAccess` not a function
- * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `ranges` is empty, two ranges overlap, a page is not mapped, or a page is already monitored
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `ranges` is empty, two ranges overlap, a page is not mapped, a page is already monitored, or 64 monitors are running
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when a start or end is not a multiple of the page size, or a range is empty or past the user address space
  * @throws {@link SystemError} when /proc/self/maps cannot be read or mprotect fails
  * @group Watching memory
@@ -102,7 +102,7 @@ function checkRanges(ranges: unknown): { starts: BigUint64Array; ends: BigUint64
  *
  * const pages = mapPages(4);
  * const monitor = monitorAccess([{ start: pages.address, end: pages.address + BigInt(4 * pageSize) }], (access) => {
- *   console.log(access.operation, access.page - pages.address);  // read 8192n
+ *   console.log(access.operation, (access.page - pages.address) / BigInt(pageSize));  // read 2n
  * });
  * safeRead(pages.address + BigInt(2 * pageSize), 8);  // completes: the monitor lets it through
  * setImmediate(() => monitor.stop());
