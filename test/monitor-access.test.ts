@@ -354,6 +354,21 @@ describe('monitorAccess', () => {
     expect(runs.without).toMatchObject({ signal: 'SIGSEGV', stdout: 'storing\n' });
   });
 
+  test('at most 64 monitors run at once; a slot freed by stop() serves again', () => {
+    const pages = mapPages(65);
+    const monitors = Array.from({ length: 64 }, (_, i) => monitorAccess([{ start: pages.address + BigInt(i) * PAGE, end: pages.address + BigInt(i + 1) * PAGE }], () => undefined));
+    const last = { start: pages.address + 64n * PAGE, end: pages.address + 65n * PAGE };
+    try {
+      expect(() => monitorAccess([last], () => undefined)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', message: expect.stringContaining('at most 64') }));
+      expect(probe(last.start)).toBe('readable');
+      monitors.pop()?.stop();
+      monitors.push(monitorAccess([last], () => undefined));
+    } finally {
+      for (const monitor of monitors) monitor.stop();
+      pages.unmap();
+    }
+  });
+
   test('bad arguments are refused before any page is touched', () => {
     const pages = mapPages(2);
     const start = pages.address;
