@@ -213,6 +213,16 @@ describe('monitorAccess', () => {
     expect(order).toEqual([2n, 0n, 3n]);
   });
 
+  test('a running monitor keeps the process alive until stop(), unless unref\'d', () => {
+    const script = (unref: boolean) => `
+      const pages = memprobe.mapPages(1);
+      const monitor = memprobe.monitorAccess([{ start: pages.address, end: pages.address + BigInt(memprobe.pageSize) }], (a) => console.log(a.operation));
+      ${unref ? 'monitor.unref().ref().unref();' : 'setTimeout(() => { console.log("stopping"); monitor.stop(); }, 300).unref();  // only the monitor holds the loop'}
+      memprobe.safeRead(pages.address, 1);`;
+    expect(runChild(script(false))).toEqual({ status: 0, signal: null, stdout: 'read\nstopping\n', stderr: '' });
+    expect(runChild(script(true))).toMatchObject({ status: 0, signal: null, stderr: '' });
+  });
+
   test('an exception thrown by onAccess is uncaught, after the other reports were delivered', () => {
     const child = runChild(`
       const pages = memprobe.mapPages(2);

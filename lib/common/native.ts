@@ -117,6 +117,8 @@ export interface Binding {
   takeAccessReports(handle: object): BigUint64Array;
   /** Restores the pages still armed and returns the reports not yet taken; idempotent. */
   stopAccessMonitor(handle: object): BigUint64Array;
+  /** Whether the monitor's wake-up keeps the event loop alive. */
+  refAccessMonitor(handle: object, ref: boolean): void;
 
   guardStatus(): NativeGuardStatus;
   /** Takes SIGSEGV/SIGBUS back where another handler displaced the guard; returns how many. */

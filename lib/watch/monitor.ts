@@ -36,6 +36,17 @@ export interface AccessMonitor {
    * delivered, in order). Idempotent: later calls do nothing.
    */
   stop(): void;
+  /**
+   * Lets the running monitor keep the event loop alive (the default), so that no report is lost at exit.
+   * @returns this monitor
+   */
+  ref(): this;
+  /**
+   * Lets the process exit while the monitor runs, like an unref'd timer: accesses not yet delivered when the
+   * loop empties are then never reported.
+   * @returns this monitor
+   */
+  unref(): this;
 }
 
 const OPERATIONS = ['read', 'write', 'execute'] as const;
@@ -80,8 +91,8 @@ function checkRanges(ranges: unknown): { starts: BigUint64Array; ends: BigUint64
  *   would without the monitor (to other handlers, or the process ends), and is not reported.
  * - `onAccess` runs on this thread's event loop, in the order the accesses were caught, none lost; an exception it
  *   throws becomes an uncaught exception after the other reports of its batch were delivered.
- * - A running monitor keeps the event loop alive; {@link AccessMonitor.stop} ends it. A worker's monitors stop
- *   (their pages restored) when the worker ends.
+ * - A running monitor keeps the event loop alive until {@link AccessMonitor.stop} (or {@link AccessMonitor.unref}).
+ *   A worker's monitors stop (their pages restored) when the worker ends.
  * - Another process reading the pages makes no fault here and no report: `process_vm_readv` fails with `EFAULT`
  *   on a page not yet touched, while a read of `/proc/<pid>/mem` succeeds (the kernel forces it past
  *   `PROT_NONE`), and neither counts as a touch.
@@ -156,12 +167,21 @@ export function monitorAccess(ranges: readonly Range[], onAccess: (access: Acces
     throw invalidArgValue('ranges', 'fewer running monitors (at most 64 at once)', ranges);
   }
   handle = started;
-  return {
+  const monitor: AccessMonitor = {
     stop(): void {
       if (handle === null) return;
       const last = handle;
       handle = null;
       deliver(binding.stopAccessMonitor(last));
     },
+    ref() {
+      if (handle !== null) binding.refAccessMonitor(handle, true);
+      return monitor;
+    },
+    unref() {
+      if (handle !== null) binding.refAccessMonitor(handle, false);
+      return monitor;
+    },
   };
+  return monitor;
 }

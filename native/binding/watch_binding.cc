@@ -3,8 +3,8 @@
 //
 // The handler wakes the loop with uv_async_send, which libuv documents as async-signal-safe (an atomic flag and
 // a write to the loop's eventfd). The async handle lives until MonitorStop has returned (no handler can call it
-// any more), then is closed. It is ref'd: a running monitor keeps its loop alive, so no report is lost at exit;
-// stop() ends that. The environment's cleanup hook stops the monitors of a worker that is terminated.
+// any more), then is closed. It is ref'd unless JavaScript unrefs it: a running monitor keeps its loop alive, so
+// no report is lost at exit; stop() ends that. The environment's cleanup hook stops the monitors of a worker that is terminated.
 #include <uv.h>
 
 #include <string.h>
@@ -185,13 +185,28 @@ Napi::Value StopAccessMonitor(const Napi::CallbackInfo& info) {
   return remaining;
 }
 
+// refAccessMonitor(handle, ref: boolean): whether the monitor keeps its loop alive; nothing once stopped.
+Napi::Value RefAccessMonitor(const Napi::CallbackInfo& info) {
+  MonitorBinding* self = Unwrap(info[0]);
+  if (!self->stopped) {
+    auto* handle = reinterpret_cast<uv_handle_t*>(self->async);
+    if (info[1].As<Napi::Boolean>().Value()) {
+      uv_ref(handle);
+    } else {
+      uv_unref(handle);
+    }
+  }
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void InitWatch(Napi::Env env, Napi::Object exports, EnvData* data) {
   ExportFunctions(env, exports, data,
                   {{"startAccessMonitor", StartAccessMonitor},
                    {"takeAccessReports", TakeAccessReports},
-                   {"stopAccessMonitor", StopAccessMonitor}});
+                   {"stopAccessMonitor", StopAccessMonitor},
+                   {"refAccessMonitor", RefAccessMonitor}});
 }
 
 }  // namespace memprobe
