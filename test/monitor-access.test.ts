@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 
 import { type Access, mapPages, monitorAccess, pageSize, probe, safeMemcpy, safeRead, safeReadAsync } from '../lib';
 import { binding } from '../lib/common/native';
+import { faultSignalsToDefaultMissing, syscallCopyMissing, testNeeding } from './helpers/capabilities';
 import { commandFor, PACKAGE_ROOT, runChild } from './helpers/child';
 import { ending, notes, runWithAndWithout } from './helpers/foreign';
 import { foreignHandlersAddon } from './helpers/native-build';
@@ -135,7 +136,7 @@ describe('monitorAccess', () => {
     expect(reports[0].threadId).not.toBe(process.pid);
   });
 
-  test('faults the monitors do not own are untouched: a guarded copy over another protected page, a stopped monitor\'s page protected again', () => {
+  testNeeding(faultSignalsToDefaultMissing())('faults the monitors do not own are untouched: a guarded copy over another protected page, a stopped monitor\'s page protected again', () => {
     const child = runChild(`
       const fixture = require(${FIXTURE});
       const PAGE = BigInt(memprobe.pageSize);
@@ -237,7 +238,7 @@ describe('monitorAccess', () => {
     expect(child).toEqual({ status: 0, signal: null, stdout: 'uncaught boom after 2\n', stderr: '' });
   });
 
-  test('another process reading is not an access: process_vm_readv fails with EFAULT on an armed page, /proc/<pid>/mem reads it; neither reports', async () => {
+  testNeeding(syscallCopyMissing)('another process reading is not an access: process_vm_readv fails with EFAULT on an armed page, /proc/<pid>/mem reads it; neither reports', async () => {
     const [file, args] = commandFor(process.execPath, ['-e', `
       const memprobe = require(${JSON.stringify(PACKAGE_ROOT)});
       const pages = memprobe.mapPages(1);
@@ -349,7 +350,7 @@ describe('monitorAccess', () => {
     expect(child).toEqual({ status: 0, signal: null, stdout: '["read"] true\n', stderr: '' });
   });
 
-  test('a write to a monitored page whose own protection is read-only dies exactly as without memprobe', () => {
+  testNeeding(faultSignalsToDefaultMissing())('a write to a monitored page whose own protection is read-only dies exactly as without memprobe', () => {
     const runs = runWithAndWithout(`
       const fixture = require(${FIXTURE});
       loadMemprobe();
