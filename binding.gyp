@@ -27,6 +27,7 @@
         "native/binding/pages_binding.cc",
         "native/binding/probe_binding.cc",
         "native/binding/signals_binding.cc",
+        "native/binding/track_writes_binding.cc",
         "native/binding/watch_binding.cc",
         "native/common/machine.cc",
         "native/inspect/pattern_scan.cc",
@@ -60,7 +61,10 @@
         "native/signals/signal_policy.cc",
         "native/signals/signal_send.cc",
         "native/signals/thread_masks.cc",
-        "native/watch/access_monitor.cc"
+        "native/watch/access_monitor.cc",
+        "native/watch/write_tracking.cc",
+        "native/watch/write_tracking_pagemap_scan.cc",
+        "native/watch/write_tracking_soft_dirty.cc"
       ],
       # The guarded assembly routines and the architecture layer's out-of-line parts: one file per concern and
       # architecture (native/memory/arch.h says what each architecture provides). Any other target_arch fails

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { Worker } from 'node:worker_threads';
 
-import { type Access, mapPages, monitorAccess, pageSize, probe, safeMemcpy, safeRead, safeReadAsync } from '../lib';
+import { type Access, mapPages, monitorAccess, pageSize, probe, safeMemcpy, safeRead, safeReadAsync, trackWrites } from '../lib';
 import { binding } from '../lib/common/native';
 import { faultSignalsToDefaultMissing, syscallCopyMissing, testNeeding } from './helpers/capabilities';
 import { commandFor, PACKAGE_ROOT, runChild } from './helpers/child';
@@ -33,6 +33,20 @@ function pagesOfBuffer(count: number): { view: Uint8Array; first: bigint; offset
   const first = (address + PAGE - 1n) / PAGE * PAGE;
   return { view, first, offset: Number(first - address) };
 }
+
+/** Why trackWrites' 'pagemap-scan' cannot run here (what it says when refused), or null. */
+const pagemapScanMissing: string | null = (() => {
+  const pages = mapPages(1);
+  try {
+    trackWrites({ start: pages.address, end: pages.address + PAGE }, { mechanism: 'pagemap-scan' }).stop();
+    return null;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_WRITE_TRACKING_UNAVAILABLE') return (error as Error).message;
+    throw error;
+  } finally {
+    pages.unmap();
+  }
+})();
 
 describe('monitorAccess', () => {
   test('JavaScript reads and writes of a buffer: one report per page, read or write, on this thread', async () => {
@@ -378,6 +392,28 @@ describe('monitorAccess', () => {
       for (const monitor of monitors) monitor.stop();
       pages.unmap();
     }
+  });
+
+  testNeeding(pagemapScanMissing)('a monitor and a pagemap-scan write tracker over the same pages work together, in either order', async () => {
+    const pages = mapPages(4);
+    const range = { start: pages.address, end: pages.address + 4n * PAGE };
+    const reports: string[] = [];
+    try {
+      for (const monitorFirst of [true, false]) {
+        const monitor = monitorFirst ? monitorAccess([range], (a) => reports.push(`${a.operation} ${(a.page - pages.address) / PAGE}`)) : null;
+        const tracker = trackWrites(range, { mechanism: 'pagemap-scan' });
+        const second = monitor ?? monitorAccess([range], (a) => reports.push(`${a.operation} ${(a.page - pages.address) / PAGE}`));
+        expect(safeMemcpy(pages.address + 2n * PAGE, Buffer.alloc(8, 1), 8).ok).toBe(true);
+        safeRead(pages.address, 8);
+        await turn();
+        expect(tracker.written()).toEqual([{ start: pages.address + 2n * PAGE, end: pages.address + 3n * PAGE }]);
+        second.stop();
+        tracker.stop();
+      }
+    } finally {
+      pages.unmap();
+    }
+    expect(reports).toEqual(['write 2', 'read 0', 'write 2', 'read 0']);
   });
 
   test('bad arguments are refused before any page is touched', () => {

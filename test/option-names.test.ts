@@ -44,6 +44,7 @@ const SYNC: Array<[string, Call, string[]]> = [
   ['enableCrashReports', (o) => memprobe.enableCrashReports(o), ['path']],
   ['watchSignals', (o) => memprobe.watchSignals(['SIGUSR2'], null, o), ['allowInspectorSignal']],
   ['sendSignal', (o) => memprobe.sendSignal(process.pid, 0, o), ['value']],
+  ['trackWrites', (o) => memprobe.trackWrites({ start: A, end: A + BigInt(memprobe.pageSize) }, o), ['mechanism']],
 ];
 
 const ASYNC: Array<[string, Call, string[]]> = [

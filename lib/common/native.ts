@@ -55,6 +55,17 @@ export interface NativeMaskingDemo {
   openTargetAfter: NativeThreadStatus;
 }
 
+/** @internal A native write tracker (an opaque external). */
+export type WriteTrackerHandle = { readonly __memprobeWriteTracker: unique symbol };
+
+/** @internal Why native write tracking could not start or answer; lib/watch/track-writes.ts builds the error. */
+export interface NativeTrackingFailure {
+  failure: 'unavailable' | 'unsupported-memory' | 'system-call';
+  reason: string;
+  /** the failed system call's error, where one failed */
+  systemError?: Error;
+}
+
 /** @internal The kinds of value the addon reads and writes; `<kind>be` is the big-endian variant. */
 export type NumberKind = 'u8' | 'u16' | 'u32' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
 /** @internal */
@@ -125,6 +136,18 @@ export interface Binding {
   reassertGuard(): number;
   /** Test and benchmark hook: leave the handler without sigreturn where possible (the default) or never. */
   _setGuardFastExit(enabled: boolean): void;
+  /**
+   * Test hook: one guarded read of a PROT_NONE page, recovered, with the thread's controls (x64: mxcsr,
+   * x87Control, pkru or null without protection keys; arm64: fpcr) set to distinctive values first.
+   */
+  _recoverOneFault(): {
+    recovered: boolean;
+    fastExitPossible: boolean;
+    set: Record<string, number | null>;
+    after: Record<string, number | null>;
+  };
+  /** Benchmark hook: `count` recovered guarded reads of a PROT_NONE page in a row, in C; returns how many faulted. */
+  _recoverFaults(count: number): number;
   /** Test hook: whether the chain calls V8's WebAssembly trap handler directly (as if the symbol were missing). */
   _useV8TrapHandler(use: boolean): void;
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */
@@ -224,6 +247,16 @@ export interface Binding {
   maskingDemo(): NativeMaskingDemo;
   /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, lost ones, how many the forwarding pipe holds, and how many the dedicated thread read from the signalfd. */
   _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number; taken: number };
+  /** Every write-tracking mechanism this build has, best first. */
+  readonly writeTrackingMechanisms: readonly string[];
+  /** Starts tracking [start, end) (page-aligned, mapped) with the named mechanism. */
+  startWriteTracking(mechanism: string, start: bigint, end: bigint): WriteTrackerHandle | NativeTrackingFailure;
+  /** The written pages as [start0, end0, start1, end1, …], merged, in address order. */
+  writtenPages(tracker: WriteTrackerHandle): BigUint64Array | NativeTrackingFailure;
+  resetWriteTracking(tracker: WriteTrackerHandle): NativeTrackingFailure | undefined;
+  /** Undoes the tracker's kernel state; once per tracker. */
+  stopWriteTracking(tracker: WriteTrackerHandle): void;
+
   readonly signalConstants: {
     rtmin: number;
     rtmax: number;

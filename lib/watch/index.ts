@@ -1,2 +1,4 @@
-// The public face of lib/watch/: watching memory change over time (the page access monitor).
+// The public face of lib/watch/: watching memory change over time: which pages of a range get touched first
+// (the page access monitor) and which get written.
 export { monitorAccess, type Access, type AccessMonitor } from './monitor';
+export * from './track-writes';

@@ -39,6 +39,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitInspect(env, exports, data);
   InitWatch(env, exports, data);
   InitExit(env, exports, data);
+  InitTrackWrites(env, exports, data);
   return exports;
 }
 

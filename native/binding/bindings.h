@@ -19,5 +19,6 @@ void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data);    // probe_
 void InitInspect(Napi::Env env, Napi::Object exports, EnvData* data);  // inspect_binding.cc
 void InitWatch(Napi::Env env, Napi::Object exports, EnvData* data);    // watch_binding.cc
 void InitExit(Napi::Env env, Napi::Object exports, EnvData* data);     // exit_binding.cc
+void InitTrackWrites(Napi::Env env, Napi::Object exports, EnvData* data);  // track_writes_binding.cc
 
 }  // namespace memprobe
