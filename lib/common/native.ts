@@ -119,6 +119,18 @@ export interface Binding {
   unmap(address: bigint, length: number): void;
   readonly protections: Record<Protection, number>;
 
+  /**
+   * Arms the pages of the ranges (checked by lib/watch/monitor.ts: page-aligned, not empty, not overlapping); `drain`
+   * runs on this thread's loop when reports are ready. A handle, or which range is unmapped or already monitored.
+   */
+  startAccessMonitor(starts: BigUint64Array, ends: BigUint64Array, drain: () => void): object | { error: 'unmapped' | 'overlaps' | 'too-many'; range: number };
+  /** The reports ready, in order: 7 words each (address, page, range, operation, pc, thread id, time). */
+  takeAccessReports(handle: object): BigUint64Array;
+  /** Restores the pages still armed and returns the reports not yet taken; idempotent. */
+  stopAccessMonitor(handle: object): BigUint64Array;
+  /** Whether the monitor's wake-up keeps the event loop alive. */
+  refAccessMonitor(handle: object, ref: boolean): void;
+
   guardStatus(): NativeGuardStatus;
   /** Takes SIGSEGV/SIGBUS back where another handler displaced the guard; returns how many. */
   reassertGuard(): number;

@@ -16,6 +16,7 @@
 #include "memory/arch.h"
 #include "common/machine.h"
 #include "memory/fault_chain.h"
+#include "memory/fault_claims.h"
 #include "memory/guarded_access.h"
 #include "memory/guarded_regions.h"
 
@@ -87,8 +88,14 @@ bool CanLeaveWithoutSigreturn(const ucontext_t* uc, const void* return_address) 
 void OnFault(int signo, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   auto* uc = static_cast<ucontext_t*>(context);
-  const char* recover =
-      IsSynchronousFault(signo, info->si_code) ? GuardedRecoveryLabel(arch::ProgramCounter(uc)) : nullptr;
+  const bool synchronous = IsSynchronousFault(signo, info->si_code);
+  // Claimants first (fault_claims.h): a fault owned by its address is retried, whoever made it, a guarded
+  // routine included. Leaving by sigreturn retries the access.
+  if (synchronous && ClaimFault(signo, info, uc)) {
+    errno = saved_errno;
+    return;
+  }
+  const char* recover = synchronous ? GuardedRecoveryLabel(arch::ProgramCounter(uc)) : nullptr;
   if (recover != nullptr) {
     arch::ResumeAt(uc, recover, EncodeTrap(signo, info->si_code), reinterpret_cast<uintptr_t>(info->si_addr));
     errno = saved_errno;
