@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { mapFile, mapPages, pageSize, readMaps, readU8, safeMemcpy, trackWrites, writeU8, type Mapping, type Range, type WriteTracker } from '../lib';
+import { mapFile, mapPages, monitorAccess, pageSize, readMaps, readU8, safeMemcpy, trackWrites, writeU8, type Mapping, type Range, type WriteTracker } from '../lib';
 import { testNeeding } from './helpers/capabilities';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
 import { buildFixture } from './helpers/native-fixture';
@@ -63,6 +63,7 @@ const hugePagesMissing: string | null = (() => {
 const MECHANISMS = [
   ['pagemap-scan', pagemapScanMissing],
   ['soft-dirty', softDirtyMissing],
+  ['write-faults', null],  // the access monitor's: mprotect and the guard, everywhere
 ] as const;
 
 const whole = (mapping: Mapping): Range => ({ start: mapping.address, end: mapping.address + BigInt(mapping.size) });
@@ -146,8 +147,28 @@ describe.each(MECHANISMS)('trackWrites with %s', (mechanism, missing) => {
     expect(written(tracker, base)).toEqual([11, 12, 40]);
   });
 
-  it('sees writes the kernel makes on the process\'s behalf: read(2) into the range and process_vm_writev', () => {
+  it('sees writes the kernel makes on the process\'s behalf: read(2) into the range and process_vm_writev (write-faults: they fail with EFAULT)', () => {
     const base = mapping.address;
+    if (mechanism === 'write-faults') {
+      // The kernel's own writes into a write-protected page do not fault: the system call fails, as on any read-only page.
+      tracker = trackWrites(whole(mapping), { mechanism });
+      const fd = fs.openSync(__filename, 'r');
+      try {
+        expect(writer.readInto(fd, base + BigInt(5 * P), 2 * P)).toBe(-14);  // -EFAULT
+      } finally {
+        fs.closeSync(fd);
+      }
+      expect(safeMemcpy(base + BigInt(20 * P) + 100n, Buffer.from('kernel'), 6, { strategy: 'syscall' }).fault?.code).toBe('EFAULT');
+      writeJs(base, [5]);  // once written from user space, the page takes the kernel's writes too
+      const again = fs.openSync(__filename, 'r');
+      try {
+        expect(writer.readInto(again, base + BigInt(5 * P), P)).toBe(P);
+      } finally {
+        fs.closeSync(again);
+      }
+      expect(written(tracker, base)).toEqual([5]);
+      return;
+    }
     tracker = trackWrites(whole(mapping), { mechanism });
     const fd = fs.openSync(__filename, 'r');
     try {
@@ -220,7 +241,7 @@ describe.each(MECHANISMS)('trackWrites with %s', (mechanism, missing) => {
   });
 
   // pagemap-scan: the kernel splits the huge page at the first write under asynchronous write protection
-  // (wp_huge_pmd), so the one page is reported. soft-dirty: a write to a huge page sets the bit of the whole huge
+  // (wp_huge_pmd), so the one page is reported; write-faults: the mprotect of each page it gives back splits it. soft-dirty: a write to a huge page sets the bit of the whole huge
   // page (do_huge_pmd_wp_page reuses it), so up to all its pages are reported, never pages of another huge page.
   testNeeding(missing, hugePagesMissing)('a write into a transparent huge page marks its one page (soft-dirty: at most its huge page)', () => {
     // 6 MiB mapped; the 4 MiB aligned to 2 MiB inside it made huge pages (MADV_HUGEPAGE) and touched.
@@ -235,7 +256,7 @@ describe.each(MECHANISMS)('trackWrites with %s', (mechanism, missing) => {
       try {
         writeJs(start, [5, 7]);  // both in the first huge page
         const pages = written(t, start);
-        if (mechanism === 'pagemap-scan') {
+        if (mechanism !== 'soft-dirty') {
           expect(pages).toEqual([5, 7]);
         } else {
           expect(pages).toEqual(expect.arrayContaining([5, 7]));
@@ -341,6 +362,31 @@ describe('choosing a mechanism', () => {
       }
     },
   );
+});
+
+describe('write-faults and the access monitor', () => {
+  test('a range one of them holds is refused by the other, saying so; the first goes on', () => {
+    const mapping = mapPages(4);
+    try {
+      const monitor = monitorAccess([whole(mapping)], () => {});
+      try {
+        expect(() => trackWrites(whole(mapping), { mechanism: 'write-faults' })).toThrow(
+          expect.objectContaining({ code: 'ERR_WRITE_TRACKING_UNAVAILABLE', message: expect.stringContaining('an access monitor already holds part of the range') }));
+      } finally {
+        monitor.stop();
+      }
+      const tracker = trackWrites(whole(mapping), { mechanism: 'write-faults' });
+      try {
+        expect(() => monitorAccess([whole(mapping)], () => {})).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+        writeJs(mapping.address, [2]);
+        expect(written(tracker, mapping.address)).toEqual([2]);
+      } finally {
+        tracker.stop();
+      }
+    } finally {
+      mapping.unmap();
+    }
+  });
 });
 
 describe('a tracker never stopped', () => {

@@ -26,7 +26,7 @@ const decoded: string = readMaps(process.pid)[0].path;
 const either: Array<MapEntry | MapEntry<Buffer>> = readMaps(undefined, { encoding: Math.random() > 0.5 ? 'buffer' : 'utf8' } as ReadMapsOptions);
 void named; void decoded; void either;
 const tracker: WriteTracker = trackWrites({ start: 0n, end: 1n }, { mechanism: 'soft-dirty' });
-const pages: Range[] = tracker.written(); const how: 'pagemap-scan' | 'soft-dirty' = tracker.mechanism; void pages; void how;
+const pages: Range[] = tracker.written(); const how: 'pagemap-scan' | 'soft-dirty' | 'write-faults' = tracker.mechanism; void pages; void how;
 const monitor = monitorAccess([{ start: 0n, end: 4096n }], (access: Access) => {
   const operation: 'read' | 'write' | 'execute' = access.operation; const time: bigint = access.time; void operation; void time;
 });

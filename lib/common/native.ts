@@ -123,7 +123,7 @@ export interface Binding {
    * Arms the pages of the ranges (checked by lib/watch/monitor.ts: page-aligned, not empty, not overlapping); `drain`
    * runs on this thread's loop when reports are ready. A handle, or which range is unmapped or already monitored.
    */
-  startAccessMonitor(starts: BigUint64Array, ends: BigUint64Array, drain: () => void): object | { error: 'unmapped' | 'overlaps' | 'too-many'; range: number };
+  startAccessMonitor(starts: BigUint64Array, ends: BigUint64Array, drain: () => void, writesOnly: boolean): object | { error: 'unmapped' | 'overlaps' | 'too-many'; range: number };
   /** The reports ready, in order: 7 words each (address, page, range, operation, pc, thread id, time). */
   takeAccessReports(handle: object): BigUint64Array;
   /** Restores the pages still armed and returns the reports not yet taken; idempotent. */

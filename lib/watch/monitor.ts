@@ -158,7 +158,7 @@ export function monitorAccess(ranges: readonly Range[], onAccess: (access: Acces
   };
   const started = binding.startAccessMonitor(starts, ends, () => {
     if (handle !== null) deliver(binding.takeAccessReports(handle));
-  });
+  }, false);
   if ('error' in started) {
     const name = `ranges[${started.range}]`;
     const range = ranges[started.range];

@@ -17,9 +17,16 @@ import { checkKnownOptions } from '../common/validate';
  *   bit of every page of the WHOLE process, and `/proc/self/pagemap` bit 55 shows the pages written since.
  *   Any kind of memory; a write into a transparent huge page marks all of its pages. Each start and reset disturbs anyone else in the process using soft-dirty bits (CRIU's
  *   incremental dumps, another library); memprobe's own soft-dirty trackers keep each other's records.
+ * - `'write-faults'` (everywhere; the last resort): the access monitor's mechanism ({@link monitorAccess}) limited
+ *   to writes: each page loses its write permission, and its first write faults once; the guard's handler records
+ *   the page and gives the permission back. Reads cost nothing. A fault costs about as much as the
+ *   monitor's first touch (a few µs a page), and a reset protects the whole range again. The kernel does not
+ *   fault on its own writes: a system call that writes into a page not yet written since the start or a reset
+ *   (`read(2)` into it, `process_vm_writev` from another process) fails with `EFAULT` instead, as it would on any
+ *   read-only page. A range monitored by {@link monitorAccess} cannot be tracked this way, nor the other way round.
  * @group Watching memory
  */
-export type WriteTrackingMechanism = 'pagemap-scan' | 'soft-dirty';
+export type WriteTrackingMechanism = 'pagemap-scan' | 'soft-dirty' | 'write-faults';
 
 /**
  * Options of {@link trackWrites}.
@@ -57,7 +64,9 @@ export interface WriteTracker {
 }
 
 const PAGE = BigInt(binding.pageSize);
-const MECHANISMS = binding.writeTrackingMechanisms as readonly WriteTrackingMechanism[];
+/** The kernel's mechanisms (native/watch/write_tracking.h), best first, then the access monitor's write faults. */
+const MECHANISMS: readonly WriteTrackingMechanism[] = [...(binding.writeTrackingMechanisms as WriteTrackingMechanism[]), 'write-faults'];
+const REPORT_WORDS = 7;  // native/watch/access_monitor.h AccessReport; the page is word 1
 
 function fail(failure: NativeTrackingFailure, mechanism: string, what: string): Error {
   return failure.systemError !== undefined && failure.failure === 'system-call'
@@ -101,6 +110,83 @@ class Tracker implements WriteTracker {
   stop(): void {
     if (this.#handle === null) return;
     binding.stopWriteTracking(this.#handle);
+    this.#handle = null;
+  }
+}
+
+/**
+ * The last resort: the access monitor (native/watch/access_monitor.h) in its writes-only mode. Pages the handler let
+ * through are in its reports, taken both by the monitor's wake-up on the event loop and, synchronously, by written().
+ */
+class WriteFaultTracker implements WriteTracker {
+  readonly mechanism = 'write-faults';
+  readonly range: Range;
+  #handle: object | null = null;
+  readonly #pages = new Set<bigint>();
+
+  constructor(range: Range, handle: object) {
+    this.range = range;
+    this.#adopt(handle);
+  }
+
+  /** Starts the monitor over the range: its handle, or what stopped it (another monitor holds a page, say). */
+  static start(range: Range): object | NativeTrackingFailure {
+    const started = binding.startAccessMonitor(
+      new BigUint64Array([range.start]), new BigUint64Array([range.end]), () => WriteFaultTracker.#owners.get(started)?.takeReports(), true);
+    if (!('error' in started)) return started;
+    const reason = started.error === 'overlaps' ? 'an access monitor already holds part of the range'
+      : started.error === 'too-many' ? 'as many access monitors as can run at once are running' : 'part of the range is not mapped';
+    return { failure: 'unavailable', reason };
+  }
+
+  static readonly #owners = new WeakMap<object, WriteFaultTracker>();
+
+  #adopt(handle: object): void {
+    this.#handle = handle;
+    WriteFaultTracker.#owners.set(handle, this);
+    binding.refAccessMonitor(handle, false);  // a tracker does not keep the process alive
+  }
+
+  #live(method: string): object {
+    if (this.#handle === null) throw invalidState(`WriteTracker.${method}() was called after stop()`);
+    return this.#handle;
+  }
+
+  #record(reports: BigUint64Array): void {
+    for (let at = 1; at < reports.length; at += REPORT_WORDS) this.#pages.add(reports[at]);
+  }
+
+  /** The monitor's wake-up: takes the reports its handler left. */
+  takeReports(): void {
+    if (this.#handle !== null) this.#record(binding.takeAccessReports(this.#handle));
+  }
+
+  written(): Range[] {
+    this.#record(binding.takeAccessReports(this.#live('written')));
+    const ranges: Range[] = [];
+    for (const page of [...this.#pages].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const last = ranges[ranges.length - 1];
+      if (last !== undefined && last.end === page) {
+        last.end = page + PAGE;
+      } else {
+        ranges.push({ start: page, end: page + PAGE });
+      }
+    }
+    return ranges;
+  }
+
+  reset(): void {
+    binding.stopAccessMonitor(this.#live('reset'));
+    this.#handle = null;
+    this.#pages.clear();
+    const handle = WriteFaultTracker.start(this.range);
+    if (isFailure(handle)) throw fail(handle, this.mechanism, 'trackWrites cannot reset');
+    this.#adopt(handle);
+  }
+
+  stop(): void {
+    if (this.#handle === null) return;
+    binding.stopAccessMonitor(this.#handle);
     this.#handle = null;
   }
 }
@@ -173,6 +259,12 @@ export function trackWrites(range: Range, options?: TrackWritesOptions): WriteTr
   const { start, end } = checkRange(range);
   const failures: Array<[WriteTrackingMechanism, NativeTrackingFailure]> = [];
   for (const mechanism of asked === undefined ? MECHANISMS : [asked]) {
+    if (mechanism === 'write-faults') {
+      const handle = WriteFaultTracker.start({ start, end });
+      if (!isFailure(handle)) return new WriteFaultTracker({ start, end }, handle);
+      failures.push([mechanism, handle]);
+      continue;
+    }
     const handle = binding.startWriteTracking(mechanism, start, end);
     if (!isFailure(handle)) return new Tracker(mechanism, { start, end }, handle);
     // A call that failed for no reason of capability or memory kind is not papered over by the next mechanism.

@@ -109,7 +109,7 @@ Napi::Value Reports(Napi::Env env, AccessMonitor* monitor) {
   return Napi::Value(env, array);
 }
 
-// startAccessMonitor(starts: BigUint64Array, ends: BigUint64Array, drain: () => void)
+// startAccessMonitor(starts: BigUint64Array, ends: BigUint64Array, drain: () => void, writesOnly: boolean)
 //   -> External, or { error: 'unmapped' | 'overlaps' | 'too-many', range } (the range's index)
 Napi::Value StartAccessMonitor(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -138,7 +138,8 @@ Napi::Value StartAccessMonitor(const Napi::CallbackInfo& info) {
   // The faults of the armed pages must reach the guard's handler: take it back now if anything displaced it
   // (the guard is installed at load; guard_ownership.h keeps it on top from then on).
   GuardReassert();
-  const MonitorStartResult started = MonitorStart(ranges, Notify, self->async);
+  const MonitorMode mode = info[3].ToBoolean().Value() ? MonitorMode::kWrites : MonitorMode::kEveryAccess;
+  const MonitorStartResult started = MonitorStart(ranges, Notify, self->async, mode);
   if (started.monitor == nullptr) {
     uv_close(reinterpret_cast<uv_handle_t*>(self->async),
              [](uv_handle_t* handle) { delete reinterpret_cast<Closing*>(handle); });

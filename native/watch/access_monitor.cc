@@ -328,9 +328,30 @@ void Retire(AccessMonitor* monitor) {
   monitor->state.store(kStopped);
 }
 
+// Arms one range: PROT_NONE in one call, or each run of pages with the same original protection without write.
+int ArmRange(const AccessMonitor* monitor, const SortedRange& range, MonitorMode mode) {
+  if (mode == MonitorMode::kEveryAccess) {
+    return mprotect(reinterpret_cast<void*>(range.start), range.end - range.start, PROT_NONE);
+  }
+  const size_t page_size = GetMachine().page_size;
+  const size_t pages = (range.end - range.start) / page_size;
+  for (size_t first = 0; first < pages;) {
+    const uint8_t protection = monitor->protections[range.first_page + first];
+    size_t last = first + 1;
+    while (last < pages && monitor->protections[range.first_page + last] == protection) last++;
+    if (mprotect(reinterpret_cast<void*>(range.start + first * page_size), (last - first) * page_size,
+                 protection & ~PROT_WRITE) != 0) {
+      return -1;
+    }
+    first = last;
+  }
+  return 0;
+}
+
 }  // namespace
 
-MonitorStartResult MonitorStart(const std::vector<MonitorRange>& ranges, void (*notify)(void*), void* context) {
+MonitorStartResult MonitorStart(const std::vector<MonitorRange>& ranges, void (*notify)(void*), void* context,
+                                MonitorMode mode) {
   MonitorStartResult result{nullptr, MonitorError::kNone, 0, 0, nullptr};
   const size_t page_size = GetMachine().page_size;
   std::vector<MapEntry> maps;
@@ -406,7 +427,7 @@ MonitorStartResult MonitorStart(const std::vector<MonitorRange>& ranges, void (*
   g_live.fetch_add(1);
   for (size_t r = 0; r < monitor->range_count; r++) {
     const SortedRange& range = monitor->ranges[r];
-    if (mprotect(reinterpret_cast<void*>(range.start), range.end - range.start, PROT_NONE) != 0) {
+    if (ArmRange(monitor, range, mode) != 0) {
       const int error = errno;
       // Undo: the ranges armed so far are restored as a stop would; the others were never armed.
       for (size_t later = r; later < monitor->range_count; later++) {

@@ -73,10 +73,16 @@ struct MonitorStartResult {
   const char* syscall; // kSystem
 };
 
+// What an armed page lets through: nothing (the first access of any kind reports), or everything its original
+// protection allowed but writes (the first write reports; reads and fetches never fault, so they cost nothing:
+// the write tracker's last resort, lib/watch/track-writes.ts).
+enum class MonitorMode : int { kEveryAccess = 0, kWrites = 1 };
+
 // Arms the pages of `ranges` (page-aligned, not overlapping each other: the caller checked) after reading their
 // protections from /proc/self/maps. `notify(context)` is called from the handler after each report: it must be
 // async-signal-safe. Normal code only; serialised with MonitorStop by a mutex.
-MonitorStartResult MonitorStart(const std::vector<MonitorRange>& ranges, void (*notify)(void*), void* context);
+MonitorStartResult MonitorStart(const std::vector<MonitorRange>& ranges, void (*notify)(void*), void* context,
+                                MonitorMode mode = MonitorMode::kEveryAccess);
 
 // Copies up to `max` reports that are complete, in order, and consumes them. The monitor's one consumer only.
 size_t MonitorTakeReports(AccessMonitor* monitor, AccessReport* out, size_t max);
