@@ -86,17 +86,19 @@ function subscribe(kind, signal, onSignal) {
   const [api, mode] = kind.split('-');
   setSignalDelivery(mode);
   if (api === 'wait') {
+    // Awaited again from each result, as a loop over waitForSignal would; the unsubscriber sends one last signal
+    // to end it (an AbortSignal would add its listener to every wait).
     let open = true;
-    const controller = new AbortController();
-    (async () => {
+    const loop = (async () => {
       while (open) {
-        const info = await waitForSignal([signal], { signal: controller.signal }).catch(() => null);
-        if (info !== null) onSignal(info);
+        const info = await waitForSignal([signal]);
+        if (open) onSignal(info);
       }
     })();
     return () => {
       open = false;
-      controller.abort();
+      process.kill(process.pid, signal);
+      return loop;
     };
   }
   const watcher = watchSignals([signal], (info) => onSignal(info)).ref();
@@ -119,7 +121,7 @@ async function floodHere(kind, signal, withValue) {
     seen = received;
     await quiet(100);
   }
-  unsubscribe();
+  await unsubscribe();
   return { rate: received / (Number(last - BigInt(report.start)) / 1e9), delivered: received / FLOOD, outOfOrder };
 }
 
@@ -132,7 +134,7 @@ async function pingpongHere(kind, signal, withValue) {
     child.stdin.write('k');
   });
   const report = await runSender(process.pid, ['pingpong', signal, String(PINGS), withValue ? 'value' : 'novalue'], (spawned) => (child = spawned));
-  unsubscribe();
+  await unsubscribe();
   if (receivedAt.length !== PINGS) throw new Error(`${kind}: ${receivedAt.length} of ${PINGS} pings arrived`);
   return median(report.sends.map((sent, i) => Number(receivedAt[i] - BigInt(sent))));
 }

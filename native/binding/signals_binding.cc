@@ -166,8 +166,13 @@ class JsSubscriber : public SignalSubscriber {
         napi_get_global(env, &global) == napi_ok &&
         napi_make_callback(env, self->async_context_, global, dispatch, 1, &events, nullptr) == napi_pending_exception) {
       // As for any event's callback: an uncaught exception (dispatch itself rethrows a listener's in a nextTick).
+      // Not a worker's termination, whose "exception" is null: that one must simply end the callback.
       napi_value error;
-      if (napi_get_and_clear_last_exception(env, &error) == napi_ok) napi_fatal_exception(env, error);
+      napi_valuetype type = napi_null;
+      if (napi_get_and_clear_last_exception(env, &error) == napi_ok && napi_typeof(env, error, &type) == napi_ok &&
+          type != napi_null && type != napi_undefined) {
+        napi_fatal_exception(env, error);
+      }
     }
     napi_close_handle_scope(env, scope);
   }
