@@ -68,7 +68,37 @@ until(() => received.length === 2).then(() => setTimeout(() => {
     expect(JSON.parse(result.stdout)).toEqual({ pendingAtFirst: ['SIGRTMIN+2'], received: ['SIGHUP SI_TKILL', 'SIGRTMIN+2 SI_QUEUE'], pendingAfter: [] });
   });
 
-  testNeeding(procMasksMissing())('a worker and the main thread watching the same signal both get every instance, in order', () => {
+  test("an unref'd watcher lets the process end; a ref'd one keeps it alive until its listener closes it", () => {
+    const result = runChild(`${INTERNALS}
+setSignalDelivery(${JSON.stringify(mode)});
+memprobe.watchSignals(['SIGUSR2'], () => console.log('unexpected'));  // unref'd: the process ends anyway
+const watcher = memprobe.watchSignals(['SIGRTMIN+1'], (info) => { console.log(info.code, info.value); watcher.close(); }).ref();
+setTimeout(() => memprobe.sendSignal(process.pid, 'SIGRTMIN+1', { value: 9 }), 20).unref();  // only the watcher waits`);
+    expect(result).toMatchObject({ status: 0, signal: null, stdout: 'SI_QUEUE 9\n', stderr: '' });
+  });
+
+  test('process.exit() in mid-flood ends the process cleanly', () => {
+    const script = `${INTERNALS}
+setSignalDelivery(${JSON.stringify(mode)});
+require('node:child_process').spawn(process.execPath, ['-e', \`
+  const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});
+  for (let i = 0; ; i++) {
+    try { memprobe.sendSignal(\${process.pid}, 'SIGRTMIN+5', { value: i }); }
+    catch (error) { if (error.code === 'ESRCH') break; if (error.code !== 'EAGAIN') throw error; }
+  }\`], { stdio: 'inherit' });
+let received = 0;
+memprobe.watchSignals(['SIGRTMIN+5'], () => {
+  if (++received === 1000) process.exit(0);
+});
+setInterval(() => {}, 1000);`;
+    const outcomes = Array.from({ length: 3 }, () => {
+      const { status, signal, stderr } = runChild(script);
+      return { status, signal, stderr };
+    });
+    expect(outcomes).toEqual(Array.from({ length: 3 }, () => ({ status: 0, signal: null, stderr: '' })));
+  });
+
+  testNeeding(procMasksMissing())('a worker and the main thread watching the same signal both get every instance, in order, and the worker\'s other signal after them', () => {
     const count = 2000;
     const result = runChild(`${UNTIL}${INTERNALS}
 const { Worker } = require('node:worker_threads');

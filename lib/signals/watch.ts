@@ -4,8 +4,9 @@
 // How a watched signal reaches a listener: every thread blocks it, the dedicated thread dequeues it from a
 // signalfd, appends it to each watching environment's queue and wakes that environment through a thread-safe
 // function; `dispatch` below turns the batch into SignalInfo objects and hands each to every open watcher of
-// that signal in this environment. With delivery through the event loop (`SIGNAL_DELIVERY`), a signal that only
-// this copy watches is read by this environment's event loop from a signalfd of its own instead: one wake-up.
+// that signal in this environment. With delivery through the event loop (setSignalDelivery, the default), the
+// signals of a copy that shares none with another are read by its environment's event loop from a signalfd of its
+// own instead: one wake-up.
 import { constants } from 'node:os';
 
 import { invalidArgType, outOfRange } from '../common/errors';
@@ -159,11 +160,11 @@ export type SignalDelivery = 'thread' | 'loop';
 let delivery: SignalDelivery = 'loop';
 
 /**
- * @internal Which path a signal that only this copy watches takes to the listeners: 'loop', read by this
- * environment's event loop from a signalfd of its own (one wake-up, as process.on), or 'thread', read by the
- * dedicated thread and handed over through a thread-safe function (two wake-ups; the dedicated thread drains the
- * kernel's queue even while JavaScript is busy). Signals several environments watch always take the thread.
- * For the tests and the benchmark, which measure both.
+ * @internal Which path this copy's signals take to the listeners: 'loop', read by this environment's event loop
+ * from a signalfd of its own (one wake-up, as process.on), or 'thread', read by the dedicated thread and handed
+ * over through a thread-safe function (two wake-ups; the dedicated thread drains the kernel's queue even while
+ * JavaScript is busy). A copy that shares a watched signal with another, or watches SIGCHLD, always takes the
+ * thread. For the tests and the benchmark, which measure both.
  */
 export function setSignalDelivery(mode: SignalDelivery): void {
   if (mode !== 'thread' && mode !== 'loop') throw outOfRange('mode', "'thread' or 'loop'", mode);

@@ -321,9 +321,9 @@ uint64_t WatchedBits() {
   return bits;
 }
 
-// Control lock held. Every watched signal is read by exactly one signalfd: a subscriber's own when it is the only
-// one watching the signal and has one (SIGCHLD excepted: only the dedicated thread hands it on to libuv), else
-// the dedicated thread's. Under the dispatch lock, so that no read is between its read and its queueing while a
+// Control lock held. Every watched signal is read by exactly one signalfd: a subscriber's own when the subscriber
+// has one and shares none of its signals with another subscriber and does not watch SIGCHLD (only the dedicated
+// thread hands that on to libuv), else the dedicated thread's. Under the dispatch lock, so that no read is between its read and its queueing while a
 // signal moves (an instance pending meanwhile waits in the kernel for the new reader). The audit starts its
 // schedule again.
 void Rebalance() {
@@ -331,10 +331,18 @@ void Rebalance() {
   uint64_t thread_set = WatchedBits();
   uint64_t loop_any = 0;
   for (SignalSubscriber* subscriber : *g_subscribers) {
+    // All of a subscriber's signals or none: two readers would lose the kernel's order between its signals.
     uint64_t own = 0;
-    for (int signo = 1; signo <= 64 && Access::LoopFd(subscriber) >= 0; signo++) {
-      if (g_counts[signo] == 1 && Access::Count(subscriber, signo) > 0 && signo != SIGCHLD) own |= SignalBit(signo);
+    bool alone = Access::LoopFd(subscriber) >= 0;
+    for (int signo = 1; signo <= 64 && alone; signo++) {
+      if (Access::Count(subscriber, signo) == 0) continue;
+      if (g_counts[signo] == 1 && signo != SIGCHLD) {
+        own |= SignalBit(signo);
+      } else {
+        alone = false;
+      }
     }
+    if (!alone) own = 0;
     thread_set &= ~own;
     loop_any |= own;
     if (own != Access::LoopSet(subscriber)) {

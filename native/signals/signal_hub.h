@@ -7,10 +7,11 @@
 // the subscriber is notified once per batch.
 //
 // The event-loop path (one wake-up instead of two): a subscriber may bring a signalfd of its own, which its
-// environment's event loop polls (the binding's uv_poll). A signal that exactly one subscriber watches, when that
-// subscriber has such an fd, is read there instead (HubReadLoop, on the environment's thread: the kernel wakes the
-// loop directly); every other watched signal (several environments: fan-out; SIGCHLD: handed on to libuv) stays
-// on the dedicated thread's signalfd. Each signal is in exactly one signalfd at a time, and every read appends
+// environment's event loop polls (the binding's uv_poll). The signals of a subscriber that has such an fd and
+// shares none of its signals with another subscriber are read there instead (HubReadLoop, on the environment's
+// thread: the kernel wakes the loop directly); all its signals or none, so that one reader keeps the kernel's
+// order between them. Every other watched signal (several environments: fan-out; SIGCHLD: handed on to libuv)
+// stays on the dedicated thread's signalfd. Each signal is in exactly one signalfd at a time, and every read appends
 // to the queues under the dispatch lock, which also covers moving a signal between signalfds: the queues keep
 // the kernel's order whoever reads. The dedicated thread still runs the audit and the forwarding pipe, and takes
 // what is directed at itself (tgkill to its tid) out of the loop's signalfd (HubNudge, and at each audit).
