@@ -98,6 +98,38 @@ setInterval(() => {}, 1000);`;
     expect(outcomes).toEqual(Array.from({ length: 3 }, () => ({ status: 0, signal: null, stderr: '' })));
   });
 
+  test('a worker watching alone, terminated in mid-flood, ends cleanly; the main thread then watches the signal', () => {
+    // SIGURG, whose default action is to ignore it: the flood goes on harmlessly between the watches.
+    const result = runChild(`${UNTIL}${INTERNALS}
+const { Worker } = require('node:worker_threads');
+const sender = require('node:child_process').spawn(process.execPath, ['-e', \`
+  const target = \${process.pid};
+  for (;;) { try { process.kill(target, 'SIGURG'); } catch { break; } }\`], { stdio: 'inherit' });
+const runs = [];
+const once = () => new Promise((resolve) => {
+  const worker = new Worker(\`
+    const internals = require('node:path').join(require.resolve('memprobe'), '..');
+    require(internals + '/signals/watch').setSignalDelivery(\${JSON.stringify(${JSON.stringify(mode)})});
+    const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});
+    const { parentPort } = require('node:worker_threads');
+    let received = 0;
+    memprobe.watchSignals(['SIGURG'], () => { if (++received === 200) parentPort.postMessage('flooded'); }).ref();\`, { eval: true });
+  worker.once('message', async () => resolve(runs.push(await worker.terminate())));
+});
+(async () => {
+  for (let i = 0; i < 3; i++) await once();
+  const workersByLoop = stats().loopRead > 0;
+  let received = 0;
+  const watcher = memprobe.watchSignals(['SIGURG'], () => received++);
+  await until(() => received >= 100);
+  watcher.close();
+  sender.kill('SIGKILL');
+  console.log(JSON.stringify({ runs, workersByLoop, received: received >= 100 }));
+})();`);
+    expectClean(result);
+    expect(JSON.parse(result.stdout)).toEqual({ runs: [1, 1, 1], workersByLoop: mode === 'loop', received: true });
+  });
+
   testNeeding(procMasksMissing())('a worker and the main thread watching the same signal both get every instance, in order, and the worker\'s other signal after them', () => {
     const count = 2000;
     const result = runChild(`${UNTIL}${INTERNALS}
