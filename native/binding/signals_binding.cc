@@ -427,7 +427,8 @@ Napi::Value MaskingDemo(const Napi::CallbackInfo& info) {
 Napi::Value ThreadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), HubThreadId()); }
 
 // Test hook: how many signals took the forwarding handler's path, how many of those were lost, how many
-// the forwarding pipe holds (0 before the first watch), and how many the dedicated thread read from the signalfd.
+// the forwarding pipe holds (0 before the first watch), how many the dedicated thread read from its signalfd, and
+// how many event loops read from their own (the event-loop path).
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Object object = Napi::Object::New(info.Env());
   object.Set("forwarded", static_cast<double>(ForwardedCount()));
