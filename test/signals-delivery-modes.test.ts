@@ -5,7 +5,7 @@
 // must hold on both. Every case runs in a child process: a mistake here kills the process.
 import { procMasksMissing, testNeeding } from './helpers/capabilities';
 import { runChild } from './helpers/child';
-import { queueSignals, runSender, UNTIL } from './helpers/signals';
+import { EXIT_IN_FLOOD, outcomesOf, queueSignals, runSender, UNTIL } from './helpers/signals';
 
 const MODES = ['thread', 'loop'] as const;
 
@@ -78,23 +78,7 @@ setTimeout(() => memprobe.sendSignal(process.pid, 'SIGRTMIN+1', { value: 9 }), 2
   });
 
   test('process.exit() in mid-flood ends the process cleanly', () => {
-    const script = `${INTERNALS}
-setSignalDelivery(${JSON.stringify(mode)});
-require('node:child_process').spawn(process.execPath, ['-e', \`
-  const memprobe = require(\${JSON.stringify(require.resolve('memprobe'))});
-  for (let i = 0; ; i++) {
-    try { memprobe.sendSignal(\${process.pid}, 'SIGRTMIN+5', { value: i }); }
-    catch (error) { if (error.code === 'ESRCH') break; if (error.code !== 'EAGAIN') throw error; }
-  }\`], { stdio: 'inherit' });
-let received = 0;
-memprobe.watchSignals(['SIGRTMIN+5'], () => {
-  if (++received === 1000) process.exit(0);
-});
-setInterval(() => {}, 1000);`;
-    const outcomes = Array.from({ length: 3 }, () => {
-      const { status, signal, stderr } = runChild(script);
-      return { status, signal, stderr };
-    });
+    const outcomes = outcomesOf(`${INTERNALS}setSignalDelivery(${JSON.stringify(mode)});\n${EXIT_IN_FLOOD}`, 3);
     expect(outcomes).toEqual(Array.from({ length: 3 }, () => ({ status: 0, signal: null, stderr: '' })));
   });
 
