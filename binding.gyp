@@ -28,6 +28,8 @@
         "native/binding/probe_binding.cc",
         "native/binding/signal_loop_reader.cc",
         "native/binding/signals_binding.cc",
+        "native/binding/track_writes_binding.cc",
+        "native/binding/watch_binding.cc",
         "native/common/machine.cc",
         "native/inspect/pattern_scan.cc",
         "native/inspect/remote_access.cc",
@@ -37,6 +39,7 @@
         "native/memory/executable.cc",
         "native/memory/fault.cc",
         "native/memory/fault_chain.cc",
+        "native/memory/fault_claims.cc",
         "native/memory/guard.cc",
         "native/memory/guarded_regions.cc",
         "native/memory/pages.cc",
@@ -58,7 +61,11 @@
         "native/signals/signal_hub.cc",
         "native/signals/signal_policy.cc",
         "native/signals/signal_send.cc",
-        "native/signals/thread_masks.cc"
+        "native/signals/thread_masks.cc",
+        "native/watch/access_monitor.cc",
+        "native/watch/write_tracking.cc",
+        "native/watch/write_tracking_pagemap_scan.cc",
+        "native/watch/write_tracking_soft_dirty.cc"
       ],
       # The guarded assembly routines and the architecture layer's out-of-line parts: one file per concern and
       # architecture (native/memory/arch.h says what each architecture provides). Any other target_arch fails

@@ -10,6 +10,11 @@
       "target_name": "memprobe_bench_fault",
       "sources": ["native/fault_round_trip.cc"],
       "cflags": ["-Wall", "-Wextra", "-Werror"]
+    },
+    {
+      "target_name": "memprobe_bench_first_touch",
+      "sources": ["native/first_touch.cc"],
+      "cflags": ["-Wall", "-Wextra", "-Werror"]
     }
   ]
 }

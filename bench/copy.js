@@ -107,6 +107,29 @@ function timedRounds(variants) {
   return samples;
 }
 
+/**
+ * Where a 64-byte copy's time goes, each step adding one layer: the N-API floor (decode three arguments, memcpy);
+ * the addon's copy function called directly (the same decoding, the guard's once-per-turn ownership compare, the
+ * guarded forward copy, `undefined` back); safeMemcpy (its argument checks and the result object).
+ */
+function smallCopyLayers() {
+  const src = Buffer.alloc(64, 1);
+  const dst = Buffer.alloc(64);
+  const srcAddress = addressOf(src);
+  const copier = guard.copiers[guard.selector.view * guard.selector.dst + guard.selector.address];
+  const samples = timedRounds({
+    floor: { fn: () => floor.unguardedCopy(dst, srcAddress, 64) },
+    copier: { fn: () => copier(dst, srcAddress, 64) },
+    safeMemcpy: { fn: () => safeMemcpy(dst, srcAddress, 64) },
+  });
+  const row = (name) => `${formatNs(median(samples[name]))} (${median(samples[name].map((ns, round) => ns / samples.floor[round])).toFixed(2)}x, ${spread(samples[name].map((ns, round) => ns / samples.floor[round]))})`;
+  console.log('\nWhere a 64-byte copy\'s time goes (x = ratio to the N-API floor in the same round, spread over rounds)\n');
+  console.log('| N-API floor | + the guarded copy (the addon\'s function alone) | + safeMemcpy\'s checks and result object |');
+  console.log('|---|---|---|');
+  console.log(`| ${formatNs(median(samples.floor))} | ${row('copier')} | ${row('safeMemcpy')} |`);
+  src.fill(0);  // keeps `src` alive: the copies read it by address
+}
+
 function faultCost() {
   const mapping = mapPages(2);
   mapping.protect(pageSize, pageSize, 'none');
@@ -114,12 +137,16 @@ function faultCost() {
   const good = mapping.address;
   const bad = mapping.address + BigInt(pageSize);
   const C_BATCH = 100;
+  const copier = guard.copiers[guard.selector.view * guard.selector.dst + guard.selector.address];
   const samples = timedRounds({
     ok: { fn: () => safeMemcpy(dst, good, 8) },
     fault: { fn: () => safeMemcpy(dst, bad, 8), setup: () => guard._setGuardFastExit(true) },
     faultSigreturn: { fn: () => safeMemcpy(dst, bad, 8), setup: () => guard._setGuardFastExit(false) },
     faultSyscall: { fn: () => safeMemcpy(dst, bad, 8, SYSCALL) },
     c: { fn: () => faultC.faultRoundTrips(C_BATCH), per: C_BATCH },
+    cMaskQuery: { fn: () => faultC.faultRoundTripsWithMaskQuery(C_BATCH), per: C_BATCH },
+    guardAlone: { fn: () => guard._recoverFaults(C_BATCH), per: C_BATCH, setup: () => guard._setGuardFastExit(true) },
+    copier: { fn: () => copier(dst, bad, 8), setup: () => guard._setGuardFastExit(true) },
   });
   guard._setGuardFastExit(true);
   mapping.unmap();
@@ -130,6 +157,11 @@ function faultCost() {
   console.log('| non-faulting copy | C sigsetjmp/siglongjmp | fault, signal strategy | fault, handler left by sigreturn | fault, syscall strategy |');
   console.log('|---|---|---|---|---|');
   console.log(`| ${formatNs(ns('ok'))} | ${formatNs(ns('c'))} | ${formatNs(ns('fault'))} (${ratio('fault').toFixed(2)}x C) | ${formatNs(ns('faultSigreturn'))} (${ratio('faultSigreturn').toFixed(2)}x C) | ${formatNs(ns('faultSyscall'))} |`);
+  console.log('\nWhere the fault\'s time goes, each step adding one layer (x = ratio to the C round trip in the same round)\n');
+  console.log('| C round trip | + the mask query the fast exit needs (C) | the guard alone (C loop of guarded reads) | + the addon\'s copy function | + safeMemcpy |');
+  console.log('|---|---|---|---|---|');
+  const cell = (name) => `${formatNs(ns(name))} (${ratio(name).toFixed(2)}x, ${spread(samples[name].map((value, round) => value / samples.c[round]))})`;
+  console.log(`| ${formatNs(ns('c'))} | ${cell('cMaskQuery')} | ${cell('guardAlone')} | ${cell('copier')} | ${cell('fault')} |`);
 }
 
 /** System calls made by a process doing `count` non-faulting 64-byte copies, from strace -c. */
@@ -165,5 +197,6 @@ function syscallCount() {
 }
 
 copyTable();
+smallCopyLayers();
 faultCost();
 syscallCount();

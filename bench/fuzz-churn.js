@@ -6,11 +6,10 @@
 //   node bench/fuzz-churn.js [--iterations N] [--threads T] [--churners C] [--seed S]
 // Defaults: a million cases, 2 fuzz threads, 1 churning worker, a random seed (printed).
 const { Worker } = require('node:worker_threads');
-const fs = require('node:fs');
-const os = require('node:os');
 const { parseArgs } = require('node:util');
 
 const { fuzz } = require('..');
+const { machine } = require('./stats');
 
 const { values } = parseArgs({
   options: {
@@ -55,12 +54,6 @@ function startChurner(stop) {
     worker.once('error', reject);
   });
   return { started, finished };
-}
-
-function machine() {
-  const cpus = os.cpus();
-  const pku = /\bpku\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-  return `${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Linux ${os.release()}, Node ${process.versions.node}, protection keys ${pku ? 'on' : 'off'}`;
 }
 
 async function main() {

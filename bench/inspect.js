@@ -8,13 +8,11 @@
 //   3. readCString of a 100-byte string against safeRead(address, 100) (target <= 2x).
 // Each row: the median of the per-round ratios, and their spread (min-max).
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const os = require('node:os');
 
 const { addressOf, mapPages, pageSize, readCString, readU32, safeMemcpy, safeRead, scanMemory, scanMemoryIter, scanReadable } = require('..');
 const { binding } = require('../dist/common/native');  // which pattern search routine runs: the machine's, or forced
 const { compilePattern } = require('../dist/inspect/pattern');
-const { formatNs, median, spread } = require('./stats');
+const { formatNs, machine, median, spread } = require('./stats');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 15);
 const ROUND_NS = 20e6;  // time per variant per round for the small operations
@@ -127,10 +125,8 @@ function ratioRow(what, ours, yardstick, against, target) {
 }
 
 async function main() {
-  const cpus = os.cpus();
-  const pku = /\bpku\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
   console.log(`npm run bench:inspect: ${ROUNDS} rounds`);
-  console.log(`machine: ${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Linux ${os.release()}, Node ${process.versions.node}, protection keys ${pku ? 'on' : 'off'}, pattern search ${binding._patternRoutine()}\n`);
+  console.log(`machine: ${machine()}, pattern search ${binding._patternRoutine()}\n`);
   const rows = [typedRead(), cString()];
   const scanned = scan();
   const { samples, routines, defaultRoutine, ratios, speed } = scanned;

@@ -12,8 +12,6 @@
 // differs ~3x between machines of one kind; the ratios are what to read.
 const { execFileSync, spawn } = require('node:child_process');
 const { once } = require('node:events');
-const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
 
@@ -21,7 +19,7 @@ const koffi = require('koffi');
 
 const { readU32, readU64, safeRead } = require('..');
 const { cProgram } = require('./native-build');
-const { formatNs, median, spread } = require('./stats');
+const { formatNs, machine, median, spread } = require('./stats');
 
 // Many short rounds: on a shared machine, noise then hits every variant alike more often than not.
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 31);
@@ -38,14 +36,6 @@ held.writeBigUInt64LE(${HELD_U64}n, 8);
 console.log(addressOf(held).toString());
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(held.length === 16 ? 0 : 1));`;
-
-function machine() {
-  const cpus = os.cpus();
-  const flags = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m) || ['', ''])[1].split(/\s+/);
-  const keys = flags.includes('ospke') ? 'on (OSPKE)' : flags.includes('pku') ? 'in the CPU, off in the kernel' : 'off';
-  return `${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Linux ${os.release()}, Node ${process.versions.node}, ` +
-    `protection keys ${keys}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
-}
 
 async function startChild() {
   const child = spawn(process.execPath, ['-e', CHILD], { stdio: ['pipe', 'pipe', 'inherit'] });

@@ -15,11 +15,11 @@
 // its own: one wake-up).
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const { signalNumber, waitForSignal, watchSignals } = require('..');
 const { setSignalDelivery } = require('../dist/signals/watch');
+const { machine } = require('./stats');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const FLOOD = Number(process.env.BENCH_SIGNALS || 200_000);
@@ -63,15 +63,6 @@ function runSender(pid, args, onSpawn = () => {}) {
     child.on('close', (status) => (status === 0 ? resolve(JSON.parse(output)) : reject(new Error(`sender exited with ${status}`))));
     onSpawn(child);
   });
-}
-
-/** The machine line: CPU model, whether the CPU reports OSPKE, kernel, Node. */
-function machine() {
-  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown CPU';
-  const flags = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1].split(' ') ?? [];
-  const pke = process.arch === 'x64' ? `, OSPKE ${flags.includes('ospke') ? 'set' : 'not set'}` : '';
-  return `${model} (${os.cpus().length} CPUs${pke}), Linux ${os.release()}, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)} at the start`;
 }
 
 /**

@@ -1,5 +1,8 @@
 'use strict';
-// What the benchmarks share to report rounds: the median, the spread of per-round ratios, and a duration.
+// What the benchmarks share to report rounds: the median, the spread of per-round ratios, a duration, and the
+// machine they ran on.
+const fs = require('node:fs');
+const os = require('node:os');
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -18,4 +21,13 @@ function formatNs(ns) {
   return `${ns.toFixed(1)} ns`;
 }
 
-module.exports = { formatNs, median, spread };
+/** One line: processors, kernel, Node, protection keys, and the load average (the machine may be shared). */
+function machine() {
+  const cpus = os.cpus();
+  const flags = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m) || ['', ''])[1].split(/\s+/);
+  const keys = flags.includes('ospke') ? 'on (OSPKE)' : flags.includes('pku') ? 'in the CPU, off in the kernel' : 'off';
+  return `${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown CPU'}, Linux ${os.release()}, Node ${process.versions.node}, ` +
+    `protection keys ${keys}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+}
+
+module.exports = { formatNs, machine, median, spread };

@@ -8,5 +8,6 @@ export * from './probe';
 export * from './inspect';
 export * from './signals';
 export * from './symbols';
+export * from './watch';
 
 keepGuardOnTop();

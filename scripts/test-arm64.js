@@ -33,6 +33,7 @@ const SUBSET = [
   ['test/read-strings.test.ts', 'the NUL search'],
   ['test/pattern.test.ts', 'the pattern search'],
   ['test/probe.test.ts', 'the probe load and page probing'],
+  ['test/fault-controls.test.ts', 'a recovered fault leaves the floating-point controls as they were (FPCR)'],
   ['test/fault-chain.test.ts', 'the chain: faults that are not the guard\'s reach the handlers installed before it'],
   ['test/crash-chain.test.ts', 'the chain: real crashes and WebAssembly traps end as without memprobe'],
   ['test/signals-delivery.test.ts', 'signal delivery with siginfo, from this and other processes'],

@@ -286,7 +286,7 @@ describe('--symbols', () => {
       copy: { bytesCopied: 0, code: 'SEGV_MAPERR', faultAddress: malloc }, maps: { minBytes: 8, maxBytes: 8, verdict: null }, reason: 'copy stopped short',
     };
     const report: FuzzReport = {
-      iterations: 1, requested: 1, seed: 1, threads: 1, lengths: [8, 8], aborted: false, outcomes, mismatches: [mismatch],
+      iterations: 1, requested: 1, seed: 1, threads: 1, lengths: [8, 8], aborted: false, outcomes, samples: [], mismatches: [mismatch],
       mismatchCount: 1, rechecked: 0, unstable: 0, durationMs: 1, probesPerSecond: 1, layoutMappings: 1, digests: [],
     };
     expect(describeFuzz(report, true)).toContain(`\n  ${formatAddress(malloc)} (libc.so.6!malloc) +8 safeRead signal: copy stopped short`);

@@ -44,13 +44,15 @@ const SYNC: Array<[string, Call, string[]]> = [
   ['enableCrashReports', (o) => memprobe.enableCrashReports(o), ['path']],
   ['watchSignals', (o) => memprobe.watchSignals(['SIGUSR2'], null, o), ['allowInspectorSignal']],
   ['sendSignal', (o) => memprobe.sendSignal(process.pid, 0, o), ['value']],
+  ['trackWrites', (o) => memprobe.trackWrites({ start: A, end: A + BigInt(memprobe.pageSize) }, o), ['mechanism']],
+  ['renderAddressSpace', (o) => memprobe.renderAddressSpace({ scan: [], ...o }), ['pid', 'scan', 'fuzz']],
 ];
 
 const ASYNC: Array<[string, Call, string[]]> = [
   ['safeMemcpyAsync', (o) => memprobe.safeMemcpyAsync(Buffer.alloc(8), A, 8, o), COPY],
   ['safeReadAsync', (o) => memprobe.safeReadAsync(A, 8, o), COPY],
   ['probeManyAsync', (o) => memprobe.probeManyAsync(new BigUint64Array([A]), o), PROBE],
-  ['fuzz', (o) => memprobe.fuzz({ iterations: 1, ...o }), ['iterations', 'seed', 'threads', 'lengths', 'onProgress', 'signal']],
+  ['fuzz', (o) => memprobe.fuzz({ iterations: 1, ...o }), ['iterations', 'seed', 'threads', 'lengths', 'onProgress', 'signal', 'samples']],
   ['waitForSignal', (o) => memprobe.waitForSignal(['SIGUSR2'], { timeout: 1, ...o }), ['timeout', 'signal', 'allowInspectorSignal']],
 ];
 

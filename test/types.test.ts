@@ -11,7 +11,7 @@ const DIST = path.join(PACKAGE_ROOT, 'dist');
 
 const CONSUMERS = {
   good: `
-import { safeRead, safeMemcpy, watchSignals, formatAddress, readMaps, type SignalInfo, type CopyResult, type MapEntry, type ReadMapsOptions } from 'memprobe';
+import { safeRead, safeMemcpy, watchSignals, formatAddress, readMaps, monitorAccess, trackWrites, type Access, type SignalInfo, type CopyResult, type MapEntry, type ReadMapsOptions, type WriteTracker, type Range } from 'memprobe';
 const r = safeRead(0n, 8);
 if (!r.ok) { const code: string = r.fault.code; const at: string = formatAddress(r.fault.address); void code; void at; }
 else { const none: null = r.fault; void none; }
@@ -24,13 +24,21 @@ w.close();
 const named: Buffer = readMaps(undefined, { encoding: 'buffer' })[0].path;
 const decoded: string = readMaps(process.pid)[0].path;
 const either: Array<MapEntry | MapEntry<Buffer>> = readMaps(undefined, { encoding: Math.random() > 0.5 ? 'buffer' : 'utf8' } as ReadMapsOptions);
-void named; void decoded; void either;`,
+void named; void decoded; void either;
+const tracker: WriteTracker = trackWrites({ start: 0n, end: 1n }, { mechanism: 'soft-dirty' });
+const pages: Range[] = tracker.written(); const how: 'pagemap-scan' | 'soft-dirty' = tracker.mechanism; void pages; void how;
+const monitor = monitorAccess([{ start: 0n, end: 4096n }], (access: Access) => {
+  const operation: 'read' | 'write' | 'execute' = access.operation; const time: bigint = access.time; void operation; void time;
+});
+monitor.stop();`,
+  'a monitored range given in numbers': `import { monitorAccess } from 'memprobe'; monitorAccess([{ start: 0, end: 4096 }], () => undefined);`,
   'a buffer path taken for a string': `import { readMaps } from 'memprobe'; const path: string = readMaps(1, { encoding: 'buffer' })[0].path; void path;`,
   'an encoding readMaps does not know': `import { readMaps } from 'memprobe'; readMaps(1, { encoding: 'latin1' });`,
   'a fault read without checking ok': `import { safeRead } from 'memprobe'; const code = safeRead(0n, 8).fault.code; void code;`,
   'a misspelled signal name': `import { watchSignals } from 'memprobe'; watchSignals(['SIGUSR3']);`,
   'a real-time name counted the wrong way': `import { signalNumber } from 'memprobe'; signalNumber('SIGRTMIN-1');`,
   'an si_code that does not exist': `import type { SignalInfo } from 'memprobe'; const c: SignalInfo['code'] = 'SI_NOPE'; void c;`,
+  'a write-tracking mechanism that does not exist': `import { trackWrites } from 'memprobe'; trackWrites({ start: 0n, end: 1n }, { mechanism: 'fault' });`,
   'an internal helper': `import { binding } from 'memprobe'; void binding;`,
 };
 

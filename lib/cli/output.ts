@@ -216,15 +216,3 @@ export function wrap(text: string, width: number): string {
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? formatAddress(item) : item), 2) + '\n';
 }
-
-/** @internal 1536 -> '1.5 KiB' */
-export function formatSize(bytes: bigint): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = Number(bytes);
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}

@@ -1,16 +1,30 @@
 // `memprobe fuzz`, `scan`, `probe`, `read` and `maps`.
-import { type Command, type CommandContext, COLOR_OPTION, type ParsedValues, colorWanted, formatSize, QUIET_OPTION, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
+import * as fs from 'node:fs';
+
+import { type Command, type CommandContext, COLOR_OPTION, type ParsedValues, colorWanted, QUIET_OPTION, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
 import { startProgress } from './progress-bar';
 import { SYMBOLS_OPTION, symbolOf, symbolsHelp, symbolsOf } from './symbols';
-import { formatAddress } from '../common/format';
+import { formatAddress, formatSize } from '../common/format';
 import { fuzz, type FuzzReport } from '../probe/fuzz';
 import { OUTCOMES } from '../probe/fuzz-runner';
 import { hexdump } from '../inspect/hexdump';
 import { pageSize, safeRead } from '../memory/copy';
 import { type MapEntry, type PageState, probe, ProbeCode, probeMany, readMaps, scanReadable, USER_END, type Range } from '../probe/probe';
+import { renderAddressSpace } from '../watch/address-space-svg';
 
 const MAX_READ = 16 << 20;  // 16 MiB: its hex dump is ~70 MB of text
-const SCAN_CHUNKS = 64;  // a whole-space scan with a progress bar runs as this many scans of consecutive mappings
+const SCAN_CHUNKS = 64;
+const SVG_SAMPLES = 10_000;  // fuzz --svg: the cases drawn (the picture stays a few hundred KB)
+
+/** --svg FILE: the address space drawn to FILE (beside the command's usual output). */
+const SVG_OPTION = { svg: { type: 'string' } } as const;
+
+function svgPath(values: ParsedValues): string | undefined {
+  const file = values.svg;
+  if (file === undefined) return undefined;
+  if (typeof file !== 'string' || file === '') throw new UsageError(`The "--svg" option must be a file name. Received '${String(file)}'`);
+  return file;
+}  // a whole-space scan with a progress bar runs as this many scans of consecutive mappings
 
 function percent(part: number, whole: number): string {
   return whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
@@ -47,30 +61,39 @@ export function describeFuzz(report: FuzzReport, symbols = false): string {
 
 /** @internal */
 export const fuzzCommand: Command = {
-  usage: 'fuzz [--iterations N] [--seed S] [--threads T] [--symbols] [--json] [--quiet]',
+  usage: 'fuzz [--iterations N] [--seed S] [--threads T] [--svg FILE] [--symbols] [--json] [--quiet]',
   summary: 'copy generated addresses through safeMemcpy/safeRead and check each against /proc/self/maps',
   help: [
     '  --iterations N  cases in all (default 100000)',
     '  --seed S        32-bit seed; the same seed on the same layout gives the same cases (default: random, printed)',
     '  --threads T     worker threads, each with its own stream (default 1)',
+    `  --svg FILE      also draw this process's address space to FILE (SVG) with the first ${SVG_SAMPLES.toLocaleString('en-US')} cases at their addresses, coloured by outcome, and the mismatches`,
     '  --json          the full report as JSON',
     '  --quiet, -q     no progress line',
     symbolsHelp(18, "each mismatch's address"),
     'Exit status 1 on a mismatch: a copy that disagreed with equal maps reads before and after it, three times alike',
     '(cases whose pages other threads kept changing are reported as unstable, not mismatches). Ctrl-C stops early with a partial report.',
   ].join('\n'),
-  options: { iterations: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, ...SYMBOLS_OPTION, json: { type: 'boolean' }, ...QUIET_OPTION },
+  examples: ['fuzz --iterations 20000 --seed 7', 'fuzz --iterations 5000 --svg fuzz.svg'],
+  options: { iterations: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' }, ...SVG_OPTION, ...SYMBOLS_OPTION, json: { type: 'boolean' }, ...QUIET_OPTION },
   interruptible: true,
   async run(values, _positionals, out, context) {
     const iterations = values.iterations === undefined ? 100_000 : parseCount(values.iterations as string, '--iterations', 0, Number.MAX_SAFE_INTEGER);
     const seed = values.seed === undefined ? undefined : parseCount(values.seed as string, '--seed', 0, 0xffff_ffff);
     const threads = values.threads === undefined ? 1 : parseCount(values.threads as string, '--threads', 1, 64);
+    const svg = svgPath(values);
     const bar = startProgress(context, 'fuzz', iterations);
     let report: FuzzReport;
     try {
-      report = await fuzz({ iterations, seed, threads, signal: context.signal, onProgress: (done) => bar.update(done) });
+      const samples = svg === undefined ? 0 : Math.min(iterations, SVG_SAMPLES);
+      report = await fuzz({ iterations, seed, threads, samples, signal: context.signal, onProgress: (done) => bar.update(done) });
     } finally {
       bar.stop();
+    }
+    if (svg !== undefined) {
+      fs.writeFileSync(svg, renderAddressSpace({ fuzz: report }));
+      // The samples were asked for the picture only: the report printed is the one without --svg.
+      report = { ...report, samples: [] };
     }
     const symbols = values.symbols === true;
     if (values.json && symbols) {
@@ -126,25 +149,29 @@ function scanWithProgress(start: bigint, end: bigint, pid: number | undefined, e
 
 /** @internal */
 export const scanCommand: Command = {
-  usage: `scan (${TARGET_USAGE}) [--start A] [--end A] [--symbols] [--json] [--quiet]`,
+  usage: `scan (${TARGET_USAGE}) [--start A] [--end A] [--svg FILE] [--symbols] [--json] [--quiet]`,
   summary: 'readable ranges of a process, with the mappings beside each',
   help: [
     '  --pid N             the process, read through process_vm_readv one page at a time',
     "  --self              this command's own process",
     '  --start A, --end A  the window [A, A) (default: the user half, 0 to 0x800000000000)',
+    '  --svg FILE          also draw the address space to FILE (SVG): the mappings in address order, coloured by what a read finds, gaps shrunk to their size (the whole user half: no --start or --end)',
     symbolsHelp(22, "each range's start (a SYMBOL column)"),
     '  --json              the ranges as JSON',
     '  --quiet, -q         no progress line',
   ].join('\n'),
-  examples: ['scan --pid 1234', 'scan --pid 1234 --start 0x7f0000000000 --json', 'scan --pid 1234 --start libc.so.6 --end libc.so.6+0x8000 --symbols'],
-  options: { start: { type: 'string' }, end: { type: 'string' }, ...TARGET_OPTIONS, ...SYMBOLS_OPTION, json: { type: 'boolean' }, ...QUIET_OPTION },
+  examples: ['scan --pid 1234', 'scan --pid 1234 --start 0x7f0000000000 --json', 'scan --pid 1234 --start libc.so.6 --end libc.so.6+0x8000 --symbols', 'scan --pid 1234 --svg address-space.svg'],
+  options: { start: { type: 'string' }, end: { type: 'string' }, ...TARGET_OPTIONS, ...SVG_OPTION, ...SYMBOLS_OPTION, json: { type: 'boolean' }, ...QUIET_OPTION },
   run(values, _positionals, out, context) {
     const pid = targetOf(values);
+    const svg = svgPath(values);
+    if (svg !== undefined && (values.start !== undefined || values.end !== undefined)) throw new UsageError('--svg draws the whole user half: it takes no --start or --end');
     const start = values.start === undefined ? 0n : parseAddress(values.start as string, '--start', pid);
     const end = values.end === undefined ? USER_END : parseAddress(values.end as string, '--end', pid);
     if (start > end) throw new UsageError(`--start (${formatAddress(start)}) is past --end (${formatAddress(end)})`);
     const entries = readMaps(pid);
     const ranges = scanWithProgress(start, end, pid, entries, context);
+    if (svg !== undefined) fs.writeFileSync(svg, renderAddressSpace({ pid, scan: ranges }));
     // The process maps and unmaps while we look (V8 does all the time): name each range from the maps read before
     // and after the scan.
     const named = [...entries, ...readMaps(pid)];

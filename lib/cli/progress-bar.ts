@@ -2,7 +2,8 @@
 // terminal and the output is not --json or --quiet; otherwise nothing at all. One line, redrawn at most ten times a
 // second, that fits the terminal's width: label, bar, percentage, done/total (counts with separators, or bytes in
 // KiB/MiB/GiB), rate, ETA and elapsed time; the bar is what shrinks, and goes, when the terminal is narrow.
-import { type CommandContext, formatSize } from './output';
+import type { CommandContext } from './output';
+import { formatSize } from '../common/format';
 
 /** @internal */
 export interface Progress {

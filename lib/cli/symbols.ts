@@ -1,7 +1,7 @@
 // `memprobe modules` and `memprobe symbolize`, and the names that --symbols prints beside an address: a process's
 // ELF objects, and where in them an address falls, as `module!symbol+offset` (itself an address expression).
-import { type Command, type CommandOptions, formatSize, formatTable, parseAddress, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson } from './output';
-import { formatAddress } from '../common/format';
+import { type Command, type CommandOptions, formatTable, parseAddress, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson } from './output';
+import { formatAddress, formatSize } from '../common/format';
 import { modules, symbolize } from '../symbols';
 import { formatSymbolized } from '../symbols/symbols';
 

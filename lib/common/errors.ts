@@ -2,7 +2,14 @@
 // failed system calls (created by the addon too, which receives the class at load time).
 import { inspect, types } from 'node:util';
 
-type ErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE' | 'ERR_CRASH_REPORTS_UNAVAILABLE' | 'ABORT_ERR';
+type ErrorCode =
+  | 'ERR_INVALID_ARG_TYPE'
+  | 'ERR_INVALID_ARG_VALUE'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ERR_INVALID_STATE'
+  | 'ERR_CRASH_REPORTS_UNAVAILABLE'
+  | 'ERR_WRITE_TRACKING_UNAVAILABLE'
+  | 'ABORT_ERR';
 
 function withCode<E extends Error>(error: E, code: ErrorCode): E & { code: ErrorCode } {
   Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: true, configurable: true });
@@ -61,6 +68,16 @@ export function abortError(reason: unknown): Error {
 /** @internal enableCrashReports() cannot work here: segfault-handler is missing, failed to build or load, or this is a worker. */
 export function crashReportsUnavailable(reason: string, cause?: unknown): Error {
   return withCode(new Error(`memprobe: crash reports are unavailable: ${reason}`, cause === undefined ? undefined : { cause }), 'ERR_CRASH_REPORTS_UNAVAILABLE');
+}
+
+/** @internal A method called on something that no longer allows it (a stopped write tracker), as Node's ERR_INVALID_STATE. */
+export function invalidState(what: string): Error {
+  return withCode(new Error(`Invalid state: ${what}`), 'ERR_INVALID_STATE');
+}
+
+/** @internal trackWrites() has no mechanism that can track this range here; `cause`: the system call's error, if one failed. */
+export function writeTrackingUnavailable(reason: string, cause?: unknown): Error {
+  return withCode(new Error(`memprobe: ${reason}`, cause === undefined ? undefined : { cause }), 'ERR_WRITE_TRACKING_UNAVAILABLE');
 }
 
 /** Why a call (`syscall`: process_vm_readv/writev, or a signal's kill/sigqueue/tgkill) aimed at `pid` was refused, as far as the errno tells. */

@@ -16,3 +16,15 @@ export function formatAddress(address: bigint): string {
   if (address < 0n || address > MAX_ADDRESS) throw outOfRange('address', '>= 0n and <= 2n ** 64n - 1n', address);
   return `0x${address.toString(16).padStart(12, '0')}`;
 }
+
+/** @internal A byte count as people read it, in binary units: 1536 -> '1.5 KiB', 4096 -> '4.0 KiB', 100 -> '100 B'. */
+export function formatSize(bytes: bigint): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = Number(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}

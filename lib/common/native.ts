@@ -55,6 +55,17 @@ export interface NativeMaskingDemo {
   openTargetAfter: NativeThreadStatus;
 }
 
+/** @internal A native write tracker (an opaque external). */
+export type WriteTrackerHandle = { readonly __memprobeWriteTracker: unique symbol };
+
+/** @internal Why native write tracking could not start or answer; lib/watch/track-writes.ts builds the error. */
+export interface NativeTrackingFailure {
+  failure: 'unavailable' | 'unsupported-memory' | 'system-call';
+  reason: string;
+  /** the failed system call's error, where one failed */
+  systemError?: Error;
+}
+
 /** @internal The kinds of value the addon reads and writes; `<kind>be` is the big-endian variant. */
 export type NumberKind = 'u8' | 'u16' | 'u32' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
 /** @internal */
@@ -108,11 +119,35 @@ export interface Binding {
   unmap(address: bigint, length: number): void;
   readonly protections: Record<Protection, number>;
 
+  /**
+   * Arms the pages of the ranges (checked by lib/watch/monitor.ts: page-aligned, not empty, not overlapping); `drain`
+   * runs on this thread's loop when reports are ready. A handle, or which range is unmapped or already monitored.
+   */
+  startAccessMonitor(starts: BigUint64Array, ends: BigUint64Array, drain: () => void): object | { error: 'unmapped' | 'overlaps' | 'too-many'; range: number };
+  /** The reports ready, in order: 7 words each (address, page, range, operation, pc, thread id, time). */
+  takeAccessReports(handle: object): BigUint64Array;
+  /** Restores the pages still armed and returns the reports not yet taken; idempotent. */
+  stopAccessMonitor(handle: object): BigUint64Array;
+  /** Whether the monitor's wake-up keeps the event loop alive. */
+  refAccessMonitor(handle: object, ref: boolean): void;
+
   guardStatus(): NativeGuardStatus;
   /** Takes SIGSEGV/SIGBUS back where another handler displaced the guard; returns how many. */
   reassertGuard(): number;
   /** Test and benchmark hook: leave the handler without sigreturn where possible (the default) or never. */
   _setGuardFastExit(enabled: boolean): void;
+  /**
+   * Test hook: one guarded read of a PROT_NONE page, recovered, with the thread's controls (x64: mxcsr,
+   * x87Control, pkru or null without protection keys; arm64: fpcr) set to distinctive values first.
+   */
+  _recoverOneFault(): {
+    recovered: boolean;
+    fastExitPossible: boolean;
+    set: Record<string, number | null>;
+    after: Record<string, number | null>;
+  };
+  /** Benchmark hook: `count` recovered guarded reads of a PROT_NONE page in a row, in C; returns how many faulted. */
+  _recoverFaults(count: number): number;
   /** Test hook: whether the chain calls V8's WebAssembly trap handler directly (as if the symbol were missing). */
   _useV8TrapHandler(use: boolean): void;
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */
@@ -217,6 +252,16 @@ export interface Binding {
    * forwarding pipe holds, how many the dedicated thread read from its signalfd, and how many event loops read from their own.
    */
   _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number; taken: number; loopRead: number };
+  /** Every write-tracking mechanism this build has, best first. */
+  readonly writeTrackingMechanisms: readonly string[];
+  /** Starts tracking [start, end) (page-aligned, mapped) with the named mechanism. */
+  startWriteTracking(mechanism: string, start: bigint, end: bigint): WriteTrackerHandle | NativeTrackingFailure;
+  /** The written pages as [start0, end0, start1, end1, …], merged, in address order. */
+  writtenPages(tracker: WriteTrackerHandle): BigUint64Array | NativeTrackingFailure;
+  resetWriteTracking(tracker: WriteTrackerHandle): NativeTrackingFailure | undefined;
+  /** Undoes the tracker's kernel state; once per tracker. */
+  stopWriteTracking(tracker: WriteTrackerHandle): void;
+
   readonly signalConstants: {
     rtmin: number;
     rtmax: number;

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 
 import type { MapEntry } from './probe';
 import { parseMaps } from './probe';
+import { guardRegionBits, mappedFileSize } from './page-facts';
 import { binding } from '../common/native';
 import type { FaultCode, Strategy } from '../common/types';
 
@@ -22,7 +23,6 @@ const { userAddressEnd: USER_END, nonCanonicalAddresses: NONCANONICAL_GAP, topBy
 const KERNEL_START = (1n << 64n) - USER_END;
 const TAG_MASK = (1n << 56n) - 1n;
 const KERNEL_HALF_BIT = 1n << 55n;
-const GUARD_REGION_BIT = 58n;  // /proc/<pid>/pagemap: a guard region (MADV_GUARD_INSTALL), Linux 6.15
 const PKU = /\bpku\b/.test(readTextOrEmpty('/proc/cpuinfo'));
 
 function readTextOrEmpty(path: string): string {
@@ -162,7 +162,7 @@ export class MapsModel {
   refineRange(address: bigint, length: number): void {
     const [first, end] = this.pageSpan(address, length);
     if (first >= end) return;
-    const guards = this.guardBits(first, end);
+    const guards = guardRegionBits(0, first, end, this.page);
     const sizes = new Map<MapEntry, bigint | null>();
     for (let page = first, index = 0; page < end; page += this.page, index++) {
       const entry = this.entryAt(page);
@@ -171,7 +171,7 @@ export class MapsModel {
         this.refined.set(page, 'unmapped');
         continue;
       }
-      if (!sizes.has(entry)) sizes.set(entry, this.fileSize(entry));
+      if (!sizes.has(entry)) sizes.set(entry, mappedFileSize(0, entry, this.page));
       const size = sizes.get(entry) ?? null;
       if (size !== null && entry.offset + (page - entry.start) >= size) this.refined.set(page, 'past-eof');
     }
@@ -233,40 +233,5 @@ export class MapsModel {
 
   private entryAfter(address: bigint): MapEntry | undefined {
     return this.firstEntryNotBefore((candidate) => candidate.start < address);
-  }
-
-  /** Per page of [first, end): whether pagemap marks it a guard region (all false where it cannot be read). */
-  private guardBits(first: bigint, end: bigint): boolean[] {
-    const count = Number((end - first) / this.page);
-    const bits = new Array<boolean>(count).fill(false);
-    try {
-      const fd = fs.openSync('/proc/self/pagemap', 'r');
-      try {
-        const bytes = Buffer.alloc(8 * count);
-        const read = fs.readSync(fd, bytes, 0, bytes.length, Number((first / this.page) * 8n));
-        for (let i = 0; i < Math.floor(read / 8); i++) bits[i] = ((bytes.readBigUInt64LE(8 * i) >> GUARD_REGION_BIT) & 1n) === 1n;
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      // no pagemap (an old kernel, a sandbox): no guard regions known
-    }
-    return bits;
-  }
-
-  /** The size of the file behind a mapping, rounded up to whole pages; null for anonymous memory or when unknown. */
-  private fileSize(entry: MapEntry): bigint | null {
-    if (entry.inode === 0 || !entry.path.startsWith('/')) return null;
-    const range = `${entry.start.toString(16)}-${entry.end.toString(16)}`;
-    for (const path of [entry.path, `/proc/self/map_files/${range}`]) {
-      try {
-        const stat = fs.statSync(path, { bigint: true });
-        if (stat.ino !== BigInt(entry.inode)) continue;  // replaced, or deleted: try the mapping's own link
-        return ((stat.size + this.page - 1n) / this.page) * this.page;
-      } catch {
-        continue;
-      }
-    }
-    return null;
   }
 }

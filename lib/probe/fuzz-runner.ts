@@ -57,6 +57,22 @@ export interface FuzzMismatch {
   reason: string;
 }
 
+/**
+ * One case of a fuzz run, kept in {@link FuzzReport.samples} when `options.samples` asks for them: where it was
+ * aimed and how its copy ended.
+ * @group Probing and fuzzing
+ */
+export interface FuzzSample {
+  /** the case's first byte */
+  address: bigint;
+  /** the case's length in bytes */
+  length: number;
+  /** where in the generator's mix the case came from */
+  kind: FuzzCaseKind;
+  /** how the copy ended: 'readable' (every byte copied) or the fault's code */
+  outcome: FuzzOutcome;
+}
+
 /** @internal */
 export interface ShareOptions {
   seed: number;
@@ -65,11 +81,14 @@ export interface ShareOptions {
   lengths: readonly [number, number];
   layout: readonly LayoutEntry[];
   pageSize: number;
+  /** the first this many cases are kept as samples (default 0) */
+  samples?: number;
 }
 
 /** @internal */
 export interface ShareResult {
   iterations: number;
+  samples: FuzzSample[];
   outcomes: Record<FuzzOutcome, number>;
   mismatches: FuzzMismatch[];
   mismatchCount: number;
@@ -195,6 +214,8 @@ export async function runShare(options: ShareOptions, hooks: ShareHooks): Promis
   const scratch = Buffer.alloc(options.lengths[1]);
   const outcomes = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, 0])) as Record<FuzzOutcome, number>;
   const mismatches: FuzzMismatch[] = [];
+  const samples: FuzzSample[] = [];
+  const sampleLimit = options.samples ?? 0;
   let mismatchCount = 0;
   let rechecked = 0;
   let unstable = 0;
@@ -216,7 +237,9 @@ export async function runShare(options: ShareOptions, hooks: ShareHooks): Promis
       const strategy: Strategy = done % 2 === 0 ? 'signal' : 'syscall';
       const api: FuzzApi = (done >> 1) % 2 === 0 ? 'safeMemcpy' : 'safeRead';
       const result = copy(address, length, strategy, api);
-      outcomes[result.fault === null ? 'readable' : result.fault.code]++;
+      const outcome: FuzzOutcome = result.fault === null ? 'readable' : result.fault.code;
+      outcomes[outcome]++;
+      if (samples.length < sampleLimit) samples.push({ address, length, kind, outcome });
       if (disagreement(result, address, length, strategy, model.expect(address, length, strategy), model) === null) continue;
 
       // A disagreement with a read of the maps up to MODEL_REFRESH_MS old: judged again from bracketing reads.
@@ -248,5 +271,5 @@ export async function runShare(options: ShareOptions, hooks: ShareHooks): Promis
     hooks.progress(done);
     if (done < options.iterations) await nextTurn();
   }
-  return { iterations: done, outcomes, mismatches, mismatchCount, rechecked, unstable, digest: digest.toString(16).padStart(8, '0') };
+  return { iterations: done, samples, outcomes, mismatches, mismatchCount, rechecked, unstable, digest: digest.toString(16).padStart(8, '0') };
 }

@@ -9,13 +9,13 @@ import type { Worker as WorkerThread } from 'node:worker_threads';
 
 import { invalidArgType, outOfRange } from '../common/errors';
 import type { LayoutEntry } from './fuzz-generator';
-import { MISMATCHES_KEPT, OUTCOMES, runShare, type FuzzMismatch, type FuzzOutcome, type ShareOptions, type ShareResult } from './fuzz-runner';
+import { MISMATCHES_KEPT, OUTCOMES, runShare, type FuzzMismatch, type FuzzOutcome, type FuzzSample, type ShareOptions, type ShareResult } from './fuzz-runner';
 import type { WorkerInput, WorkerMessage } from './fuzz-worker';
 import { pageSize } from '../memory/copy';
 import { readMaps } from './probe';
 import { checkKnownOptions, checkLength, checkPositiveInteger } from '../common/validate';
 
-export type { FuzzApi, FuzzMismatch, FuzzOutcome } from './fuzz-runner';
+export type { FuzzApi, FuzzMismatch, FuzzOutcome, FuzzSample } from './fuzz-runner';
 export type { FuzzCaseKind } from './fuzz-generator';
 export type { MapsVerdict } from './fuzz-model';
 
@@ -36,6 +36,11 @@ export interface FuzzOptions {
   onProgress?: (done: number, total: number) => void;
   /** stops the run early: the promise resolves with what was done (`aborted: true`) */
   signal?: AbortSignal;
+  /**
+   * cases to keep in the report's `samples`, each stream keeping its first share of them (default 0: none), for
+   * {@link renderAddressSpace} to draw; at most 1,000,000
+   */
+  samples?: number;
 }
 
 /**
@@ -57,6 +62,8 @@ export interface FuzzReport {
   aborted: boolean;
   /** how each case ended: 'readable' (every byte copied) or the fault code */
   outcomes: Record<FuzzOutcome, number>;
+  /** the first cases of each stream, as many in all as `options.samples` asked for (empty by default) */
+  samples: FuzzSample[];
   /** the first 100 disagreements confirmed by copies bracketed by equal maps reads (README, "The fuzzer") */
   mismatches: FuzzMismatch[];
   /** every disagreement that survived the re-check (0 when the copy agreed with the maps throughout) */
@@ -78,11 +85,12 @@ export interface FuzzReport {
 
 const MAX_THREADS = 64;
 const MAX_LENGTH = 1 << 24;
+const MAX_SAMPLES = 1_000_000;
 const PROGRESS_MS = 100;
 
-function checkOptions(options: unknown): Required<Pick<FuzzOptions, 'iterations' | 'seed' | 'threads' | 'lengths'>> & FuzzOptions {
-  checkKnownOptions(options, ['iterations', 'seed', 'threads', 'lengths', 'onProgress', 'signal']);
-  const { iterations = 100_000, seed = Math.floor(Math.random() * 0x1_0000_0000), threads = 1, lengths = [0, 4 * pageSize], onProgress, signal } = options as FuzzOptions;
+function checkOptions(options: unknown): Required<Pick<FuzzOptions, 'iterations' | 'seed' | 'threads' | 'lengths' | 'samples'>> & FuzzOptions {
+  checkKnownOptions(options, ['iterations', 'seed', 'threads', 'lengths', 'onProgress', 'signal', 'samples']);
+  const { iterations = 100_000, seed = Math.floor(Math.random() * 0x1_0000_0000), threads = 1, lengths = [0, 4 * pageSize], onProgress, signal, samples = 0 } = options as FuzzOptions;
   checkLength(iterations, 'options.iterations');
   if (typeof seed !== 'number') throw invalidArgType('options.seed', 'of type number', seed);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw outOfRange('options.seed', 'an integer from 0 to 2^32-1', seed);
@@ -95,7 +103,9 @@ function checkOptions(options: unknown): Required<Pick<FuzzOptions, 'iterations'
   if (lengths[0] > lengths[1]) throw outOfRange('options.lengths[0]', `at most options.lengths[1] (${lengths[1]})`, lengths[0]);
   if (onProgress !== undefined && typeof onProgress !== 'function') throw invalidArgType('options.onProgress', 'of type function', onProgress);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
-  return { iterations, seed, threads, lengths: [lengths[0], lengths[1]], onProgress, signal };
+  checkLength(samples, 'options.samples');
+  if (samples > MAX_SAMPLES) throw outOfRange('options.samples', `at most ${MAX_SAMPLES}`, samples);
+  return { iterations, seed, threads, lengths: [lengths[0], lengths[1]], onProgress, signal, samples };
 }
 
 /** The worker script: beside this file once built; from the TypeScript sources (tests), the built copy. */
@@ -150,7 +160,7 @@ function split(iterations: number, threads: number): number[] {
  * ```
  */
 export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
-  const { iterations, seed, threads, lengths, onProgress, signal } = checkOptions(options);
+  const { iterations, seed, threads, lengths, onProgress, signal, samples } = checkOptions(options);
   const started = performance.now();
   const layout: LayoutEntry[] = readMaps().map(({ start, end }) => ({ start, end }));
   const shares = split(iterations, threads);
@@ -184,7 +194,7 @@ export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   let settled: Array<PromiseSettledResult<ShareResult>>;
   try {
     settled = await Promise.allSettled(shares.map((share, stream) => {
-      const shareOptions: ShareOptions = { seed, stream, iterations: share, lengths, layout, pageSize };
+      const shareOptions: ShareOptions = { seed, stream, iterations: share, lengths, layout, pageSize, samples: split(samples, threads)[stream] };
       const report = (count: number): void => progress(stream, count);
       const result = threads === 1
         ? runShare(shareOptions, { progress: report, aborted: () => Atomics.load(abort, 0) === 1 })
@@ -212,6 +222,7 @@ export async function fuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
     lengths,
     aborted: total < iterations,
     outcomes,
+    samples: results.flatMap((result) => result.samples),
     mismatches: results.flatMap((result) => result.mismatches).slice(0, MISMATCHES_KEPT),
     mismatchCount: results.reduce((sum, result) => sum + result.mismatchCount, 0),
     rechecked: results.reduce((sum, result) => sum + result.rechecked, 0),

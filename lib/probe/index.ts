@@ -15,4 +15,4 @@ export {
   type ReadMapsOptions,
   type ScanOptions,
 } from './probe';
-export { fuzz, type FuzzApi, type FuzzCaseKind, type FuzzMismatch, type FuzzOptions, type FuzzOutcome, type FuzzReport, type MapsVerdict } from './fuzz';
+export { fuzz, type FuzzApi, type FuzzCaseKind, type FuzzMismatch, type FuzzOptions, type FuzzOutcome, type FuzzReport, type FuzzSample, type MapsVerdict } from './fuzz';

@@ -37,7 +37,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitSignals(env, exports, data);
   InitProbe(env, exports, data);
   InitInspect(env, exports, data);
+  InitWatch(env, exports, data);
   InitExit(env, exports, data);
+  InitTrackWrites(env, exports, data);
   return exports;
 }
 

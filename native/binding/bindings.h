@@ -17,6 +17,8 @@ void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data);  // guard_bi
 void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data);  // signals_binding.cc
 void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data);    // probe_binding.cc
 void InitInspect(Napi::Env env, Napi::Object exports, EnvData* data);  // inspect_binding.cc
+void InitWatch(Napi::Env env, Napi::Object exports, EnvData* data);    // watch_binding.cc
 void InitExit(Napi::Env env, Napi::Object exports, EnvData* data);     // exit_binding.cc
+void InitTrackWrites(Napi::Env env, Napi::Object exports, EnvData* data);  // track_writes_binding.cc
 
 }  // namespace memprobe

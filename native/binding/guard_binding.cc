@@ -83,6 +83,33 @@ Napi::Value SetGuardFastExit(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Test hook: one recovered fault with distinctive thread controls (guard.h GuardRecoverOneFault).
+Napi::Value RecoverOneFault(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  arch::ControlState set{}, after{};
+  const bool recovered = GuardRecoverOneFault(&set, &after);
+  const auto describe = [&](const arch::ControlState& state) {
+    Napi::Object controls = Napi::Object::New(env);
+    arch::ForEachControl(state, [&](const char* name, bool present, uint64_t value) {
+      controls.Set(name, present ? Napi::Value(Napi::Number::New(env, static_cast<double>(value))) : env.Null());
+    });
+    return controls;
+  };
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("recovered", recovered);
+  result.Set("fastExitPossible", GuardFastExitPossible());
+  result.Set("set", describe(set));
+  result.Set("after", describe(after));
+  return result;
+}
+
+// Benchmark hook: n guarded faults in a row (guard.h GuardRecoverFaults).
+Napi::Value RecoverFaults(const Napi::CallbackInfo& info) {
+  GuardPrepareThread();
+  const uint64_t count = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+  return Napi::Number::New(info.Env(), static_cast<double>(GuardRecoverFaults(count)));
+}
+
 Napi::Value UseV8TrapHandler(const Napi::CallbackInfo& info) {
   GuardUseV8TrapHandler(info[0].ToBoolean());
   return info.Env().Undefined();
@@ -119,6 +146,8 @@ void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"reassertGuard", ReassertGuard},
                       {"_setGuardFastExit", SetGuardFastExit},
                       {"_useV8TrapHandler", UseV8TrapHandler},
+                      {"_recoverOneFault", RecoverOneFault},
+                      {"_recoverFaults", RecoverFaults},
                       {"_touchUnguarded", TouchUnguarded},
                       {"_storeUnguarded", StoreUnguarded},
                       {"_ownershipChecks", OwnershipChecks},

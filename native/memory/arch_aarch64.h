@@ -129,4 +129,22 @@ inline bool FastExitPossible(const void*) { return false; }
 inline bool FrameAllowsFastExit(const ucontext_t*) { return false; }
 [[noreturn]] inline void LeaveWithoutSigreturn(ucontext_t*) { __builtin_trap(); }
 
+// The thread's floating-point control register, which sigreturn restores from the frame (fpsimd_context).
+struct ControlState {
+  uint64_t fpcr;
+  bool operator==(const ControlState& other) const { return fpcr == other.fpcr; }
+};
+inline ControlState ReadControlState() {
+  ControlState state{};
+  __asm__ volatile("mrs %0, fpcr" : "=r"(state.fpcr));
+  return state;
+}
+inline void WriteControlState(const ControlState& state) { __asm__ volatile("msr fpcr, %0" : : "r"(state.fpcr)); }
+// Another rounding mode (RMode, bits 22-23).
+inline ControlState DistinctControlState(const ControlState& state) { return ControlState{state.fpcr ^ (uint64_t{3} << 22)}; }
+template <typename Visit>
+void ForEachControl(const ControlState& state, Visit visit) {
+  visit("fpcr", true, state.fpcr);
+}
+
 }  // namespace memprobe::arch

@@ -92,13 +92,65 @@ extern const bool g_has_erms;  // fast `rep movsb` (enhanced REP MOVSB/STOSB), r
 inline bool UseFastStringCopy() { return x86_64_detail::g_has_erms; }
 
 // Leaving the handler without rt_sigreturn (guard.h): restores the routine's callee-saved registers, stack
-// pointer, rax, rdx, MXCSR and x87 control word from the frame and jumps to its RIP.
+// pointer, rax, rdx, MXCSR, x87 control word and, where protection keys are on, PKRU from the frame and jumps
+// to its RIP.
 inline constexpr bool kHasFastExit = true;
 // Whether the process allows it at all: a restorer to recognise, no shadow stack (it would keep the handler's
-// frame), no protection keys (the kernel runs the handler with the default PKRU; only sigreturn restores it).
+// frame), and where protection keys are on, a PKRU slot in the XSAVE layout (the kernel runs a handler with the
+// default PKRU; the interrupted one is in the frame's XSAVE area, component 9, at the offset CPUID leaf 0xD gives).
 bool FastExitPossible(const void* restorer);
-// Whether this frame has what the jump restores (the FPU state).
-inline bool FrameAllowsFastExit(const ucontext_t* uc) { return uc->uc_mcontext.fpregs != nullptr; }
+namespace x86_64_detail {
+extern uint32_t g_pkru_offset;  // of PKRU in the frame's XSAVE area; 0 where protection keys are off
+inline constexpr uint64_t kPkruFeature = uint64_t{1} << 9;
+// The kernel's struct _fpx_sw_bytes (asm/sigcontext.h; glibc and musl spell it differently, or not at all).
+struct XsaveSoftwareBytes {
+  uint32_t magic1;  // FP_XSTATE_MAGIC1 when the FPU area is an XSAVE area
+  uint32_t extended_size;
+  uint64_t xfeatures;  // the components the area has room for
+  uint32_t xstate_size;
+  uint32_t reserved[7];
+};
+inline constexpr uint32_t kXstateMagic = 0x46505853;
+inline constexpr size_t kSoftwareBytesOffset = 464;  // in the 512-byte legacy area
+inline constexpr size_t kXstateHeaderOffset = 512;   // XSTATE_BV: the components not in their initial state
+}  // namespace x86_64_detail
+// Whether this frame has what the jump restores: the FPU state, and with protection keys an XSAVE area that
+// holds PKRU (its software bytes, at 464 in the legacy area, say what the kernel saved).
+inline bool FrameAllowsFastExit(const ucontext_t* uc) {
+  const auto* fpu = reinterpret_cast<const uint8_t*>(uc->uc_mcontext.fpregs);
+  if (fpu == nullptr) return false;
+  const uint32_t offset = x86_64_detail::g_pkru_offset;
+  if (offset == 0) return true;
+  const auto* software =
+      reinterpret_cast<const x86_64_detail::XsaveSoftwareBytes*>(fpu + x86_64_detail::kSoftwareBytesOffset);
+  return software->magic1 == x86_64_detail::kXstateMagic && (software->xfeatures & x86_64_detail::kPkruFeature) &&
+         software->xstate_size >= offset + sizeof(uint32_t);
+}
 [[noreturn]] void LeaveWithoutSigreturn(ucontext_t* uc);
+
+// The thread's floating-point and protection-key controls: what sigreturn restores from the frame and the fast
+// exit restores by hand. The guard proves once, at install, that a recovered fault leaves them as they were.
+struct ControlState {
+  uint32_t mxcsr;
+  uint16_t x87_control;
+  bool has_pkru;
+  uint32_t pkru;
+  bool operator==(const ControlState& other) const {
+    return mxcsr == other.mxcsr && x87_control == other.x87_control && has_pkru == other.has_pkru &&
+           (!has_pkru || pkru == other.pkru);
+  }
+};
+ControlState ReadControlState();
+void WriteControlState(const ControlState& state);
+// `state` with every control changed in a way harmless for a few instructions: another rounding mode for SSE
+// and x87, another x87 precision, and with protection keys key 15's write access flipped.
+ControlState DistinctControlState(const ControlState& state);
+// Each control by name, for the test hook: visit(name, present, value).
+template <typename Visit>
+void ForEachControl(const ControlState& state, Visit visit) {
+  visit("mxcsr", true, state.mxcsr);
+  visit("x87Control", true, state.x87_control);
+  visit("pkru", state.has_pkru, state.pkru);
+}
 
 }  // namespace memprobe::arch

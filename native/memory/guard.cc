@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -13,7 +14,10 @@
 #include <mutex>
 
 #include "memory/arch.h"
+#include "common/machine.h"
 #include "memory/fault_chain.h"
+#include "memory/fault_claims.h"
+#include "memory/guarded_access.h"
 #include "memory/guarded_regions.h"
 
 namespace memprobe {
@@ -84,8 +88,14 @@ bool CanLeaveWithoutSigreturn(const ucontext_t* uc, const void* return_address) 
 void OnFault(int signo, siginfo_t* info, void* context) {
   const int saved_errno = errno;
   auto* uc = static_cast<ucontext_t*>(context);
-  const char* recover =
-      IsSynchronousFault(signo, info->si_code) ? GuardedRecoveryLabel(arch::ProgramCounter(uc)) : nullptr;
+  const bool synchronous = IsSynchronousFault(signo, info->si_code);
+  // Claimants first (fault_claims.h): a fault owned by its address is retried, whoever made it, a guarded
+  // routine included. Leaving by sigreturn retries the access.
+  if (synchronous && ClaimFault(signo, info, uc)) {
+    errno = saved_errno;
+    return;
+  }
+  const char* recover = synchronous ? GuardedRecoveryLabel(arch::ProgramCounter(uc)) : nullptr;
   if (recover != nullptr) {
     arch::ResumeAt(uc, recover, EncodeTrap(signo, info->si_code), reinterpret_cast<uintptr_t>(info->si_addr));
     errno = saved_errno;
@@ -136,6 +146,32 @@ int TakeSignal(int signo, bool first) {
 
 }  // namespace
 
+bool GuardRecoverOneFault(arch::ControlState* set, arch::ControlState* after) {
+  const size_t page = GetMachine().page_size;
+  void* inaccessible = mmap(nullptr, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (inaccessible == MAP_FAILED) return false;
+  const arch::ControlState original = arch::ReadControlState();
+  *set = arch::DistinctControlState(original);
+  arch::WriteControlState(*set);
+  const GuardedResult result = memprobe_touch_read(static_cast<const uint8_t*>(inaccessible));
+  *after = arch::ReadControlState();
+  arch::WriteControlState(original);
+  munmap(inaccessible, page);
+  return result.trap != 0;
+}
+
+uint64_t GuardRecoverFaults(uint64_t count) {
+  const size_t page = GetMachine().page_size;
+  void* inaccessible = mmap(nullptr, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (inaccessible == MAP_FAILED) return 0;
+  uint64_t recovered = 0;
+  for (uint64_t i = 0; i < count; i++) recovered += memprobe_touch_read(static_cast<const uint8_t*>(inaccessible)).trap != 0;
+  munmap(inaccessible, page);
+  return recovered;
+}
+
+bool GuardFastExitPossible() { return g_fast_exit_possible; }
+
 int GuardInstall() {
   std::lock_guard<std::mutex> lock(g_install_mutex);
   if (g_installed.load()) return 0;
@@ -150,6 +186,15 @@ int GuardInstall() {
   g_fast_exit_possible = arch::FastExitPossible(g_restorer);
   g_fast_exit.store(g_fast_exit_possible);
   guard_detail::UnblockFaultSignalsOnThisThread();
+  // The fast exit restores by hand what sigreturn would (x86: MXCSR, the x87 control word, PKRU): prove it
+  // once, with distinctive values, or leave every handler by sigreturn.
+  if (g_fast_exit_possible) {
+    arch::ControlState set, after;
+    if (!GuardRecoverOneFault(&set, &after) || !(set == after)) {
+      g_fast_exit_possible = false;
+      g_fast_exit.store(false);
+    }
+  }
   g_installed.store(true);
   return 0;
 }

@@ -22,6 +22,7 @@
 #include <cstdint>
 
 #include "common/libc.h"
+#include "memory/arch.h"
 
 namespace memprobe {
 
@@ -55,5 +56,16 @@ inline void GuardPrepareThread() {
 // the default when the process allows it); call V8's WebAssembly trap handler directly or not.
 void GuardSetFastExit(bool enabled);
 void GuardUseV8TrapHandler(bool use);
+
+// Whether this process can leave the handler without sigreturn at all (decided and proved at install).
+bool GuardFastExitPossible();
+// Recovers one guarded read of a PROT_NONE page with the thread's controls (arch::ControlState: x86 MXCSR, x87
+// control word, PKRU; arm64 FPCR) set to distinctive values: `set` holds those, `after` what the thread had once
+// the routine returned; the thread's own controls are restored. False if no fault was recovered. For the
+// install's proof and the tests.
+bool GuardRecoverOneFault(arch::ControlState* set, arch::ControlState* after);
+// Benchmark hook: `count` guarded reads of one PROT_NONE page in a row, each recovered; how many were. The guard's
+// own share of a fault, without any caller's work around it.
+uint64_t GuardRecoverFaults(uint64_t count);
 
 }  // namespace memprobe

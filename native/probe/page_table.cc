@@ -8,25 +8,15 @@
 #include <algorithm>
 
 #include "common/machine.h"
+#include "common/pagemap_abi.h"
 #include "memory/arch.h"
 
 namespace memprobe {
 
 namespace {
 
-// PAGEMAP_SCAN, declared here: older C library headers lack it.
-struct PageRegion {
-  uint64_t start, end, categories;
-};
-struct PagemapScanArgument {
-  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted, category_mask,
-      category_anyof_mask, return_mask;
-};
-constexpr unsigned long kPagemapScan = _IOWR('f', 16, PagemapScanArgument);
-
-// A /proc/<pid>/pagemap entry (Documentation/admin-guide/mm/pagemap.rst).
-constexpr uint64_t kEntryPresent = uint64_t{1} << 63;
-constexpr uint64_t kEntrySwapped = uint64_t{1} << 62;
+using pagemap::kEntryPresent;
+using pagemap::kEntrySwapped;
 
 void AppendRun(std::vector<PageRun>* runs, uint64_t start, uint64_t end, uint64_t categories) {
   if (!runs->empty() && runs->back().end == start && runs->back().categories == categories) {
@@ -67,9 +57,9 @@ bool PageTable::Find(uint64_t start, uint64_t end, uint64_t categories, std::vec
 }
 
 bool PageTable::FindByScan(uint64_t start, uint64_t end, uint64_t categories, std::vector<PageRun>* runs) {
-  PageRegion regions[64];
+  pagemap::Region regions[64];
   while (start < end) {
-    PagemapScanArgument argument{};
+    pagemap::ScanArgument argument{};
     argument.size = sizeof argument;
     argument.start = start;
     argument.end = end;
@@ -77,13 +67,34 @@ bool PageTable::FindByScan(uint64_t start, uint64_t end, uint64_t categories, st
     argument.vec_len = sizeof regions / sizeof regions[0];
     argument.category_anyof_mask = categories;
     argument.return_mask = categories;
-    const int found = ioctl(fd_, kPagemapScan, &argument);
+    const int found = ioctl(fd_, pagemap::kScan, &argument);
     if (found < 0) return false;
     for (int i = 0; i < found; i++) AppendRun(runs, regions[i].start, regions[i].end, regions[i].categories);
     if (argument.walk_end <= start || argument.walk_end >= end) break;
     start = argument.walk_end;
   }
   return true;
+}
+
+bool PageTable::AllPopulated(uint64_t start, uint64_t end) {
+  if (fd_ < 0 || !scan_works_) return false;
+  end = std::min(end, static_cast<uint64_t>(arch::MappableEnd()));
+  if (start >= end) return true;
+  pagemap::Region first_unpopulated;
+  pagemap::ScanArgument argument{};
+  argument.size = sizeof argument;
+  argument.start = start;
+  argument.end = end;
+  argument.vec = reinterpret_cast<uint64_t>(&first_unpopulated);
+  argument.vec_len = 1;
+  argument.max_pages = 1;
+  // A page matches when, with both categories inverted, it has both: it is neither present nor swapped.
+  argument.category_inverted = kPagePresent | kPageSwapped;
+  argument.category_mask = kPagePresent | kPageSwapped;
+  argument.return_mask = kPagePresent | kPageSwapped;
+  const int found = ioctl(fd_, pagemap::kScan, &argument);
+  if (found < 0 && errno == ENOTTY) scan_works_ = false;
+  return found == 0 && argument.walk_end >= end;
 }
 
 bool PageTable::FindByEntries(uint64_t start, uint64_t end, uint64_t categories, std::vector<PageRun>* runs) {

@@ -43,6 +43,10 @@ class PageTable {
   // (those know kPagePresent and kPageSwapped only). False when the kernel tells nothing: the caller proves nothing.
   bool Find(uint64_t start, uint64_t end, uint64_t categories, std::vector<PageRun>* runs);
 
+  // Whether the kernel says every page of [start, end) is populated (present, or a swap entry): one PAGEMAP_SCAN
+  // that stops at the first page that is neither. False when one is not, or when the kernel cannot tell.
+  bool AllPopulated(uint64_t start, uint64_t end);
+
  private:
   bool FindByScan(uint64_t start, uint64_t end, uint64_t categories, std::vector<PageRun>* runs);
   bool FindByEntries(uint64_t start, uint64_t end, uint64_t categories, std::vector<PageRun>* runs);

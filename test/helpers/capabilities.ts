@@ -53,6 +53,34 @@ export function guardRegionsMissing(): string | null {
   }
 }
 
+/**
+ * The headless browser the SVG tests render with: Debian's `chromium` (.ci/run installs it), or the program
+ * MEMPROBE_TEST_CHROMIUM names. Null when there is none.
+ */
+export const chromiumPath: string | null = (() => {
+  const named = process.env.MEMPROBE_TEST_CHROMIUM;
+  if (named !== undefined && named !== '') return fs.existsSync(named) ? named : null;
+  for (const directory of (process.env.PATH ?? '').split(':')) {
+    for (const name of ['chromium', 'chromium-browser']) {
+      const candidate = `${directory}/${name}`;
+      try {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        return candidate;
+      } catch {
+        continue;
+      }
+    }
+  }
+  return null;
+})();
+
+/** Why no headless browser can render here, or null when one can. */
+export const chromiumMissing: string | null = chromiumPath !== null
+  ? null
+  : process.env.MEMPROBE_TEST_CHROMIUM
+    ? `MEMPROBE_TEST_CHROMIUM names ${process.env.MEMPROBE_TEST_CHROMIUM}, which does not exist`
+    : 'no chromium binary on the PATH (Debian: apt-get install chromium)';
+
 /** How a fresh process with the foreign-handler addon (and without memprobe) ends `script`. */
 function inChildWithAddon(script: string, nodeArgs: string[] = []): ReturnType<typeof runChild> {
   return runChild(`const addon = require(${JSON.stringify(foreignHandlersAddon())});\n${script}`, { memprobe: false, nodeArgs });
