@@ -26,6 +26,7 @@
         "native/binding/inspect_binding.cc",
         "native/binding/pages_binding.cc",
         "native/binding/probe_binding.cc",
+        "native/binding/signal_loop_reader.cc",
         "native/binding/signals_binding.cc",
         "native/binding/track_writes_binding.cc",
         "native/binding/watch_binding.cc",

@@ -8,12 +8,18 @@
 // one signal at a time (the next sent after the receiver acknowledged it).
 // What is not: standard signals (SIGUSR2 by kill) merge while one is pending, so how many of a flood arrive
 // measures how the scheduler happened to run the sender and the receiver; for those only the spread over the
-// rounds is printed (and the latency of one at a time, which merging does not touch).
+// rounds is printed (and the latency of one at a time, which merging does not touch, with its ratio to
+// process.on in the same round).
+// Both delivery paths are measured in each round (lib/signals/watch.ts, setSignalDelivery): 'thread' (the
+// dedicated thread reads, then wakes the event loop: two wake-ups) and 'loop' (the event loop reads a signalfd of
+// its own: one wake-up).
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { signalNumber, watchSignals } = require('..');
+const { signalNumber, waitForSignal, watchSignals } = require('..');
+const { setSignalDelivery } = require('../dist/signals/watch');
+const { machine } = require('./stats');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const FLOOD = Number(process.env.BENCH_SIGNALS || 200_000);
@@ -59,11 +65,32 @@ function runSender(pid, args, onSpawn = () => {}) {
   });
 }
 
-/** Subscribes `onSignal` in this process; returns the function that unsubscribes. */
+/**
+ * Subscribes `onSignal` in this process; returns the function that unsubscribes. kind: 'process.on', or
+ * '<watch|wait>-<thread|loop>': a watcher, or waitForSignal awaited again from each result, with that delivery.
+ */
 function subscribe(kind, signal, onSignal) {
   if (kind === 'process.on') {
     process.on(signal, onSignal);
     return () => process.removeListener(signal, onSignal);
+  }
+  const [api, mode] = kind.split('-');
+  setSignalDelivery(mode);
+  if (api === 'wait') {
+    // Awaited again from each result, as a loop over waitForSignal would; the unsubscriber sends one last signal
+    // to end it (an AbortSignal would add its listener to every wait).
+    let open = true;
+    const loop = (async () => {
+      while (open) {
+        const info = await waitForSignal([signal]);
+        if (open) onSignal(info);
+      }
+    })();
+    return () => {
+      open = false;
+      process.kill(process.pid, signal);
+      return loop;
+    };
   }
   const watcher = watchSignals([signal], (info) => onSignal(info)).ref();
   return () => watcher.close();
@@ -85,7 +112,7 @@ async function floodHere(kind, signal, withValue) {
     seen = received;
     await quiet(100);
   }
-  unsubscribe();
+  await unsubscribe();
   return { rate: received / (Number(last - BigInt(report.start)) / 1e9), delivered: received / FLOOD, outOfOrder };
 }
 
@@ -98,7 +125,7 @@ async function pingpongHere(kind, signal, withValue) {
     child.stdin.write('k');
   });
   const report = await runSender(process.pid, ['pingpong', signal, String(PINGS), withValue ? 'value' : 'novalue'], (spawned) => (child = spawned));
-  unsubscribe();
+  await unsubscribe();
   if (receivedAt.length !== PINGS) throw new Error(`${kind}: ${receivedAt.length} of ${PINGS} pings arrived`);
   return median(report.sends.map((sent, i) => Number(receivedAt[i] - BigInt(sent))));
 }
@@ -137,11 +164,17 @@ async function pingpongC() {
 
 const REALTIME = [
   { name: 'C sigwaitinfo receiver (floor)', flood: floodC, pingpong: pingpongC },
-  { name: 'memprobe watcher, JavaScript listener', flood: () => floodHere('memprobe', RT, true), pingpong: () => pingpongHere('memprobe', RT, true) },
+  { name: "memprobe watcher, JavaScript listener, delivery 'thread'", flood: () => floodHere('watch-thread', RT, true), pingpong: () => pingpongHere('watch-thread', RT, true) },
+  { name: "memprobe watcher, JavaScript listener, delivery 'loop'", flood: () => floodHere('watch-loop', RT, true), pingpong: () => pingpongHere('watch-loop', RT, true) },
 ];
+// The first is the reference of the ratio column. waitForSignal is measured one at a time only (a flood
+// between two waits is what a watcher is for).
 const STANDARD = [
-  { name: 'memprobe watcher', kind: 'memprobe' },
-  { name: "process.on('SIGUSR2')", kind: 'process.on' },
+  { name: "process.on('SIGUSR2')", kind: 'process.on', flood: true },
+  { name: "memprobe watcher, delivery 'thread'", kind: 'watch-thread', flood: true },
+  { name: "memprobe watcher, delivery 'loop'", kind: 'watch-loop', flood: true },
+  { name: "waitForSignal, delivery 'thread'", kind: 'wait-thread', flood: false },
+  { name: "waitForSignal, delivery 'loop'", kind: 'wait-loop', flood: false },
 ];
 
 async function main() {
@@ -157,16 +190,19 @@ async function main() {
       rt[i].latency.push(await variant.pingpong());
     }
     for (const [i, variant] of STANDARD.entries()) {
-      const result = await floodHere(variant.kind, 'SIGUSR2', false);
-      std[i].rate.push(result.rate);
-      std[i].delivered.push(result.delivered);
+      if (variant.flood) {
+        const result = await floodHere(variant.kind, 'SIGUSR2', false);
+        std[i].rate.push(result.rate);
+        std[i].delivered.push(result.delivered);
+      }
       std[i].latency.push(await pingpongHere(variant.kind, 'SIGUSR2', false));
     }
     process.stderr.write(`round ${round + 1}/${ROUNDS}\n`);
   }
   const floor = rt[0];
   const perRound = (values, base) => values.map((value, round) => value / base[round]);
-  console.log(`Real-time signals (${RT}, sigqueue with values) from another process (a Node sender), ${FLOOD.toLocaleString('en-US')} per flood, ${PINGS} one at a time; ${ROUNDS} rounds, median (min–max); Node ${process.version}.\n`);
+  console.log(`Machine: ${machine()}.\n`);
+  console.log(`Real-time signals (${RT}, sigqueue with values) from another process (a Node sender), ${FLOOD.toLocaleString('en-US')} per flood, ${PINGS} one at a time; ${ROUNDS} rounds, median (min–max); ratios are per round.\n`);
   console.log('| receiver | delivered, every round | out of order | signals/s | vs C sigwaitinfo | one at a time (latency) | vs C sigwaitinfo |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const [i, variant] of REALTIME.entries()) {
@@ -176,11 +212,12 @@ async function main() {
       `${spread(s.latency, micros)} | ${spread(perRound(s.latency, floor.latency), ratio)} |`);
   }
   console.log(`\nStandard signals (SIGUSR2 by kill, ${FLOOD.toLocaleString('en-US')} per flood): instances sent while one is pending merge, so the share that arrives is scheduling luck; spread over ${ROUNDS} rounds.\n`);
-  console.log('| listener | of those sent | signals/s | one at a time (latency) |');
-  console.log('|---|---:|---:|---:|');
+  console.log('| listener | of those sent | signals/s | one at a time (latency) | vs process.on | vs C sigwaitinfo (RT) |');
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const [i, variant] of STANDARD.entries()) {
     const s = std[i];
-    console.log(`| ${variant.name} | ${spread(s.delivered, percent)} | ${spread(s.rate, rate)} | ${spread(s.latency, micros)} |`);
+    const flood = variant.flood ? `${spread(s.delivered, percent)} | ${spread(s.rate, rate)}` : '– | –';
+    console.log(`| ${variant.name} | ${flood} | ${spread(s.latency, micros)} | ${spread(perRound(s.latency, std[0].latency), ratio)} | ${spread(perRound(s.latency, floor.latency), ratio)} |`);
   }
 }
 

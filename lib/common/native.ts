@@ -227,6 +227,8 @@ export interface Binding {
   unwatchSignals(subscriber: SignalSubscriber, signos: number[]): void;
   /** Whether the subscriber's watches keep the event loop alive. */
   referenceSignals(subscriber: SignalSubscriber, referenced: boolean): void;
+  /** Whether the signals only this subscriber watches are read by its own event loop (one wake-up) instead of the dedicated thread. */
+  setSignalDelivery(subscriber: SignalSubscriber, loop: boolean): void;
   /** What is pending for the process or already taken by the dedicated thread, handed over now (the same batch `dispatch` receives). */
   flushSignals(subscriber: SignalSubscriber): Int32Array | undefined;
   /** Right before the calling thread calls execve: no mask helper pending or sent to it, and its mask as it set it itself. */
@@ -245,8 +247,11 @@ export interface Binding {
   /** pid 0: this process. */
   threadStatuses(pid: number): NativeThreadStatus[];
   maskingDemo(): NativeMaskingDemo;
-  /** Test hook: signals that reached the forwarding handler instead of the dedicated thread, lost ones, how many the forwarding pipe holds, and how many the dedicated thread read from the signalfd. */
-  _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number; taken: number };
+  /**
+   * Test hook: signals that reached the forwarding handler instead of the dedicated thread, lost ones, how many the
+   * forwarding pipe holds, how many the dedicated thread read from its signalfd, and how many event loops read from their own.
+   */
+  _signalStats(): { forwarded: number; dropped: number; forwardCapacity: number; taken: number; loopRead: number };
   /** Every write-tracking mechanism this build has, best first. */
   readonly writeTrackingMechanisms: readonly string[];
   /** Starts tracking [start, end) (page-aligned, mapped) with the named mechanism. */

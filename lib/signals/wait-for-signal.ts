@@ -130,7 +130,8 @@ export async function waitForSignal(signals: Array<SignalName | number>, options
       watch.waiting = null;
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      watch.watcher.unref();
+      // A lingering watch stays ref'd until its release at the end of the turn (close() unrefs it), which the
+      // setImmediate keeps alive anyway: a wait that takes it over then costs no unref/ref pair of native calls.
       if (releaseNow) watch.watcher.close();
       else linger(watch);
       done();

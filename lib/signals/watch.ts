@@ -4,7 +4,9 @@
 // How a watched signal reaches a listener: every thread blocks it, the dedicated thread dequeues it from a
 // signalfd, appends it to each watching environment's queue and wakes that environment through a thread-safe
 // function; `dispatch` below turns the batch into SignalInfo objects and hands each to every open watcher of
-// that signal in this environment.
+// that signal in this environment. With delivery through the event loop (setSignalDelivery, the default), the
+// signals of a copy that shares none with another are read by its environment's event loop from a signalfd of its
+// own instead: one wake-up.
 import { constants } from 'node:os';
 
 import { invalidArgType, outOfRange } from '../common/errors';
@@ -152,6 +154,24 @@ let referenced = 0;
 /** This copy's native subscriber, created at its first watch. */
 let subscriber: SignalSubscriber | undefined;
 
+/** @internal How signals reach this copy's listeners: see {@link setSignalDelivery}. */
+export type SignalDelivery = 'thread' | 'loop';
+/** The default, chosen by bench/signals.js (docs/performance.md, "The signal benchmark"). */
+let delivery: SignalDelivery = 'loop';
+
+/**
+ * @internal Which path this copy's signals take to the listeners: 'loop', read by this environment's event loop
+ * from a signalfd of its own (one wake-up, as process.on), or 'thread', read by the dedicated thread and handed
+ * over through a thread-safe function (two wake-ups; the dedicated thread drains the kernel's queue even while
+ * JavaScript is busy). A copy that shares a watched signal with another, or watches SIGCHLD, always takes the
+ * thread. For the tests and the benchmark, which measure both.
+ */
+export function setSignalDelivery(mode: SignalDelivery): void {
+  if (mode !== 'thread' && mode !== 'loop') throw outOfRange('mode', "'thread' or 'loop'", mode);
+  delivery = mode;
+  if (subscriber !== undefined) binding.setSignalDelivery(subscriber, mode === 'loop');
+}
+
 function dispatch(events: Int32Array): void {
   const current = [...watchers];  // a listener may open or close watchers meanwhile
   for (let i = 0; i + FIELDS <= events.length; i += FIELDS) {
@@ -237,7 +257,10 @@ class Watcher implements SignalWatcher {
     this.signals = signos.map(signalName);
     this.#listener = listener;
     this.#buffering = listener === undefined;
-    subscriber ??= binding.createSignalSubscriber(dispatch);
+    if (subscriber === undefined) {
+      subscriber = binding.createSignalSubscriber(dispatch);
+      if (delivery === 'loop') binding.setSignalDelivery(subscriber, true);
+    }
     this.threadId = binding.watchSignals(subscriber, signos);
     if (watchers.size === 0) {
       process.on('newListener', reclaimAfterProcessListener);

@@ -10,6 +10,12 @@
 // environment goes. Its cleanup hook (registered after the thread-safe function, so it runs before Node closes
 // that function) removes it from the hub, after which the dedicated thread never calls it, then releases the
 // function; the function's finalizer deletes it. JavaScript holds it as a type-tagged external.
+//
+// Delivery through the event loop (setSignalDelivery(subscriber, true)): the subscriber also gets a signalfd of
+// its own, polled by its environment's loop (signal_loop_reader.h); the hub has it read the signals this
+// subscriber alone watches, and the poll callback hands them to `dispatch` at once, through napi_make_callback
+// (so microtasks and nextTicks run after it, as after any event). Everything else still comes through the
+// thread-safe function.
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -19,6 +25,7 @@
 #include <vector>
 
 #include "binding/bindings.h"
+#include "binding/signal_loop_reader.h"
 #include "signals/masking_demo.h"
 #include "signals/proc_status.h"
 #include "signals/signal_forward.h"
@@ -46,6 +53,11 @@ class JsSubscriber : public SignalSubscriber {
       return nullptr;
     }
     napi_unref_threadsafe_function(env, self->tsfn_);
+    self->env_ = env;
+    napi_create_reference(env, dispatch, 1, &self->dispatch_);
+    napi_value resource;
+    napi_create_object(env, &resource);
+    napi_async_init(env, resource, name, &self->async_context_);
     napi_add_env_cleanup_hook(env, Cleanup, self);
     if (napi_create_external(env, self, nullptr, nullptr, &external) != napi_ok ||
         napi_type_tag_object(env, external, &kSubscriberTag) != napi_ok) {
@@ -66,11 +78,41 @@ class JsSubscriber : public SignalSubscriber {
   bool Notify() override { return napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking) == napi_ok; }
 
   void SetReferenced(napi_env env, bool referenced) {
+    referenced_ = referenced;
     if (referenced) {
       napi_ref_threadsafe_function(env, tsfn_);
     } else {
       napi_unref_threadsafe_function(env, tsfn_);
     }
+    if (reader_ != nullptr) reader_->SetReferenced(referenced);
+  }
+
+  // Whether the signals only this subscriber watches are read by its own event loop; 0 or an errno.
+  int SetLoopDelivery(bool loop, const char** syscall) {
+    if (loop == (reader_ != nullptr)) return 0;
+    if (!loop) {
+      HubSetLoopFd(this, -1);  // the signals move to the dedicated thread before the fd closes
+      reader_->Close();
+      reader_ = nullptr;
+      return 0;
+    }
+    uv_loop_t* loop_handle = nullptr;
+    if (napi_get_uv_event_loop(env_, &loop_handle) != napi_ok) {
+      *syscall = "napi_get_uv_event_loop";
+      return EINVAL;
+    }
+    int error = 0;
+    reader_ = SignalLoopReader::Start(loop_handle, OnReadable, this, &error, syscall);
+    if (reader_ == nullptr) return error;
+    error = HubSetLoopFd(this, reader_->fd());
+    if (error != 0) {
+      *syscall = "signalfd";
+      reader_->Close();
+      reader_ = nullptr;
+      return error;
+    }
+    reader_->SetReferenced(referenced_);
+    return 0;
   }
 
   // On the environment's thread: everything queued, as one Int32Array of SignalEvent fields; nullptr when
@@ -95,7 +137,44 @@ class JsSubscriber : public SignalSubscriber {
     JsSubscriber* self = static_cast<JsSubscriber*>(raw);
     self->cleaned_ = true;
     HubRemove(self);
+    self->ReleaseLoopSide();
     napi_release_threadsafe_function(self->tsfn_, napi_tsfn_abort);
+  }
+
+  // After HubRemove (the hub no longer reads the fd). The poll handle's close completes in the same loop turns
+  // as the thread-safe function's, which Node waits for while it tears the environment down.
+  void ReleaseLoopSide() {
+    if (reader_ != nullptr) reader_->Close();
+    reader_ = nullptr;
+    if (dispatch_ != nullptr) napi_delete_reference(env_, dispatch_);
+    dispatch_ = nullptr;
+    if (async_context_ != nullptr) napi_async_destroy(env_, async_context_);
+    async_context_ = nullptr;
+  }
+
+  // The event loop saw the own signalfd readable: read it (and with it, in order, whatever the dedicated thread
+  // queued before) and hand everything to JavaScript in this same callback.
+  static void OnReadable(void* raw) {
+    JsSubscriber* self = static_cast<JsSubscriber*>(raw);
+    HubReadLoop(self);
+    napi_env env = self->env_;
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+    napi_value events = self->TakeQueuedEvents(env);
+    napi_value dispatch, global;
+    if (events != nullptr && napi_get_reference_value(env, self->dispatch_, &dispatch) == napi_ok &&
+        napi_get_global(env, &global) == napi_ok &&
+        napi_make_callback(env, self->async_context_, global, dispatch, 1, &events, nullptr) == napi_pending_exception) {
+      // As for any event's callback: an uncaught exception (dispatch itself rethrows a listener's in a nextTick).
+      // Not a worker's termination, whose "exception" is null: that one must simply end the callback.
+      napi_value error;
+      napi_valuetype type = napi_null;
+      if (napi_get_and_clear_last_exception(env, &error) == napi_ok && napi_typeof(env, error, &type) == napi_ok &&
+          type != napi_null && type != napi_undefined) {
+        napi_fatal_exception(env, error);
+      }
+    }
+    napi_close_handle_scope(env, scope);
   }
 
   static void Finalize(napi_env env, void* raw, void*) {
@@ -103,6 +182,7 @@ class JsSubscriber : public SignalSubscriber {
     if (!self->cleaned_) {  // only if Node ever closed the function before our hook ran
       napi_remove_env_cleanup_hook(env, Cleanup, self);
       HubRemove(self);
+      self->ReleaseLoopSide();
     }
     delete self;
   }
@@ -118,6 +198,11 @@ class JsSubscriber : public SignalSubscriber {
 
   napi_threadsafe_function tsfn_ = nullptr;
   bool cleaned_ = false;
+  napi_env env_ = nullptr;
+  napi_ref dispatch_ = nullptr;               // for the event-loop path, which calls it without the tsfn
+  napi_async_context async_context_ = nullptr;
+  SignalLoopReader* reader_ = nullptr;        // the event-loop path is on
+  bool referenced_ = false;
   std::vector<SignalEvent> scratch_;  // environment's thread only
 };
 
@@ -203,12 +288,24 @@ Napi::Value Reference(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setSignalDelivery(subscriber, boolean): whether signals only this subscriber watches are read by its own event
+// loop (one wake-up) rather than by the dedicated thread
+Napi::Value SetDelivery(const Napi::CallbackInfo& info) {
+  JsSubscriber* subscriber = SubscriberArgument(info);
+  if (subscriber == nullptr) return info.Env().Undefined();
+  const char* syscall_name = "signalfd";
+  const int error = subscriber->SetLoopDelivery(info[1].ToBoolean(), &syscall_name);
+  if (error != 0) return Fail(info, error, syscall_name);
+  return info.Env().Undefined();
+}
+
 // flushSignals(subscriber) -> Int32Array | undefined: every watched signal pending for the process or already
 // taken by the dedicated thread, handed over now instead of at the next turn of the event loop.
 Napi::Value Flush(const Napi::CallbackInfo& info) {
   JsSubscriber* subscriber = SubscriberArgument(info);
   if (subscriber == nullptr) return info.Env().Undefined();
   HubSync();
+  HubReadLoop(subscriber);  // after the thread's round: what it had taken comes first in the queue
   napi_value events = subscriber->TakeQueuedEvents(info.Env());
   return events == nullptr ? info.Env().Undefined() : Napi::Value(info.Env(), events);
 }
@@ -247,8 +344,9 @@ Napi::Value Send(const Napi::CallbackInfo& info) {
 // signalThread(tid, signo, tgid: the thread's process, 0 or undefined for this one)
 Napi::Value SendToThread(const Napi::CallbackInfo& info) {
   const int tgid = info[2].IsUndefined() ? 0 : info[2].As<Napi::Number>().Int32Value();
-  const SystemCallResult result =
-      SignalThread(tgid, info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value());
+  const int tid = info[0].As<Napi::Number>().Int32Value();
+  const SystemCallResult result = SignalThread(tgid, tid, info[1].As<Napi::Number>().Int32Value());
+  if ((tgid == 0 || tgid == getpid()) && tid == HubThreadId()) HubNudge();  // see HubNudge
   return Outcome(info, result, tgid);
 }
 
@@ -329,13 +427,15 @@ Napi::Value MaskingDemo(const Napi::CallbackInfo& info) {
 Napi::Value ThreadId(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), HubThreadId()); }
 
 // Test hook: how many signals took the forwarding handler's path, how many of those were lost, how many
-// the forwarding pipe holds (0 before the first watch), and how many the dedicated thread read from the signalfd.
+// the forwarding pipe holds (0 before the first watch), how many the dedicated thread read from its signalfd, and
+// how many event loops read from their own (the event-loop path).
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   Napi::Object object = Napi::Object::New(info.Env());
   object.Set("forwarded", static_cast<double>(ForwardedCount()));
   object.Set("dropped", static_cast<double>(ForwardDropped()));
   object.Set("forwardCapacity", static_cast<double>(ForwardCapacity()));
   object.Set("taken", static_cast<double>(HubTakenCount()));
+  object.Set("loopRead", static_cast<double>(HubLoopReadCount()));
   return object;
 }
 
@@ -364,6 +464,7 @@ void InitSignals(Napi::Env env, Napi::Object exports, EnvData* data) {
                   {
                       {"createSignalSubscriber", CreateSubscriber},
                       {"watchSignals", Watch},           {"unwatchSignals", Unwatch},     {"referenceSignals", Reference},
+                      {"setSignalDelivery", SetDelivery},
                       {"flushSignals", Flush},           {"prepareExec", PrepareExec},    {"cancelExec", CancelExec},
                       {"reclaimSignal", Reclaim},        {"signalThreadId", ThreadId},    {"sendSignal", Send},
                       {"signalThread", SendToThread},    {"changeSignalMask", ChangeMask}, {"threadStatuses", ThreadStatuses},

@@ -29,14 +29,17 @@ class SignalHubAccess {
   static int& Count(SignalSubscriber* s, int signo) { return s->counts_[signo]; }
   static uint64_t& Wanted(SignalSubscriber* s) { return s->wanted_; }
   static bool& Dead(SignalSubscriber* s) { return s->dead_; }
-  // Appends the events `s` wants; true when it must be notified.
-  static bool Enqueue(SignalSubscriber* s, const SignalEvent* events, size_t count) {
+  static int& LoopFd(SignalSubscriber* s) { return s->loop_fd_; }
+  static uint64_t& LoopSet(SignalSubscriber* s) { return s->loop_set_; }
+  // Appends the events `s` wants; true when it must be notified. `may_notify` false: the caller is `s`'s own
+  // event loop, which takes the queue next (a notification would only wake that loop a second time).
+  static bool Enqueue(SignalSubscriber* s, const SignalEvent* events, size_t count, bool may_notify) {
     bool notify = false;
     pthread_mutex_lock(&s->queue_lock_);
     for (size_t i = 0; i < count; i++) {
       if (s->wanted_ & SignalBit(events[i].signo)) s->queue_.push_back(events[i]);
     }
-    if (!s->queue_.empty() && !s->notify_pending_) {
+    if (may_notify && !s->queue_.empty() && !s->notify_pending_) {
       s->notify_pending_ = true;
       notify = true;
     }
@@ -63,6 +66,12 @@ bool g_running = false;  // control lock
 std::atomic<int> g_thread_tid{0};
 std::atomic<bool> g_stop{false};
 std::atomic<uint64_t> g_taken{0};  // signals the dedicated thread read from the signalfd, for tests
+std::atomic<uint64_t> g_loop_read{0};  // signals event loops read from their own signalfds, for tests
+// Which signalfd reads each watched signal (Rebalance, with both locks): the dedicated thread's, or one
+// subscriber's own (its loop_set_). The thread leaves its signalfd out of poll() while it reads nothing, so that
+// it is not woken by every signal the kernel queues (every signalfd waits on the one per-process wait queue).
+std::atomic<uint64_t> g_thread_set{0};
+std::atomic<uint64_t> g_loop_any{0};  // the union of the subscribers' loop sets
 bool g_exiting = false;  // exit() has begun: notify nobody (dispatch lock)
 
 // HubSync: a caller asks for a round by raising g_sync_requested; the dedicated thread reads that number before
@@ -87,22 +96,23 @@ void Wake() {
   }
 }
 
-void Dispatch(const SignalEvent* events, size_t count) {
-  if (count == 0) return;
-  pthread_mutex_lock(&g_dispatch);
-  // Read under the lock OnExit takes to set it: checked before the lock, a Dispatch that had just passed the
-  // check could still be calling Notify (napi_call_threadsafe_function) after OnExit returned, while exit()
-  // goes on to run Node's own atexit work and static destructors. Now, once OnExit has returned, no Notify is
-  // running and none starts.
-  if (g_exiting) {
-    pthread_mutex_unlock(&g_dispatch);
-    return;
-  }
+// Dispatch lock held, from the read of `events` on: whoever reads, the queues get batches in the kernel's order.
+// `reader`: the subscriber whose own event loop read them (not notified: it takes its queue next), or nullptr.
+void DispatchLocked(const SignalEvent* events, size_t count, SignalSubscriber* reader) {
+  // g_exiting is read under the lock OnExit takes to set it: checked before the lock, a Dispatch that had just
+  // passed the check could still be calling Notify (napi_call_threadsafe_function) after OnExit returned, while
+  // exit() goes on to run Node's own atexit work and static destructors. Now, once OnExit has returned, no
+  // Notify is running and none starts.
+  if (count == 0 || g_exiting) return;
   for (SignalSubscriber* subscriber : *g_subscribers) {
     if (Access::Dead(subscriber)) continue;
-    if (Access::Enqueue(subscriber, events, count) && !subscriber->Notify()) Access::Dead(subscriber) = true;
+    if (Access::Enqueue(subscriber, events, count, subscriber != reader) && !subscriber->Notify()) Access::Dead(subscriber) = true;
   }
-  pthread_mutex_unlock(&g_dispatch);
+}
+
+void SetSignalfdMask(int fd, uint64_t bits) {
+  const sigset_t set = ToSigset(bits);
+  if (signalfd(fd, &set, 0) < 0) abort();  // only fails for a bad fd or mask
 }
 
 void PublishSync(uint64_t sync) {
@@ -126,6 +136,32 @@ constexpr int kAuditFirstMs = 10;
 constexpr int kAuditLastMs = 250;  // a thread created mid-watch is caught within this (~0.2 ms an audit)
 std::atomic<bool> g_audit_soon{false};  // set by the control side: start the schedule again
 
+// On the dedicated thread: a watched signal that an event loop reads, directed at this thread (tgkill to its
+// tid, which the contract says it receives), stays pending here, because the loop's read takes only the loop
+// thread's own instances and the process's. Read them one at a time while /proc says one is pending here: a
+// signalfd read takes the reading thread's own instances first.
+void CollectOwnPending(int self) {
+  for (int round = 0; round < 64 && g_loop_any.load(std::memory_order_acquire) != 0; round++) {
+    ThreadStatus status;
+    if (ReadThreadStatus(0, self, &status) != 0) return;
+    bool read_one = false;
+    pthread_mutex_lock(&g_dispatch);
+    for (SignalSubscriber* subscriber : *g_subscribers) {
+      if (!(status.pending & Access::LoopSet(subscriber)) || Access::LoopFd(subscriber) < 0) continue;
+      signalfd_siginfo info;
+      if (read(Access::LoopFd(subscriber), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        const SignalEvent event = EventFromSignalfd(info);
+        DispatchLocked(&event, 1, nullptr);
+        g_taken.fetch_add(1, std::memory_order_relaxed);
+        read_one = true;
+      }
+      break;
+    }
+    pthread_mutex_unlock(&g_dispatch);
+    if (!read_one) return;
+  }
+}
+
 void* ThreadMain(void*) {
   pthread_setname_np(pthread_self(), "memprobe-signal");
   const int self = static_cast<int>(syscall(SYS_gettid));
@@ -143,11 +179,14 @@ void* ThreadMain(void*) {
     }
     const int64_t wait_ns = next_audit - NowNs();
     const int timeout_ms = wait_ns <= 0 ? 0 : static_cast<int>((wait_ns + 999999) / 1000000);
+    // Read before the poll: a Rebalance that changes it wakes the thread afterwards, so the next round sees it.
+    fds[2].fd = g_thread_set.load(std::memory_order_acquire) != 0 ? g_signalfd : -1;
     if (poll(fds, 3, timeout_ms) < 0) {
       if (errno == EINTR) continue;
       abort();  // EFAULT/EINVAL: impossible with these arguments
     }
-    if (fds[0].revents & POLLIN) {
+    const bool woken = fds[0].revents & POLLIN;
+    if (woken) {
       uint64_t count;
       while (read(g_wake, &count, sizeof count) < 0 && errno == EINTR) {
       }
@@ -155,6 +194,9 @@ void* ThreadMain(void*) {
     if (g_stop.load(std::memory_order_acquire)) break;
     // A sync asked for before this point is answered once what the pipe and the signalfd hold now is handed on.
     const uint64_t sync = g_sync_requested.load(std::memory_order_acquire);
+    // Read and queued under the dispatch lock: an event loop reading its own signalfd, or a signal moving
+    // between signalfds, never comes between this read and these events reaching the queues.
+    pthread_mutex_lock(&g_dispatch);
     // Forwarded ones first: the kernel handed them out before whatever is still queued for the signalfd.
     const size_t forwarded = ReadForwarded(events, kBatch);
     size_t count = forwarded;
@@ -167,15 +209,18 @@ void* ThreadMain(void*) {
         events[count++] = EventFromSignalfd(infos[i]);
       }
     }
+    DispatchLocked(events, count, nullptr);
+    pthread_mutex_unlock(&g_dispatch);
     g_taken.fetch_add(count - forwarded, std::memory_order_relaxed);
     for (size_t i = 0; i < count; i++) {
       if (events[i].signo == SIGCHLD) HandOnChild(events[i]);
     }
-    Dispatch(events, count);
+    if (woken) CollectOwnPending(self);  // HubNudge and HubSync wake the thread
     if (forwarded < kBatch && n < static_cast<ssize_t>(sizeof infos)) PublishSync(sync);  // both drained
     // Some thread did not block the set: look soon (not more often than kAuditFirstMs).
     if (forwarded > 0) next_audit = std::min(next_audit, last_audit + kAuditFirstMs * int64_t{1000000});
     if (NowNs() >= next_audit) {
+      CollectOwnPending(self);  // a tgkill from elsewhere than signalThread: no nudge
       // Sent helpers are verified by the next audit, soon; a quiet one lets the next wait twice as long.
       audit_interval_ms = AuditHeldSet(self) > 0 ? kAuditFirstMs : std::min(kAuditLastMs, 2 * audit_interval_ms);
       last_audit = NowNs();
@@ -276,12 +321,48 @@ uint64_t WatchedBits() {
   return bits;
 }
 
-// Control lock held. The signalfd reads exactly the watched signals; the audit starts its schedule again.
-void UpdateSignalfd() {
-  const sigset_t set = ToSigset(WatchedBits());
-  if (signalfd(g_signalfd, &set, 0) < 0) abort();  // only fails for a bad fd or mask
+// Control lock held. Every watched signal is read by exactly one signalfd: a subscriber's own when the subscriber
+// has one and shares none of its signals with another subscriber and does not watch SIGCHLD (only the dedicated
+// thread hands that on to libuv), else the dedicated thread's. Under the dispatch lock, so that no read is between its read and its queueing while a
+// signal moves (an instance pending meanwhile waits in the kernel for the new reader). The audit starts its
+// schedule again.
+void Rebalance() {
+  pthread_mutex_lock(&g_dispatch);
+  uint64_t thread_set = WatchedBits();
+  uint64_t loop_any = 0;
+  for (SignalSubscriber* subscriber : *g_subscribers) {
+    // All of a subscriber's signals or none: two readers would lose the kernel's order between its signals.
+    uint64_t own = 0;
+    bool alone = Access::LoopFd(subscriber) >= 0;
+    for (int signo = 1; signo <= 64 && alone; signo++) {
+      if (Access::Count(subscriber, signo) == 0) continue;
+      if (g_counts[signo] == 1 && signo != SIGCHLD) {
+        own |= SignalBit(signo);
+      } else {
+        alone = false;
+      }
+    }
+    if (!alone) own = 0;
+    thread_set &= ~own;
+    loop_any |= own;
+    if (own != Access::LoopSet(subscriber)) {
+      SetSignalfdMask(Access::LoopFd(subscriber), own);
+      Access::LoopSet(subscriber) = own;
+    }
+  }
+  SetSignalfdMask(g_signalfd, thread_set);
+  g_thread_set.store(thread_set, std::memory_order_release);
+  g_loop_any.store(loop_any, std::memory_order_release);
+  pthread_mutex_unlock(&g_dispatch);
   g_audit_soon.store(true, std::memory_order_release);
   Wake();
+}
+
+// Dispatch lock held: the subscriber's own signalfd reads nothing more, and the hub forgets it.
+void DropLoopFd(SignalSubscriber* subscriber) {
+  if (Access::LoopFd(subscriber) >= 0 && Access::LoopSet(subscriber) != 0) SetSignalfdMask(Access::LoopFd(subscriber), 0);
+  Access::LoopSet(subscriber) = 0;
+  Access::LoopFd(subscriber) = -1;
 }
 
 void SetWanted(SignalSubscriber* subscriber) {
@@ -336,7 +417,7 @@ void ReleaseSignalSet(uint64_t signals) {
     if ((stuck & SignalBit(signo)) && sigaction(signo, &ignore, nullptr) != 0) abort();
     if (sigaction(signo, &final_action[signo], nullptr) != 0) abort();
   }
-  UpdateSignalfd();
+  Rebalance();
   ReleaseSignals(signals, g_thread_tid.load());
   if (signals & SignalBit(SIGCHLD)) {
     const struct sigaction& restored = final_action[SIGCHLD];
@@ -403,8 +484,9 @@ int HubWatch(SignalSubscriber* subscriber, const std::vector<int>& signals, cons
       RecordChildPrevious(g_saved[signo]);
     }
   }
-  if (error == 0 && fresh != 0) {  // nothing to do for signals already watched elsewhere
-    UpdateSignalfd();
+  // A signal another subscriber already watches moves to the dedicated thread (fan-out) if an event loop read it.
+  if (error == 0) Rebalance();
+  if (error == 0 && fresh != 0) {  // nothing more to do for signals already watched elsewhere
     error = HoldSignals(fresh, g_thread_tid.load());
     if (error != 0) *syscall = "opendir";
   }
@@ -430,6 +512,7 @@ void HubUnwatch(SignalSubscriber* subscriber, const std::vector<int>& signals) {
   }
   SetWanted(subscriber);
   ReleaseSignalSet(released);
+  if (g_subscribers != nullptr) Rebalance();  // a signal now watched by one subscriber only may go to its loop
 }
 
 void HubRemove(SignalSubscriber* subscriber) {
@@ -449,8 +532,10 @@ void HubRemove(SignalSubscriber* subscriber) {
       break;
     }
   }
+  DropLoopFd(subscriber);
   pthread_mutex_unlock(&g_dispatch);
   ReleaseSignalSet(released);
+  Rebalance();
 }
 
 bool HubReclaim(int signo) {
@@ -477,6 +562,54 @@ void HubSync() {
 }
 
 uint64_t HubTakenCount() { return g_taken.load(std::memory_order_relaxed); }
+uint64_t HubLoopReadCount() { return g_loop_read.load(std::memory_order_relaxed); }
+
+int HubSetLoopFd(SignalSubscriber* subscriber, int fd) {
+  SignalControlLock lock;
+  if (fd >= 0) {
+    const sigset_t none = ToSigset(0);
+    if (signalfd(fd, &none, 0) < 0) return errno;
+  }
+  pthread_mutex_lock(&g_dispatch);
+  DropLoopFd(subscriber);
+  Access::LoopFd(subscriber) = fd;
+  pthread_mutex_unlock(&g_dispatch);
+  if (g_subscribers != nullptr) Rebalance();
+  return 0;
+}
+
+size_t HubReadLoop(SignalSubscriber* subscriber) {
+  constexpr int kMaxBatches = 8;  // then back to the loop, which calls again while the fd stays readable
+  signalfd_siginfo infos[kBatch];
+  SignalEvent events[kBatch];
+  size_t total = 0;
+  pthread_mutex_lock(&g_dispatch);
+  const int fd = Access::LoopFd(subscriber);
+  for (int batch = 0; batch < kMaxBatches && fd >= 0 && !g_exiting; batch++) {
+    ssize_t n;
+    do {
+      n = read(fd, infos, sizeof infos);
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) break;
+    const size_t read_count = static_cast<size_t>(n) / sizeof(signalfd_siginfo);
+    size_t count = 0;
+    for (size_t i = 0; i < read_count; i++) {
+      // Directed at this very thread, which blocks it: pending there until close would discard it.
+      if (infos[i].ssi_code != SI_TKILL) events[count++] = EventFromSignalfd(infos[i]);
+    }
+    DispatchLocked(events, count, subscriber);
+    total += read_count;
+    if (read_count < kBatch) break;
+  }
+  pthread_mutex_unlock(&g_dispatch);
+  g_loop_read.fetch_add(total, std::memory_order_relaxed);
+  return total;
+}
+
+void HubNudge() {
+  SignalControlLock lock;
+  if (g_running) Wake();
+}
 
 int HubThreadId() { return g_thread_tid.load(std::memory_order_acquire); }
 

@@ -6,6 +6,16 @@
 // the kernel's order. Each batch is appended to the queue of every subscriber that watches those signals, and
 // the subscriber is notified once per batch.
 //
+// The event-loop path (one wake-up instead of two): a subscriber may bring a signalfd of its own, which its
+// environment's event loop polls (the binding's uv_poll). The signals of a subscriber that has such an fd and
+// shares none of its signals with another subscriber are read there instead (HubReadLoop, on the environment's
+// thread: the kernel wakes the loop directly); all its signals or none, so that one reader keeps the kernel's
+// order between them. Every other watched signal (several environments: fan-out; SIGCHLD: handed on to libuv)
+// stays on the dedicated thread's signalfd. Each signal is in exactly one signalfd at a time, and every read appends
+// to the queues under the dispatch lock, which also covers moving a signal between signalfds: the queues keep
+// the kernel's order whoever reads. The dedicated thread still runs the audit and the forwarding pipe, and takes
+// what is directed at itself (tgkill to its tid) out of the loop's signalfd (HubNudge, and at each audit).
+//
 // Owns: the per-signal watch counts across subscribers, the disposition each signal had before its first
 // watch (restored at its last unwatch), the dedicated thread (started with the first watched signal, joined
 // after the last). Lock order: the control lock (thread_masks.h), then the dispatch lock; the dedicated thread
@@ -44,6 +54,8 @@ class SignalSubscriber {
   pthread_mutex_t queue_lock_;
   std::vector<SignalEvent> queue_;
   bool notify_pending_ = false;
+  int loop_fd_ = -1;       // the environment's own signalfd, polled by its event loop (control lock)
+  uint64_t loop_set_ = 0;  // the signals that fd reads now (dispatch lock)
 };
 
 // Adds one watch of each signal. On the first watch of a signal in the process: installs the forwarding
@@ -66,7 +78,22 @@ bool HubReclaim(int signo);
 // pending for the process or waiting in the forwarding pipe when it was called: what a poll with a zero timeout
 // must see. Waits for one round of the thread (it never waits on the caller); returns at once when no thread runs.
 void HubSync();
-int HubThreadId();
-uint64_t HubTakenCount();  // how many signals the dedicated thread has read from the signalfd, for tests  // the dedicated thread's tid, 0 when it is not running
+int HubThreadId();  // the dedicated thread's tid, 0 when it is not running
+uint64_t HubTakenCount();  // how many signals the dedicated thread has read from its signalfd, for tests
+uint64_t HubLoopReadCount();  // how many signals event loops have read from their own signalfds, for tests
+
+// Gives the subscriber a signalfd of its own (SFD_NONBLOCK, any mask: the hub sets it), which the caller's event
+// loop polls, calling HubReadLoop when it is readable; -1 takes it back (before the caller closes it). Signals
+// move between signalfds at once, none lost, none reordered. Returns 0 or an errno (signalfd).
+int HubSetLoopFd(SignalSubscriber* subscriber, int fd);
+// On the subscriber's own thread, when its signalfd is readable: reads what it holds (a bounded number of
+// batches; the loop calls again while more is there) and appends it to the queues of the subscribers that want
+// it, notifying every one but `subscriber` (the caller takes its queue next). An instance directed at the calling
+// thread itself (SI_TKILL) is discarded: that thread blocks the signal, and a close would have discarded it.
+// Returns how many it read.
+size_t HubReadLoop(SignalSubscriber* subscriber);
+// A signal was sent to the dedicated thread's tid: it looks at what is pending on it now (a watched signal that
+// an event loop reads is not in its own signalfd, so it would otherwise wait for the next audit).
+void HubNudge();
 
 }  // namespace memprobe
