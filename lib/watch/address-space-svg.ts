@@ -8,6 +8,7 @@
 // time, no randomness, no iteration over unordered state. The SVG has no scripts, no links, no external fonts or
 // images: generic font families only, tooltips as <title> elements.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 import { invalidArgType, invalidArgValue } from '../common/errors';
 import { formatAddress, formatSize } from '../common/format';
@@ -454,12 +455,19 @@ export function drawAddressSpace(snapshot: AddressSpaceSnapshot, report?: FuzzRe
   ].join('\n');
 }
 
-/** The comm of a process (its executable's short name), or '' where it cannot be read. */
-function commOf(pid: number): string {
+/**
+ * A process's name for the title: its executable's file name, else its comm (which a program may rename: Node 24
+ * names its main thread, and so the process, 'MainThread'), or '' where neither can be read.
+ */
+function processName(pid: number): string {
   try {
-    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    return path.basename(fs.readlinkSync(`/proc/${pid}/exe`));
   } catch {
-    return '';
+    try {
+      return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return '';
+    }
   }
 }
 
@@ -538,7 +546,7 @@ export function renderAddressSpace(options?: RenderAddressSpaceOptions): string 
   const entries = readMaps(target === 0 ? undefined : target).filter((entry) => entry.start < USER_END);
   const mappings = entries.map((entry) => cutMapping(target, entry.end > USER_END ? { ...entry, end: USER_END } : entry, readable));
   const shown = target === 0 ? process.pid : target;
-  const comm = commOf(shown);
+  const comm = processName(shown);
   const snapshot: AddressSpaceSnapshot = {
     title: `process ${shown}${comm === '' ? '' : ` (${comm})`}`,
     userEnd: USER_END,
