@@ -89,7 +89,8 @@ describe('renderAddressSpace', () => {
     for (const entry of ['readable', 'protected (mapped, a read faults)', 'unmapped guard region (inside a mapping)', 'past the end of its file (SIGBUS)', 'gap: unmapped, shrunk, its size written on it']) {
       expect(words).toContain(entry);
     }
-    expect(words[0]).toBe(`Address space of process ${process.pid} (${fs.readFileSync('/proc/self/comm', 'utf8').trim()})`);
+    // Named by its executable, not its comm (Node 24 renames its main thread, and so comm, to 'MainThread').
+    expect(words[0]).toBe(`Address space of process ${process.pid} (${path.basename(fs.readlinkSync('/proc/self/exe'))})`);
     const rows = words.filter((text) => /^0x[0-9a-f]{12}$/.test(text));
     expect(rows[0]).toBe('0x000000000000');
     expect(rows.map((row) => BigInt(row))).toEqual([...rows.map((row) => BigInt(row))].sort((a, b) => (a < b ? -1 : 1)));
