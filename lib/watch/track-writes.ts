@@ -124,27 +124,22 @@ class WriteFaultTracker implements WriteTracker {
   #handle: object | null = null;
   readonly #pages = new Set<bigint>();
 
-  constructor(range: Range, handle: object) {
+  constructor(range: Range) {
     this.range = range;
-    this.#adopt(handle);
   }
 
-  /** Starts the monitor over the range: its handle, or what stopped it (another monitor holds a page, say). */
-  static start(range: Range): object | NativeTrackingFailure {
-    const started = binding.startAccessMonitor(
-      new BigUint64Array([range.start]), new BigUint64Array([range.end]), () => WriteFaultTracker.#owners.get(started)?.takeReports(), true);
-    if (!('error' in started)) return started;
-    const reason = started.error === 'overlaps' ? 'an access monitor already holds part of the range'
-      : started.error === 'too-many' ? 'as many access monitors as can run at once are running' : 'part of the range is not mapped';
-    return { failure: 'unavailable', reason };
-  }
-
-  static readonly #owners = new WeakMap<object, WriteFaultTracker>();
-
-  #adopt(handle: object): void {
-    this.#handle = handle;
-    WriteFaultTracker.#owners.set(handle, this);
-    binding.refAccessMonitor(handle, false);  // a tracker does not keep the process alive
+  /** Starts the monitor over the range; what stopped it (another monitor holds a page, say), or undefined. */
+  start(): NativeTrackingFailure | undefined {
+    const range = this.range;
+    const started = binding.startAccessMonitor(new BigUint64Array([range.start]), new BigUint64Array([range.end]), () => this.#take(), true);
+    if ('error' in started) {
+      const reason = started.error === 'overlaps' ? 'an access monitor already holds part of the range'
+        : started.error === 'too-many' ? 'as many access monitors as can run at once are running' : 'part of the range is not mapped';
+      return { failure: 'unavailable', reason };
+    }
+    this.#handle = started;
+    binding.refAccessMonitor(started, false);  // a tracker does not keep the process alive
+    return undefined;
   }
 
   #live(method: string): object {
@@ -152,17 +147,16 @@ class WriteFaultTracker implements WriteTracker {
     return this.#handle;
   }
 
-  #record(reports: BigUint64Array): void {
+  /** Takes the reports the handler left (the monitor's wake-up, and written()). */
+  #take(): void {
+    if (this.#handle === null) return;
+    const reports = binding.takeAccessReports(this.#handle);
     for (let at = 1; at < reports.length; at += REPORT_WORDS) this.#pages.add(reports[at]);
   }
 
-  /** The monitor's wake-up: takes the reports its handler left. */
-  takeReports(): void {
-    if (this.#handle !== null) this.#record(binding.takeAccessReports(this.#handle));
-  }
-
   written(): Range[] {
-    this.#record(binding.takeAccessReports(this.#live('written')));
+    this.#live('written');
+    this.#take();
     const ranges: Range[] = [];
     for (const page of [...this.#pages].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
       const last = ranges[ranges.length - 1];
@@ -179,9 +173,8 @@ class WriteFaultTracker implements WriteTracker {
     binding.stopAccessMonitor(this.#live('reset'));
     this.#handle = null;
     this.#pages.clear();
-    const handle = WriteFaultTracker.start(this.range);
-    if (isFailure(handle)) throw fail(handle, this.mechanism, 'trackWrites cannot reset');
-    this.#adopt(handle);
+    const failure = this.start();
+    if (failure !== undefined) throw fail(failure, this.mechanism, 'trackWrites cannot reset');
   }
 
   stop(): void {
@@ -260,9 +253,10 @@ export function trackWrites(range: Range, options?: TrackWritesOptions): WriteTr
   const failures: Array<[WriteTrackingMechanism, NativeTrackingFailure]> = [];
   for (const mechanism of asked === undefined ? MECHANISMS : [asked]) {
     if (mechanism === 'write-faults') {
-      const handle = WriteFaultTracker.start({ start, end });
-      if (!isFailure(handle)) return new WriteFaultTracker({ start, end }, handle);
-      failures.push([mechanism, handle]);
+      const tracker = new WriteFaultTracker({ start, end });
+      const failure = tracker.start();
+      if (failure === undefined) return tracker;
+      failures.push([mechanism, failure]);
       continue;
     }
     const handle = binding.startWriteTracking(mechanism, start, end);
