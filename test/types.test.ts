@@ -11,7 +11,7 @@ const DIST = path.join(PACKAGE_ROOT, 'dist');
 
 const CONSUMERS = {
   good: `
-import { safeRead, safeMemcpy, watchSignals, formatAddress, readMaps, monitorAccess, trackWrites, type Access, type SignalInfo, type CopyResult, type MapEntry, type ReadMapsOptions, type WriteTracker, type Range } from 'memprobe';
+import { safeRead, safeMemcpy, watchSignals, formatAddress, readMaps, monitorAccess, trackWrites, type Access, type SignalInfo, type SignalName, type CopyResult, type MapEntry, type ReadMapsOptions, type WriteTracker, type Range } from 'memprobe';
 const r = safeRead(0n, 8);
 if (!r.ok) { const code: string = r.fault.code; const at: string = formatAddress(r.fault.address); void code; void at; }
 else { const none: null = r.fault; void none; }
@@ -21,6 +21,8 @@ const w = watchSignals(['SIGUSR2', 'SIGRTMIN+3', 'SIGRTMAX-1', 12], (info: Signa
   const code: 'SI_QUEUE' | 'SI_USER' | string = info.code; void code;
 });
 w.close();
+// Signals the C library keeps below its SIGRTMIN, as signalName gives them (SIG34: musl, whose SIGRTMIN is 35).
+const reserved: SignalName[] = ['SIG32', 'SIG33', 'SIG34']; void reserved;
 const named: Buffer = readMaps(undefined, { encoding: 'buffer' })[0].path;
 const decoded: string = readMaps(process.pid)[0].path;
 const either: Array<MapEntry | MapEntry<Buffer>> = readMaps(undefined, { encoding: Math.random() > 0.5 ? 'buffer' : 'utf8' } as ReadMapsOptions);

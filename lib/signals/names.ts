@@ -1,7 +1,7 @@
 // Signal names and numbers. Standard names are Node's (os.constants.signals, first name per number); real-time
 // signals are named from the C library's SIGRTMIN and SIGRTMAX read at run time, as `kill -l` does:
-// SIGRTMIN, SIGRTMIN+1 … SIGRTMIN+15, SIGRTMAX-14 … SIGRTMAX-1, SIGRTMAX (glibc: 34 to 64). Signals 32 and 33
-// (reserved by glibc) are SIG32 and SIG33.
+// SIGRTMIN, SIGRTMIN+1 … SIGRTMIN+15, SIGRTMAX-14 … SIGRTMAX-1, SIGRTMAX (glibc: 34 to 64). The signals the C
+// library keeps for itself below its SIGRTMIN are SIG32 and SIG33 (glibc), and SIG34 too under musl (SIGRTMIN 35).
 import { constants } from 'node:os';
 
 import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
@@ -24,10 +24,11 @@ export type StandardSignalName =
 export type RealtimeSignalName = 'SIGRTMIN' | 'SIGRTMAX' | `SIGRTMIN+${number}` | `SIGRTMAX-${number}`;
 
 /**
- * 'SIGUSR2', 'SIGHUP', 'SIGRTMIN', 'SIGRTMIN+3', 'SIGRTMAX-1', …; SIG32 and SIG33 are the C library's own.
+ * 'SIGUSR2', 'SIGHUP', 'SIGRTMIN', 'SIGRTMIN+3', 'SIGRTMAX-1', …; SIG32 and SIG33 are the C library's own, and so
+ * is SIG34 under musl, whose SIGRTMIN is 35.
  * @group Signals
  */
-export type SignalName = StandardSignalName | RealtimeSignalName | 'SIG32' | 'SIG33';
+export type SignalName = StandardSignalName | RealtimeSignalName | 'SIG32' | 'SIG33' | 'SIG34';
 
 /** @internal */
 export const SIGRTMIN = binding.signalConstants.rtmin;
@@ -119,7 +120,7 @@ export function signalNumber(name: SignalName): number {
 
 /**
  * The name of a signal number, as `kill -l` prints it: Node's name for standard signals (the first for a number
- * with two), 'SIGRTMIN', 'SIGRTMIN+1' … 'SIGRTMAX-1', 'SIGRTMAX' for real-time ones, 'SIG32' and 'SIG33'.
+ * with two), 'SIGRTMIN', 'SIGRTMIN+1' … 'SIGRTMAX-1', 'SIGRTMAX' for real-time ones, 'SIG32' and 'SIG33' (and 'SIG34' under musl).
  * @param signo - a signal number from 1 to SIGRTMAX
  * @returns the signal's name
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `signo` is not a number (or a name)
