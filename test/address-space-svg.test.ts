@@ -77,9 +77,7 @@ function expectSelfContained(svg: string, root: XmlElement): void {
 
 describe('renderAddressSpace', () => {
   test("this process: well-formed and self-contained, with its modules, the gaps' sizes, the legend and each row's address", () => {
-    const started = performance.now();
     const svg = renderAddressSpace();
-    const elapsed = performance.now() - started;
     const root = parseXml(svg);
     expectSelfContained(svg, root);
     const words = texts(root);
@@ -101,7 +99,6 @@ describe('renderAddressSpace', () => {
     for (const rect of allElements(root).filter((element) => element.name === 'rect')) {
       expect(Number(rect.attributes.x ?? 0) + Number(rect.attributes.width)).toBeLessThanOrEqual(width);
     }
-    console.log(`renderAddressSpace() of this process: ${elapsed.toFixed(1)} ms, ${(svg.length / 1024).toFixed(1)} KiB`);
   });
 
   test('a file named with < & " \' is escaped; its page is readable, the pages past its end are drawn so', () => {
@@ -323,29 +320,27 @@ test('the XML check refuses what is not well-formed (so that the SVG passing it 
   expect(good).toMatchObject({ name: 'a', attributes: { k: '<&"' }, children: [{ name: 'b', text: 'x < y & z' }, { name: 'c' }] });
 });
 
-/** Renders `svg` in headless Chromium to a PNG of the SVG's size; returns the PNG and how long the browser took. */
-function screenshot(svg: string, name: string): { png: Buffer; ms: number } {
+/** Renders `svg` in headless Chromium to a PNG of the SVG's size; returns the PNG. */
+function screenshot(svg: string, name: string): Buffer {
   const height = Number(/<svg [^>]*height="(\d+)"/.exec(svg)![1]);
   const source = path.join(directory, `${name}.svg`);
   const target = path.join(directory, `${name}.png`);
   fs.writeFileSync(source, svg);
-  const started = performance.now();
   const run = spawnSync(chromiumPath!, [
     '--headless', '--disable-gpu', '--hide-scrollbars', '--no-first-run', '--mute-audio',
     ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),  // the sandbox refuses to run as root
     `--user-data-dir=${path.join(directory, `profile-${name}`)}`,
     `--screenshot=${target}`, `--window-size=1200,${height}`, `file://${source}`,
   ], { encoding: 'utf8', timeout: 120_000 });
-  const ms = performance.now() - started;
   if (!fs.existsSync(target)) throw new Error(`chromium wrote no screenshot (status ${run.status}, signal ${run.signal}): ${run.stderr}`);
-  return { png: fs.readFileSync(target), ms };
+  return fs.readFileSync(target);
 }
 
 describe('in a real browser', () => {
   testNeeding(chromiumMissing)('headless Chromium renders it to a PNG of its size, coloured as drawn, not blank', async () => {
     const report = await fuzz({ iterations: 2000, seed: 3, samples: 2000 });
     for (const [name, svg] of [['this-process', renderAddressSpace()], ['fuzz', renderAddressSpace({ fuzz: report })]] as const) {
-      const { png, ms } = screenshot(svg, name);
+      const png = screenshot(svg, name);
       const image = decodePng(png);
       expect([name, image.width, image.height]).toEqual([name, 1200, Number(/height="(\d+)"/.exec(svg)![1])]);
       const colours = colourCounts(image);
@@ -357,7 +352,6 @@ describe('in a real browser', () => {
       expect(colours.get(READABLE) ?? 0).toBeGreaterThan(2000);
       expect(colours.get(PROTECTED) ?? 0).toBeGreaterThan(100);
       expect(colours.get(GAP_FILL) ?? 0).toBeGreaterThan(2000);
-      console.log(`chromium rendered ${name} (${(svg.length / 1024).toFixed(1)} KiB SVG) to ${image.width}x${image.height} in ${ms.toFixed(0)} ms`);
     }
   });
 });
