@@ -155,8 +155,9 @@ export function loadedModules(pid: number): LoadedModule[] {
  * @param pid - another process (default: this one)
  * @returns the executable first, then the others in address order
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `pid` is not a positive 32-bit integer
- * @throws {@link SystemError} when the process's maps or memory cannot be read (`ESRCH` for a process that is gone,
- * `EPERM`/`EACCES` without the right to look at it), with `pid` set
+ * @throws {@link SystemError} when the process's maps or memory cannot be read, with `pid` set: the error a read of
+ * its memory gives (`safeRead({ pid })`'s), `ESRCH` for a process that is gone or exits during the call, `EPERM`
+ * for one this process may not read
  * @group Modules and symbols
  * @example
  * ```ts

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <string>
 
+#include "memory/syscall_copy.h"
+
 namespace memprobe {
 
 namespace {
@@ -109,6 +111,11 @@ SystemCallResult ReadMapList(pid_t pid, std::vector<MapEntry>* entries) {
       const SystemCallResult alive = CheckProcessAlive(pid);
       if (alive.error != 0) return alive;
     }
+    // The maps open makes the ptrace access check a read makes: its refusal is the read's EPERM (or ESRCH).
+    if ((error == EACCES || error == EPERM) && pid != 0) {
+      const SystemCallResult readable = CheckProcessReadable(pid);
+      if (readable.error != 0) return readable;
+    }
     errno = error == ENOENT ? ESRCH : error;
     return Failed("open");
   }
@@ -147,6 +154,15 @@ SystemCallResult CheckProcessAlive(pid_t pid) {
   struct iovec remote = {nullptr, 1};
   if (process_vm_readv(pid, &local, 1, &remote, 1, 0) < 0 && errno == ESRCH) return Failed("process_vm_readv");
   return Succeeded();
+}
+
+SystemCallResult CheckProcessReadable(pid_t pid) {
+  const int error = CheckProcessAccess(pid, false);
+  if (error == 0) return Succeeded();
+  // A kernel thread has no memory to read (ESRCH) yet is there: CheckProcessAlive tells the two apart.
+  if (error == ESRCH) return CheckProcessAlive(pid);
+  errno = error;
+  return Failed("process_vm_readv");
 }
 
 ptrdiff_t FindMapEntry(const std::vector<MapEntry>& entries, uintptr_t address) {
