@@ -221,6 +221,23 @@ describe('typed values in another process: faults and system-call errors exactly
     }
   });
 
+  test('a pid that is gone: where its maps were opened first, the ESRCH has that open as its cause, naming the file', () => {
+    const gone = spawnSync('true').pid!;
+    const expected = thrown(() => safeRead(0x1000n, 8, { pid: gone }));
+    const cause = { name: 'SystemError', code: 'ENOENT', syscall: 'open', path: `/proc/${gone}/maps`, pid: gone };
+    for (const call of [() => memprobe.readMaps(gone), () => memprobe.modules(gone), () => probe(0x1000n, { pid: gone }), () => memprobe.scanReadable({ pid: gone })]) {
+      let error: (Error & { cause?: unknown }) | undefined;
+      try {
+        call();
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(thrown(() => { throw error; })).toEqual(expected);
+      expect(error!.cause).toMatchObject(cause);
+      expect((error!.cause as Error).message).toBe(`open '/proc/${gone}/maps' failed for pid ${gone}: ENOENT (No such file or directory)`);
+    }
+  });
+
   test('a process this one may not trace: every { pid } function throws the copy\'s EPERM, also where the refused open of its maps came first', async () => {
     // As in the copy's own test: as root, a child with CAP_SYS_PTRACE dropped reads this process (which keeps it);
     // otherwise this process's child reads pid 1 (root's). As root, pid 1 is asked too: a process whose maps the
@@ -239,7 +256,12 @@ describe('typed values in another process: faults and system-call errors exactly
       const fields = (e) => ({ name: e.name, code: e.code, errno: e.errno, syscall: e.syscall, pid: e.pid, message: e.message, isSystemError: e instanceof memprobe.SystemError });
       const thrown = (call) => { try { call(); return 'returned'; } catch (e) { return fields(e); } };
       const rejected = async (call) => { try { await call(); return 'returned'; } catch (e) { return fields(e); } };
-      const causeOf = (call) => { try { call(); return 'returned'; } catch (e) { return e.cause === undefined ? null : { code: e.cause.code, syscall: e.cause.syscall, path: e.cause.path }; } };
+      const causeOf = (call) => {
+        try { call(); return 'returned'; } catch (e) {
+          const c = e.cause;
+          return c === undefined ? null : { code: c.code, syscall: c.syscall, path: c.path, pid: c.pid, message: c.message, isSystemError: c instanceof memprobe.SystemError };
+        }
+      };
       const big = (v) => (typeof v === 'string' ? BigInt(v.slice(0, -1)) : v);
       (async () => {
         const out = {};
@@ -277,7 +299,11 @@ describe('typed values in another process: faults and system-call errors exactly
           };
           out[pid] = {
             mapsOpen, read: thrown(() => memprobe.safeRead(0x1000n, 8, { pid })), write: thrown(() => memprobe.safeMemcpy(0x1000n, Buffer.alloc(8), 8, { pid })),
-            reads, writes, others, maps: thrown(() => memprobe.readMaps(pid)), causes: { readMaps: causeOf(() => memprobe.readMaps(pid)), modules: causeOf(() => memprobe.modules(pid)) },
+            reads, writes, others, maps: thrown(() => memprobe.readMaps(pid)), causes: {
+              readMaps: causeOf(() => memprobe.readMaps(pid)), modules: causeOf(() => memprobe.modules(pid)),
+              probe: causeOf(() => memprobe.probe(0x1000n, { pid })), scanReadable: causeOf(() => memprobe.scanReadable({ pid })),
+              scanMemory: causeOf(() => memprobe.scanMemory('41 42', { pid })),
+            },
           };
         }
         console.log(JSON.stringify(out));
@@ -300,13 +326,21 @@ describe('typed values in another process: faults and system-call errors exactly
       expect(others).toEqual(Object.fromEntries(Object.keys(others).map((name) => [name, read])));
       // readMaps reads no memory: it lists what the kernel lets the child open, and reports a refusal as the rest do.
       if (mapsOpen === 'opened') {
-        expect({ maps, causes }).toEqual({ maps: 'returned', causes: { readMaps: 'returned', modules: null } });
+        expect({ maps, causes }).toEqual({ maps: 'returned', causes: { readMaps: 'returned', modules: null, probe: null, scanReadable: null, scanMemory: null } });
       } else {
         expect(maps).toEqual(read);
         mapsRefused = true;
-        // The refused open is kept as the cause, naming the call and the path.
-        const cause = { code: mapsOpen, syscall: 'open', path: `/proc/${target}/maps` };
-        expect({ mapsOpen, causes }).toEqual({ mapsOpen: expect.stringMatching(/^(EACCES|EPERM)$/), causes: { readMaps: cause, modules: cause } });
+        // The refused open is kept as the cause, naming the call and the path, in the C library's words whether
+        // JavaScript (readMaps, modules) or the addon (probe, the scans) opened the file.
+        const description = mapsOpen === 'EACCES' ? 'Permission denied' : 'Operation not permitted';
+        const cause = {
+          code: mapsOpen, syscall: 'open', path: `/proc/${target}/maps`, pid: target, isSystemError: true,
+          message: expect.stringMatching(new RegExp(`^open '/proc/${target}/maps' failed for pid ${target}: ${mapsOpen} \\(${description}\\)`)),
+        };
+        expect({ mapsOpen, causes }).toEqual({
+          mapsOpen: expect.stringMatching(/^(EACCES|EPERM)$/),
+          causes: { readMaps: cause, modules: cause, probe: cause, scanReadable: cause, scanMemory: cause },
+        });
       }
     }
     if (!mapsRefused) console.warn('no target\'s maps were refused to the child: only the route through a refused read was taken');

@@ -82,9 +82,9 @@ type NativeRemoteWriter<T> = (address: bigint | number, value: T, pid: number) =
 
 /** @internal */
 export interface Binding {
-  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string, pid?: number) => Error): void;
+  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string, pid?: number, path?: string) => Error): void;
   /** The SystemError of a call JavaScript made (`errno` positive), described in the C library's words as the addon's own are. */
-  systemError(syscall: string, errno: number, pid?: number): Error;
+  systemError(syscall: string, errno: number, pid?: number, path?: string): Error;
 
   /**
    * One copy function per selector = strategy (0 or selector.syscall) + dst kind * selector.dst + src kind

@@ -369,11 +369,12 @@ export function readMaps(pid?: number, options?: ReadMapsOptions): MapEntry[] | 
   if (pid !== undefined) checkPid(pid, 'pid');
   const encoding = mapsEncoding(options);
   let bytes: Buffer;
+  const file = `/proc/${pid ?? 'self'}/maps`;
   try {
-    bytes = fs.readFileSync(`/proc/${pid ?? 'self'}/maps`);
+    bytes = fs.readFileSync(file);
   } catch (error) {
     // A process that is gone, or that this one may not read: the SystemError a read of its memory gives.
-    throw procFileError(error, pid);
+    throw procFileError(error, pid, file);
   }
   // A zombie's maps are empty (so are a kernel thread's): it must not pass for a live process with nothing mapped.
   if (pid !== undefined && bytes.length === 0) binding.checkProcessAlive(pid);

@@ -15,24 +15,25 @@ function withCause<E extends Error>(error: E, cause: unknown): E {
 }
 
 /**
- * @internal The error to throw for a failed fs call on a /proc file of process `pid` (undefined: this process's
- * /proc/self). A refusal (EACCES, EPERM) or a missing file (ENOENT) that a read of the process's memory confirms
- * is that read's SystemError; anything else is a SystemError of the call itself, described in the C library's
- * words as the addon's are (Node's fs says 'permission denied' where strerror says 'Permission denied'). Either
- * way `cause` is the fs error, which names the call and the path.
+ * @internal The error to throw for a failed fs call on `file` (a /proc path) of process `pid` (undefined: this
+ * process, /proc/self). A refusal (EACCES, EPERM) or a missing file (ENOENT) that a read of the process's memory
+ * confirms is that read's SystemError, with the open as `cause`; anything else is a SystemError of the call itself.
+ * Either SystemError of the open names `file` as its `path` and is described in the C library's words, as the
+ * addon's are (Node's fs says 'permission denied' where strerror says 'Permission denied').
  */
-export function procFileError(error: unknown, pid: number | undefined): unknown {
+export function procFileError(error: unknown, pid: number | undefined, file: string): unknown {
   const failure = error as NodeJS.ErrnoException;
   if (typeof failure?.code !== 'string' || typeof failure.errno !== 'number') return error;
   const { code } = failure;
+  const opened = () => binding.systemError(failure.syscall ?? 'open', -failure.errno!, pid, file);
   if (pid !== undefined && (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT')) {
     try {
       binding.checkProcessReadable(pid);
     } catch (refused) {
-      return refused instanceof SystemError ? withCause(refused, error) : refused;
+      return refused instanceof SystemError ? withCause(refused, opened()) : refused;
     }
   }
   // A process that is there, and readable, yet without the file: it has exited in between.
-  const errno = code === 'ENOENT' && pid !== undefined ? constants.errno.ESRCH : -failure.errno;
-  return withCause(binding.systemError(failure.syscall ?? 'open', errno, pid), error);
+  if (code === 'ENOENT' && pid !== undefined) return withCause(binding.systemError('open', constants.errno.ESRCH, pid), opened());
+  return opened();
 }

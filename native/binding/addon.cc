@@ -19,13 +19,15 @@ Napi::Value SetSystemErrorClass(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// systemError(syscall, errno, pid?): the SystemError of a call made in JavaScript (an fs open of a /proc file),
-// described as the addon's own are (the C library's words), so one errno reads the same whoever reports it.
+// systemError(syscall, errno, pid?, path?): the SystemError of a call made in JavaScript (an fs open of a /proc
+// file), described as the addon's own are (the C library's words), so one errno reads the same whoever reports it.
 Napi::Value SystemErrorBinding(const Napi::CallbackInfo& info) {
   const std::string syscall = info[0].As<Napi::String>().Utf8Value();
   const int pid = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
-  const napi_value error = MakeSystemError(info.Env(), *static_cast<EnvData*>(info.Data()),
-                                           info[1].As<Napi::Number>().Int32Value(), syscall.c_str(), pid);
+  const std::string path = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : std::string();
+  const napi_value error =
+      MakeSystemError(info.Env(), *static_cast<EnvData*>(info.Data()), info[1].As<Napi::Number>().Int32Value(),
+                      syscall.c_str(), pid, info[3].IsString() ? path.c_str() : nullptr);
   return error == nullptr ? info.Env().Undefined() : Napi::Value(info.Env(), error);
 }
 

@@ -91,7 +91,7 @@ class ProbeManyJob : public AsyncJob {
   napi_value Settle(napi_env env, bool* rejected) override {
     if (result_.error != 0) {
       *rejected = true;
-      return MakeSystemError(env, *env_data_, result_.error, result_.syscall, batch_.pid);
+      return MakeSystemError(env, *env_data_, result_, batch_.pid);
     }
     napi_value undefined;
     return napi_get_undefined(env, &undefined) == napi_ok ? undefined : nullptr;

@@ -107,14 +107,15 @@ SystemCallResult ReadMapList(pid_t pid, std::vector<MapEntry>* entries) {
   std::string text;
   const int error = ReadWhole(path, &text);
   if (error != 0) {
-    if (error == ENOENT && pid != 0) {
-      const SystemCallResult alive = CheckProcessAlive(pid);
-      if (alive.error != 0) return alive;
-    }
-    // The maps open makes the ptrace access check a read makes: its refusal is the read's EPERM (or ESRCH).
-    if ((error == EACCES || error == EPERM) && pid != 0) {
-      const SystemCallResult readable = CheckProcessReadable(pid);
-      if (readable.error != 0) return readable;
+    // A process that is gone has no maps; the maps open makes the ptrace access check a read makes. Either is the
+    // read's ESRCH or EPERM, with the open as its cause.
+    if ((error == ENOENT || error == EACCES || error == EPERM) && pid != 0) {
+      SystemCallResult readable = CheckProcessReadable(pid);
+      if (readable.error != 0) {
+        readable.cause_error = error;
+        readable.cause_file = "maps";
+        return readable;
+      }
     }
     errno = error == ENOENT ? ESRCH : error;
     return Failed("open");
