@@ -7,7 +7,6 @@
 
 #include "common/machine.h"
 #include "memory/arch.h"
-#include "memory/syscall_copy.h"
 #include "probe/map_list.h"
 #include "probe/probe.h"
 
