@@ -46,6 +46,12 @@ const SYNC: Array<[string, Call, string[]]> = [
   ['sendSignal', (o) => memprobe.sendSignal(process.pid, 0, o), ['value']],
   ['trackWrites', (o) => memprobe.trackWrites({ start: A, end: A + BigInt(memprobe.pageSize) }, o), ['mechanism']],
   ['renderAddressSpace', (o) => memprobe.renderAddressSpace({ scan: [], ...o }), ['pid', 'scan', 'fuzz']],
+  ['findModule', (o) => memprobe.findModule('libc.so.6', o), PROBE],
+  ['findSymbol', (o) => memprobe.findSymbol('malloc', o), ['module', 'pid']],
+  ['symbolize', (o) => memprobe.symbolize(A, o), PROBE],
+  ['symbolize, an array', (o) => memprobe.symbolize([A, A], o), PROBE],
+  ['parseAddress', (o) => memprobe.parseAddress('0x1000', o), PROBE],
+  ['readPointerChain', (o) => memprobe.readPointerChain(A, [0], o), PROBE],
 ];
 
 const ASYNC: Array<[string, Call, string[]]> = [

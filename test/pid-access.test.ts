@@ -221,45 +221,129 @@ describe('typed values in another process: faults and system-call errors exactly
     }
   });
 
-  test('a process this one may not trace: every reader and writer throws the copy\'s EPERM', () => {
+  test('a pid that is gone: where its maps were opened first, the ESRCH has that open as its cause, naming the file', () => {
+    const gone = spawnSync('true').pid!;
+    const expected = thrown(() => safeRead(0x1000n, 8, { pid: gone }));
+    const cause = { name: 'SystemError', code: 'ENOENT', syscall: 'open', path: `/proc/${gone}/maps`, pid: gone };
+    for (const call of [() => memprobe.readMaps(gone), () => memprobe.modules(gone), () => probe(0x1000n, { pid: gone }), () => memprobe.scanReadable({ pid: gone })]) {
+      let error: (Error & { cause?: unknown }) | undefined;
+      try {
+        call();
+      } catch (e) {
+        error = e as Error;
+      }
+      expect(thrown(() => { throw error; })).toEqual(expected);
+      expect(error!.cause).toMatchObject(cause);
+      expect((error!.cause as Error).message).toBe(`open '/proc/${gone}/maps' failed for pid ${gone}: ENOENT (No such file or directory)`);
+    }
+  });
+
+  test('a process this one may not trace: every { pid } function throws the copy\'s EPERM, also where the refused open of its maps came first', async () => {
     // As in the copy's own test: as root, a child with CAP_SYS_PTRACE dropped reads this process (which keeps it);
-    // otherwise this process's child reads pid 1 (root's).
+    // otherwise this process's child reads pid 1 (root's). As root, pid 1 is asked too: a process whose maps the
+    // kernel refuses to open (EACCES) where this one's it lets the child read, so both routes to the refusal are
+    // taken (the child says whether pid 1's maps were refused; where they are not, only the first route is).
     const asRoot = process.getuid!() === 0;
-    const target = asRoot ? process.pid : 1;
+    const targets = asRoot ? [process.pid, 1] : [1];
     if (!asRoot && !/^Uid:\s+0\s/m.test(fs.readFileSync('/proc/1/status', 'utf8'))) {
       console.warn('skipped: not root, and pid 1 is not root\'s either, so no process here is certain to refuse');
       return;
     }
     const script = `
       const memprobe = require(${JSON.stringify(path.join(__dirname, '..'))});
+      const fs = require('node:fs');
       const KINDS = ${JSON.stringify(KINDS.map(([name, , , value]) => [name, typeof value === 'bigint' ? `${value}n` : value]))};
-      const pid = ${target};
-      const thrown = (call) => {
+      const fields = (e) => ({ name: e.name, code: e.code, errno: e.errno, syscall: e.syscall, pid: e.pid, message: e.message, isSystemError: e instanceof memprobe.SystemError });
+      const thrown = (call) => { try { call(); return 'returned'; } catch (e) { return fields(e); } };
+      const rejected = async (call) => { try { await call(); return 'returned'; } catch (e) { return fields(e); } };
+      const causeOf = (call) => {
         try { call(); return 'returned'; } catch (e) {
-          return { name: e.name, code: e.code, errno: e.errno, syscall: e.syscall, pid: e.pid, message: e.message, isSystemError: e instanceof memprobe.SystemError };
+          const c = e.cause;
+          return c === undefined ? null : { code: c.code, syscall: c.syscall, path: c.path, pid: c.pid, message: c.message, isSystemError: c instanceof memprobe.SystemError };
         }
       };
       const big = (v) => (typeof v === 'string' ? BigInt(v.slice(0, -1)) : v);
-      const reads = [], writes = [];
-      for (const [name, value] of KINDS) {
-        for (const bigEndian of [false, true]) {
-          reads.push(thrown(() => memprobe['read' + name](0x1000n, { pid, bigEndian })));
-          writes.push(thrown(() => memprobe['write' + name](0x1000n, big(value), { pid, bigEndian })));
+      (async () => {
+        const out = {};
+        for (const pid of ${JSON.stringify(targets)}) {
+          let mapsOpen = 'opened';
+          try { fs.readFileSync('/proc/' + pid + '/maps'); } catch (e) { mapsOpen = e.code; }
+          const reads = [], writes = [];
+          for (const [name, value] of KINDS) {
+            for (const bigEndian of [false, true]) {
+              reads.push(thrown(() => memprobe['read' + name](0x1000n, { pid, bigEndian })));
+              writes.push(thrown(() => memprobe['write' + name](0x1000n, big(value), { pid, bigEndian })));
+            }
+          }
+          const others = {
+            readCString: thrown(() => memprobe.readCString(0x1000n, { pid })),
+            readUtf8: thrown(() => memprobe.readUtf8(0x1000n, 4, { pid })),
+            readUtf16: thrown(() => memprobe.readUtf16(0x1000n, { pid })),
+            hexdump: thrown(() => memprobe.hexdump(0x1000n, { pid, length: 16 })),
+            readPointerChain: thrown(() => memprobe.readPointerChain(0x1000n, [0, 8], { pid })),
+            probe: thrown(() => memprobe.probe(0x1000n, { pid })),
+            isReadable: thrown(() => memprobe.isReadable(0x1000n, 8, { pid })),
+            'isReadable, length 0': thrown(() => memprobe.isReadable(0x1000n, 0, { pid })),
+            probeMany: thrown(() => memprobe.probeMany(new BigUint64Array([0x1000n]), { pid })),
+            probeManyAsync: await rejected(() => memprobe.probeManyAsync(new BigUint64Array([0x1000n]), { pid })),
+            scanReadable: thrown(() => memprobe.scanReadable({ pid })),
+            scanMemory: thrown(() => memprobe.scanMemory('41 42', { pid })),
+            scanMemoryIter: await rejected(async () => { for await (const _ of memprobe.scanMemoryIter('41 42', { pid })); }),
+            modules: thrown(() => memprobe.modules(pid)),
+            findModule: thrown(() => memprobe.findModule('libc.so.6', { pid })),
+            findSymbol: thrown(() => memprobe.findSymbol('malloc', { pid })),
+            'findSymbol in a module': thrown(() => memprobe.findSymbol('malloc', { module: 'libc.so.6', pid })),
+            symbolize: thrown(() => memprobe.symbolize(0x1000n, { pid })),
+            'symbolize, an array': thrown(() => memprobe.symbolize([0x1000n, 0x2000n], { pid })),
+            parseAddress: thrown(() => memprobe.parseAddress('libc.so.6+0x10', { pid })),
+          };
+          out[pid] = {
+            mapsOpen, read: thrown(() => memprobe.safeRead(0x1000n, 8, { pid })), write: thrown(() => memprobe.safeMemcpy(0x1000n, Buffer.alloc(8), 8, { pid })),
+            reads, writes, others, maps: thrown(() => memprobe.readMaps(pid)), causes: {
+              readMaps: causeOf(() => memprobe.readMaps(pid)), modules: causeOf(() => memprobe.modules(pid)),
+              probe: causeOf(() => memprobe.probe(0x1000n, { pid })), scanReadable: causeOf(() => memprobe.scanReadable({ pid })),
+              scanMemory: causeOf(() => memprobe.scanMemory('41 42', { pid })),
+            },
+          };
         }
-      }
-      console.log(JSON.stringify({
-        read: thrown(() => memprobe.safeRead(0x1000n, 8, { pid })), write: thrown(() => memprobe.safeMemcpy(0x1000n, Buffer.alloc(8), 8, { pid })), reads, writes,
-      }));`;
+        console.log(JSON.stringify(out));
+      })();`;
     const command = commandFor(process.execPath, ['-e', script]).flat();
     const dropPtrace = ['setpriv', '--bounding-set=-sys_ptrace', '--inh-caps=-sys_ptrace'];
     const [file, ...args] = asRoot ? [...dropPtrace, ...command] : command;
     const run = spawnSync(file, args, { encoding: 'utf8' });
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
-    const { read, write, reads, writes } = JSON.parse(run.stdout);
-    expect(read).toMatchObject({ code: 'EPERM', syscall: 'process_vm_readv', pid: target, isSystemError: true });
-    expect(write).toMatchObject({ code: 'EPERM', syscall: 'process_vm_writev', pid: target, isSystemError: true });
-    expect(reads).toEqual(Array(2 * KINDS.length).fill(read));
-    expect(writes).toEqual(Array(2 * KINDS.length).fill(write));
+    const results = JSON.parse(run.stdout);
+    let mapsRefused = false;
+    for (const target of targets) {
+      const { mapsOpen, read, write, reads, writes, others, maps, causes } = results[target];
+      expect(read).toMatchObject({ code: 'EPERM', syscall: 'process_vm_readv', pid: target, isSystemError: true });
+      expect(read.message).toMatch(/^process_vm_readv failed for pid \d+: EPERM \(Operation not permitted\)\. This process may not read that one: the kernel's ptrace access check/);
+      expect(write).toMatchObject({ code: 'EPERM', syscall: 'process_vm_writev', pid: target, isSystemError: true });
+      expect(reads).toEqual(Array(2 * KINDS.length).fill(read));
+      expect(writes).toEqual(Array(2 * KINDS.length).fill(write));
+      // Every other { pid } function: the very error safeRead throws, whatever it touched first.
+      expect(others).toEqual(Object.fromEntries(Object.keys(others).map((name) => [name, read])));
+      // readMaps reads no memory: it lists what the kernel lets the child open, and reports a refusal as the rest do.
+      if (mapsOpen === 'opened') {
+        expect({ maps, causes }).toEqual({ maps: 'returned', causes: { readMaps: 'returned', modules: null, probe: null, scanReadable: null, scanMemory: null } });
+      } else {
+        expect(maps).toEqual(read);
+        mapsRefused = true;
+        // The refused open is kept as the cause, naming the call and the path, in the C library's words whether
+        // JavaScript (readMaps, modules) or the addon (probe, the scans) opened the file.
+        const description = mapsOpen === 'EACCES' ? 'Permission denied' : 'Operation not permitted';
+        const cause = {
+          code: mapsOpen, syscall: 'open', path: `/proc/${target}/maps`, pid: target, isSystemError: true,
+          message: expect.stringMatching(new RegExp(`^open '/proc/${target}/maps' failed for pid ${target}: ${mapsOpen} \\(${description}\\)`)),
+        };
+        expect({ mapsOpen, causes }).toEqual({
+          mapsOpen: expect.stringMatching(/^(EACCES|EPERM)$/),
+          causes: { readMaps: cause, modules: cause, probe: cause, scanReadable: cause, scanMemory: cause },
+        });
+      }
+    }
+    if (!mapsRefused) console.warn('no target\'s maps were refused to the child: only the route through a refused read was taken');
   });
 });
 

@@ -103,6 +103,11 @@ function processAccessHint(syscall: string, code: string, pid: number): string {
  * open of {@link mapFile}, kill/sigqueue/tgkill, sigaction and pthread_sigmask, and reading another process's
  * /proc files (`ESRCH` when it is gone). A fault is never a SystemError: it is a returned value.
  *
+ * Every function that takes `{ pid }` reports a process it may not read (`EPERM`) or one that is gone (`ESRCH`)
+ * with the same error, the one a read of its memory gives (`syscall` 'process_vm_readv'), whatever it touched
+ * first: where that was the open of the process's maps (which the kernel refuses with `EACCES`), the open is the
+ * error's `cause`, a SystemError with `syscall` 'open' and the file as `path`.
+ *
  * Argument errors are Node's: a `TypeError` with `code` `ERR_INVALID_ARG_TYPE` (a wrong type) or
  * `ERR_INVALID_ARG_VALUE` (a value of the right type that is refused), a `RangeError` with `ERR_OUT_OF_RANGE`,
  * each thrown before any memory is touched (an async function rejects with it); {@link waitForSignal} rejects
@@ -129,17 +134,21 @@ export class SystemError extends Error {
   readonly errno: number;
   /** the system call that failed: 'process_vm_readv', 'mmap', 'kill', … */
   readonly syscall: string;
-  /** for process_vm_readv/writev: the process the call was aimed at */
+  /** for process_vm_readv/writev: the process the call was aimed at (and for the open of one of its /proc files) */
   readonly pid?: number;
+  /** for an open of a /proc file (the `cause` of a refusal, see above): the file */
+  declare readonly path?: string;
 
-  constructor(syscall: string, code: string, errno: number, description: string, pid?: number) {
+  constructor(syscall: string, code: string, errno: number, description: string, pid?: number, path?: string) {
     const target = pid === undefined ? '' : ` for pid ${pid}${pid === process.pid ? ' (this process)' : ''}`;
     const hint = pid === undefined ? '' : processAccessHint(syscall, code, pid);
-    super(`${syscall} failed${target}: ${code} (${description})${hint ? `. ${hint}` : ''}`);
+    const call = path === undefined ? syscall : `${syscall} '${path}'`;
+    super(`${call} failed${target}: ${code} (${description})${hint ? `. ${hint}` : ''}`);
     this.name = 'SystemError';
     this.code = code;
     this.errno = errno;
     this.syscall = syscall;
     if (pid !== undefined) this.pid = pid;
+    if (path !== undefined) this.path = path;
   }
 }

@@ -82,7 +82,9 @@ type NativeRemoteWriter<T> = (address: bigint | number, value: T, pid: number) =
 
 /** @internal */
 export interface Binding {
-  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string, pid?: number) => Error): void;
+  setSystemErrorClass(errorClass: new (syscall: string, code: string, errno: number, description: string, pid?: number, path?: string) => Error): void;
+  /** The SystemError of a call JavaScript made (`errno` positive), described in the C library's words as the addon's own are. */
+  systemError(syscall: string, errno: number, pid?: number, path?: string): Error;
 
   /**
    * One copy function per selector = strategy (0 or selector.syscall) + dst kind * selector.dst + src kind
@@ -169,6 +171,8 @@ export interface Binding {
   scanReadable(start: bigint, end: bigint, pid: number): BigUint64Array;
   /** Throws the SystemError ESRCH (process_vm_readv, as a read reports it) of a process that is gone or a zombie. */
   checkProcessAlive(pid: number): void;
+  /** Throws the SystemError a read of the process's memory would: EPERM (process_vm_readv) where this one may not read it, ESRCH where it is gone. */
+  checkProcessReadable(pid: number): void;
   /** _exit(status): for the command, once its output is written (native/binding/exit_binding.cc says why). */
   exitNow(status: number): never;
   /** [start, end, flags]* of this process's mappings over [start, end) right now (PROCMAP_QUERY), or null before Linux 6.11. */

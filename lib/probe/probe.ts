@@ -2,13 +2,13 @@
 // readable (scanReadable), and the mappings a process has (readMaps). Every `readable` comes from a real access
 // (a guarded load here, a process_vm_readv read for another pid); misuse throws before the addon is called.
 import * as fs from 'node:fs';
-import { constants } from 'node:os';
 import { types } from 'node:util';
 
-import { invalidArgType, invalidArgValue, outOfRange, SystemError } from '../common/errors';
+import { invalidArgType, invalidArgValue, outOfRange } from '../common/errors';
 import { binding } from '../common/native';
 import type { Address } from '../common/types';
 import { checkLength, checkKnownOptions, checkPid } from '../common/validate';
+import { procFileError } from './proc-files';
 
 /**
  * What a read of a byte finds: `readable` (only ever from a real read), `protected` (mapped, but the read faulted:
@@ -315,14 +315,6 @@ export function parseMaps(text: string): MapEntry[] {
   return entries;
 }
 
-/** The error a failed read of /proc/<pid>/maps stands for: a process that is gone is ESRCH. */
-function mapsError(error: NodeJS.ErrnoException, pid: number | undefined): Error {
-  if (error.code === 'ENOENT') return new SystemError('open', 'ESRCH', constants.errno.ESRCH, 'No such process', pid);
-  if (typeof error.code !== 'string' || typeof error.errno !== 'number') return error;
-  const description = /^[A-Z0-9]+: ([^,]+)/.exec(error.message)?.[1] ?? error.code;
-  return new SystemError(error.syscall ?? 'open', error.code, -error.errno, description, pid);
-}
-
 /** The encoding `options` asks for; anything but the one known option, with a known value, is refused. */
 function mapsEncoding(options: unknown): 'utf8' | 'buffer' {
   checkKnownOptions(options, ['encoding']);
@@ -341,8 +333,9 @@ function mapsEncoding(options: unknown): 'utf8' | 'buffer' {
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `pid` is not a number or `options` not an object
  * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) for an unknown option name or encoding
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `pid` is not a positive 32-bit integer
- * @throws {@link SystemError} when the maps file cannot be read: `ESRCH` for a process that is gone or a zombie
- * (as a read of its memory says), `EACCES`, …
+ * @throws {@link SystemError} when the maps file cannot be read: for a process that is gone or a zombie (`ESRCH`)
+ * or one this process may not read (`EPERM`), the error a read of its memory gives (`syscall` process_vm_readv,
+ * `cause` the refused open of its maps); otherwise the open's own (`EMFILE`, …)
  * @group Probing and fuzzing
  * @example
  * ```ts
@@ -376,12 +369,12 @@ export function readMaps(pid?: number, options?: ReadMapsOptions): MapEntry[] | 
   if (pid !== undefined) checkPid(pid, 'pid');
   const encoding = mapsEncoding(options);
   let bytes: Buffer;
+  const file = `/proc/${pid ?? 'self'}/maps`;
   try {
-    bytes = fs.readFileSync(`/proc/${pid ?? 'self'}/maps`);
+    bytes = fs.readFileSync(file);
   } catch (error) {
-    // A process that is gone: the ESRCH a read of its memory reports, as every { pid } API does.
-    if (pid !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') binding.checkProcessAlive(pid);
-    throw mapsError(error as NodeJS.ErrnoException, pid);
+    // A process that is gone, or that this one may not read: the SystemError a read of its memory gives.
+    throw procFileError(error, pid, file);
   }
   // A zombie's maps are empty (so are a kernel thread's): it must not pass for a live process with nothing mapped.
   if (pid !== undefined && bytes.length === 0) binding.checkProcessAlive(pid);

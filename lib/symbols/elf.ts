@@ -1,5 +1,5 @@
 // A reader of the parts of an ELF64 little-endian object that naming addresses needs: the file header, the program
-// headers (where the object is loaded, its build-id note), the section headers, and the symbol tables (.dynsym with
+// headers (where the object is loaded, its build-id note, its dynamic section's DT_SONAME), the section headers, and the symbol tables (.dynsym with
 // its version table, .symtab) with their string tables. It reads from a `ByteSource`: positioned reads from a file,
 // or bytes already in memory (an object's mapped image, the vDSO), so a 100 MB executable costs its headers and
 // symbol tables, never the whole file.
@@ -32,7 +32,12 @@ export class ElfFormatError extends Error {
 }
 
 const PT_LOAD = 1;
+const PT_DYNAMIC = 2;
 const PT_NOTE = 4;
+const DT_NULL = 0n;
+const DT_STRTAB = 5n;
+const DT_SONAME = 14n;
+const DYNAMIC_ENTRY_SIZE = 16;
 const SHT_SYMTAB = 2;
 const SHT_DYNSYM = 11;
 const SHT_GNU_VERSYM = 0x6fffffff;
@@ -123,6 +128,29 @@ export function readElfHeader(source: ByteSource): ElfHeader {
 /** @internal The loadable segments, in the order of the headers (ascending addresses, as the ELF rules require). */
 export function loadSegments(header: ElfHeader): ProgramHeader[] {
   return header.programHeaders.filter((segment) => segment.type === PT_LOAD);
+}
+
+/** @internal The PT_DYNAMIC segment (the dynamic section), or undefined for an object without one (static executables). */
+export function dynamicSegment(header: ElfHeader): ProgramHeader | undefined {
+  return header.programHeaders.find((segment) => segment.type === PT_DYNAMIC);
+}
+
+/**
+ * @internal What the dynamic section says about the object's name: DT_SONAME (an offset into the string table)
+ * and DT_STRTAB (the string table's address: the file's, or, in a loaded image whose loader relocated the section
+ * in place as glibc's does, the address in memory). Null fields where the tags are absent; reads up to DT_NULL.
+ */
+export function sonameTags(dynamic: Buffer): { soname: number | null; strtab: bigint | null } {
+  let soname: number | null = null;
+  let strtab: bigint | null = null;
+  for (let at = 0; at + DYNAMIC_ENTRY_SIZE <= dynamic.length; at += DYNAMIC_ENTRY_SIZE) {
+    const tag = dynamic.readBigInt64LE(at);
+    if (tag === DT_NULL) break;
+    const value = dynamic.readBigUInt64LE(at + 8);
+    if (tag === DT_SONAME && value < 1n << 32n) soname = Number(value);
+    else if (tag === DT_STRTAB) strtab = value;
+  }
+  return { soname, strtab };
 }
 
 /**

@@ -4,6 +4,11 @@
 // the process mapped, even when the file on disk has since been replaced or deleted; only the symbol tables, which
 // are not loaded, come from the file (lib/symbols/object-files.ts).
 //
+// findModule (and a module named in findSymbol or an address expression) takes a name in three ways, in this order:
+// exactly (the file name or the path the maps show), by the object's DT_SONAME (libz.so.1 for libz.so.1.2.13), read
+// from its dynamic section in memory once per mapping, and as a path that names the same file (device and inode)
+// another way: ldd's /lib/x86_64-linux-gnu/libc.so.6 where the maps say /usr/lib/…, or a symbolic link.
+//
 // A module is found by its mapping at file offset 0 (where the ELF header is): an object whose first loadable
 // segment does not start the file is not one (no toolchain links such). The header of each such mapping is read
 // once: cached by process, address, device and inode, which one mapping of one file keeps for its whole life.
@@ -13,7 +18,7 @@ import { checkPid, processOption } from '../common/validate';
 import { invalidArgType } from '../common/errors';
 import { pageSize, safeRead } from '../memory/copy';
 import { readMaps, type MapEntry } from '../probe/probe';
-import { buildIdOf, ElfFormatError, isElf, loadSegments, readElfHeader, type ByteSource, type ElfHeader } from './elf';
+import { buildIdOf, dynamicSegment, ElfFormatError, isElf, loadSegments, readElfHeader, sonameTags, type ByteSource, type ElfHeader, type ProgramHeader } from './elf';
 
 /**
  * An ELF object mapped in a process: the executable, a shared library, the vDSO.
@@ -43,13 +48,19 @@ export interface LoadedModule {
   mapping: MapEntry;
   /** the process (0: this one) */
   pid: number;
+  /** what its header says, shared by every reading of this mapping */
+  facts: HeaderFacts;
 }
 
-/** The parts of a module that depend only on its header: cached per mapping. */
-interface HeaderFacts {
+/** @internal The parts of a module that depend only on its header: cached per mapping. */
+export interface HeaderFacts {
   bias: bigint;
   end: bigint;
   buildId: string | null;
+  /** the PT_DYNAMIC segment, or null */
+  dynamic: ProgramHeader | null;
+  /** DT_SONAME once read (null: none); undefined until a lookup by name needs it */
+  soname?: string | null;
 }
 
 const MAX_CACHED_HEADERS = 4096;
@@ -93,7 +104,7 @@ function readHeaderFacts(pid: number, mapping: MapEntry): HeaderFacts | null {
     const bytes = source.read(Number(at), segment.filesz);
     return bytes.length === segment.filesz ? bytes : null;
   });
-  return { bias, end, buildId };
+  return { bias, end, buildId, dynamic: dynamicSegment(header) ?? null };
 }
 
 function headerFacts(pid: number, mapping: MapEntry): HeaderFacts | null {
@@ -142,7 +153,7 @@ export function loadedModules(pid: number): LoadedModule[] {
       size: Number(facts.end - mapping.start),
       buildId: facts.buildId,
     };
-    found.push({ module, bias: facts.bias, mapping, pid });
+    found.push({ module, bias: facts.bias, mapping, pid, facts });
   }
   const main = found.findIndex((entry) => entry.mapping.path === executable);
   if (main > 0) found.unshift(...found.splice(main, 1));
@@ -155,8 +166,9 @@ export function loadedModules(pid: number): LoadedModule[] {
  * @param pid - another process (default: this one)
  * @returns the executable first, then the others in address order
  * @throws `RangeError` (`ERR_OUT_OF_RANGE`) when `pid` is not a positive 32-bit integer
- * @throws {@link SystemError} when the process's maps or memory cannot be read (`ESRCH` for a process that is gone,
- * `EPERM`/`EACCES` without the right to look at it), with `pid` set
+ * @throws {@link SystemError} when the process's maps or memory cannot be read, with `pid` set: the error a read of
+ * its memory gives (`safeRead({ pid })`'s), `ESRCH` for a process that is gone or exits during the call, `EPERM`
+ * for one this process may not read
  * @group Modules and symbols
  * @example
  * ```ts
@@ -170,20 +182,94 @@ export function modules(pid?: number): Module[] {
   return loadedModules(pid ?? 0).map((entry) => ({ ...entry.module }));
 }
 
-/** @internal The loaded module named `name` (its file name, or its path as the maps show it), or undefined. */
-export function moduleNamed(loaded: LoadedModule[], name: string): LoadedModule | undefined {
-  return loaded.find((entry) => entry.module.name === name) ?? loaded.find((entry) => entry.module.path === name);
+const MAX_SONAME = 256;
+
+/** The object's DT_SONAME, read from its dynamic section in the process's memory, or null (none, or unreadable). */
+function readSoname(entry: LoadedModule): string | null {
+  const { facts, module, pid } = entry;
+  if (facts.dynamic === null) return null;
+  const options = pid === 0 ? undefined : { pid };
+  const dynamic = safeRead(facts.bias + BigInt(facts.dynamic.vaddr), Math.min(facts.dynamic.memsz, 1 << 16), options).data;
+  const { soname, strtab } = sonameTags(dynamic);
+  if (soname === null || strtab === null) return null;
+  // glibc's loader adds the load bias to DT_STRTAB in place (the dynamic section is writable); the vDSO's, and an
+  // object not yet relocated, hold the file's address. A file address never falls inside the module's loaded
+  // range unless the bias is 0, where both are the same.
+  const table = strtab >= module.base && strtab < module.end ? strtab : facts.bias + strtab;
+  const bytes = safeRead(table + BigInt(soname), MAX_SONAME, options).data;
+  const nul = bytes.indexOf(0);
+  return nul > 0 ? bytes.toString('utf8', 0, nul) : null;
+}
+
+function sonameOf(entry: LoadedModule): string | null {
+  const { facts } = entry;
+  if (facts.soname === undefined) facts.soname = readSoname(entry);
+  return facts.soname;
+}
+
+/** @internal The maps' 'major:minor' (hex) as the st_dev number fs.statSync gives (glibc's makedev). */
+export function deviceNumber(device: string): number {
+  const [major, minor] = device.split(':').map((part) => parseInt(part, 16));
+  return (major & 0xfff) * 0x100 + (minor & 0xff) + Math.floor(minor / 0x100) * 0x100000 + Math.floor(major / 0x1000) * 2 ** 44;
+}
+
+/** @internal Whether `stat` is the file `mapping` maps: the same device and inode. */
+export function isMappedFile(stat: fs.Stats, mapping: MapEntry): boolean {
+  return stat.ino === mapping.inode && stat.dev === deviceNumber(mapping.device);
 }
 
 /**
- * The module a process mapped from a file of this name or path.
- * @param name - a file name ('libc.so.6') or the path the maps show ('/usr/lib/x86_64-linux-gnu/libc.so.6')
+ * The module whose file `name` names when read as a path: as the process sees it (through /proc/<pid>/root, or
+ * its working directory for a relative path), compared by device and inode.
+ */
+function moduleAtPath(loaded: LoadedModule[], name: string, pid: number): LoadedModule | undefined {
+  if (!name.includes('/') || loaded.length === 0) return undefined;
+  const proc = `/proc/${pid === 0 ? 'self' : pid}`;
+  const seen = pid === 0 ? name : name.startsWith('/') ? `${proc}/root${name}` : `${proc}/cwd/${name}`;
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(seen);
+  } catch {
+    return undefined;  // no such file where the process looks: no module of that path
+  }
+  return loaded.find((entry) => entry.module.path !== '[vdso]' && isMappedFile(stat, entry.mapping));
+}
+
+/**
+ * @internal The loaded module named `name`, or undefined: first by its file name or its path as the maps show it,
+ * then by its DT_SONAME, then as a path naming the same file another way (a symbolic link, ldd's /lib for /usr/lib).
+ */
+export function moduleNamed(loaded: LoadedModule[], name: string): LoadedModule | undefined {
+  return loaded.find((entry) => entry.module.name === name) ??
+    loaded.find((entry) => entry.module.path === name) ??
+    (name.length > 0 && !name.includes('/') ? loaded.find((entry) => sonameOf(entry) === name) : undefined) ??
+    moduleAtPath(loaded, name, loaded[0]?.pid ?? 0);
+}
+
+/**
+ * The module a process mapped from a file of this name or path. A name is taken, in this order: as the module's
+ * file name or the path its maps show; as the object's `DT_SONAME` (`libz.so.1` for `libz.so.1.2.13`), read from
+ * its dynamic section in memory; as a path naming the same file another way (a symbolic link, or ldd's
+ * `/lib/x86_64-linux-gnu/libc.so.6` where the maps say `/usr/lib/x86_64-linux-gnu/libc.so.6`), compared by device
+ * and inode with the file as the process sees it (through `/proc/<pid>/root`; a relative path from its working
+ * directory). On an overlay file system the maps may show other numbers than a stat of the path: use the path the
+ * maps show there.
+ * @param name - a file name ('libc.so.6'), a soname ('libz.so.1'), or a path ('/usr/lib/x86_64-linux-gnu/libc.so.6',
+ * '/lib/x86_64-linux-gnu/libc.so.6')
  * @param options - `pid`: another process (default: this one)
- * @returns the first module by that name (the executable first, then address order), or null
+ * @returns the first module by that name (the executable first, then address order) at the first of those steps
+ * that finds one, or null
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE`) when `name` is not a string
  * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when `options` has a property other than `pid`
  * @throws {@link SystemError} as {@link modules} throws it
  * @group Modules and symbols
+ * @example
+ * ```ts
+ * import { findModule } from 'memprobe';
+ *
+ * const libc = findModule('/lib/x86_64-linux-gnu/libc.so.6');   // the path ldd prints, a link to /usr/lib/…
+ * console.log(libc?.path, libc?.base.toString(16));
+ * ```
  */
 export function findModule(name: string, options?: { pid?: number }): Module | null {
   if (typeof name !== 'string') throw invalidArgType('name', 'of type string', name);

@@ -4,23 +4,21 @@
 // file opened is the one mapped: the same device and inode as the maps show, or, where a layered file system shows
 // other numbers, the same build-id as the object in memory. The vDSO has no file: its image is read from memory.
 //
+// A file that opens by neither route, in a process that is gone by then (it exited after its maps were read), is
+// that process's ESRCH, as every { pid } function reports it; in one still there, an object without symbols.
+//
 // Tables are cached by what identifies the object's contents (device, inode, build-id, size), so every process that
 // maps one libc shares one parse, and a file replaced on disk is a new entry.
 import * as fs from 'node:fs';
 
+import { binding } from '../common/native';
 import { safeRead } from '../memory/copy';
 import { buildIdOf, bufferSource, ElfFormatError, readElfHeader, readSymbolTables, type ByteSource } from './elf';
-import type { LoadedModule } from './modules';
+import { isMappedFile, type LoadedModule } from './modules';
 import { SymbolTable } from './symbol-table';
 
 const MAX_CACHED_TABLES = 256;
 const tableCache = new Map<string, SymbolTable | null>();
-
-/** The maps' 'major:minor' (hex) as the st_dev number fs.statSync gives (glibc's makedev). */
-function deviceNumber(device: string): number {
-  const [major, minor] = device.split(':').map((part) => parseInt(part, 16));
-  return (major & 0xfff) * 0x100 + (minor & 0xff) + Math.floor(minor / 0x100) * 0x100000 + Math.floor(major / 0x1000) * 2 ** 44;
-}
 
 function fileSource(fd: number): ByteSource {
   const size = fs.fstatSync(fd).size;
@@ -60,7 +58,7 @@ function openMappedFile(entry: LoadedModule): number | null {
     return null;
   }
   const stat = fs.fstatSync(fd);
-  if (stat.ino === mapping.inode && stat.dev === deviceNumber(mapping.device)) return fd;
+  if (isMappedFile(stat, mapping)) return fd;
   // A layered file system (overlayfs) shows the lower file's numbers in the maps: the build-id decides.
   try {
     const source = fileSource(fd);
@@ -105,7 +103,12 @@ export function symbolTableOf(entry: LoadedModule): SymbolTable | null {
     table = vdsoTables(entry);
   } else {
     const fd = openMappedFile(entry);
-    if (fd === null) return null;  // not cached: the route may open later (a descriptor limit, a remount)
+    if (fd === null) {
+      // A process that exited after its maps were read has no map_files and no root left: that is its ESRCH (a
+      // read of its memory confirms it), not an object without symbols.
+      if (pid !== 0) binding.checkProcessReadable(pid);
+      return null;  // not cached: the route may open later (a descriptor limit, a remount)
+    }
     try {
       table = readTables(fileSource(fd));
     } finally {

@@ -19,6 +19,18 @@ Napi::Value SetSystemErrorClass(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// systemError(syscall, errno, pid?, path?): the SystemError of a call made in JavaScript (an fs open of a /proc
+// file), described as the addon's own are (the C library's words), so one errno reads the same whoever reports it.
+Napi::Value SystemErrorBinding(const Napi::CallbackInfo& info) {
+  const std::string syscall = info[0].As<Napi::String>().Utf8Value();
+  const int pid = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 0;
+  const std::string path = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : std::string();
+  const napi_value error =
+      MakeSystemError(info.Env(), *static_cast<EnvData*>(info.Data()), info[1].As<Napi::Number>().Int32Value(),
+                      syscall.c_str(), pid, info[3].IsString() ? path.c_str() : nullptr);
+  return error == nullptr ? info.Env().Undefined() : Napi::Value(info.Env(), error);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   static std::once_flag process_setup;
   std::call_once(process_setup, StackGapInit);
@@ -31,6 +43,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   EnvData* data = new EnvData();
   env.SetInstanceData<EnvData>(data);  // deleted with the environment
   exports.Set("setSystemErrorClass", Napi::Function::New(env, SetSystemErrorClass, "setSystemErrorClass", data));
+  exports.Set("systemError", Napi::Function::New(env, SystemErrorBinding, "systemError", data));
   InitCopy(env, exports, data);
   InitPages(env, exports, data);
   InitGuard(env, exports, data);

@@ -1,13 +1,16 @@
 #include "binding/binding_support.h"
 
+#include <stdio.h>
+
 #include "common/libc.h"
 
 namespace memprobe {
 
-napi_value MakeSystemError(napi_env env, const EnvData& data, int error, const char* syscall, int pid) {
+napi_value MakeSystemError(napi_env env, const EnvData& data, int error, const char* syscall, int pid,
+                           const char* path) {
   const char* name = ErrnoName(error);
   const char* description = ErrnoDescription(error);
-  napi_value argv[5];
+  napi_value argv[6];
   napi_value constructor;
   napi_value exception;
   if (napi_get_reference_value(env, data.system_error_class, &constructor) != napi_ok || constructor == nullptr ||
@@ -17,15 +20,36 @@ napi_value MakeSystemError(napi_env env, const EnvData& data, int error, const c
       napi_create_string_utf8(env, description ? description : "unknown error", NAPI_AUTO_LENGTH, &argv[3]) !=
           napi_ok ||
       (pid != 0 ? napi_create_int32(env, pid, &argv[4]) : napi_get_undefined(env, &argv[4])) != napi_ok ||
-      napi_new_instance(env, constructor, 5, argv, &exception) != napi_ok) {
+      (path != nullptr ? napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &argv[5])
+                       : napi_get_undefined(env, &argv[5])) != napi_ok ||
+      napi_new_instance(env, constructor, 6, argv, &exception) != napi_ok) {
     return nullptr;
   }
   return exception;
 }
 
+napi_value MakeSystemError(napi_env env, const EnvData& data, const SystemCallResult& result, int pid) {
+  const napi_value exception = MakeSystemError(env, data, result.error, result.syscall, pid);
+  if (exception == nullptr || result.cause_error == 0 || result.cause_file == nullptr) return exception;
+  char path[64];
+  if (pid == 0) {
+    snprintf(path, sizeof path, "/proc/self/%s", result.cause_file);
+  } else {
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, result.cause_file);
+  }
+  const napi_value cause = MakeSystemError(env, data, result.cause_error, "open", pid, path);
+  // As Error's constructor sets `cause`: an own property, not enumerable.
+  const napi_property_descriptor property = {"cause", nullptr, nullptr, nullptr, nullptr, cause,
+                                             static_cast<napi_property_attributes>(napi_writable | napi_configurable),
+                                             nullptr};
+  if (cause != nullptr) napi_define_properties(env, exception, 1, &property);
+  return exception;
+}
+
 bool ThrowIfFailed(Napi::Env env, const EnvData& data, const SystemCallResult& result, int pid) {
   if (result.error == 0) return false;
-  ThrowSystemError(env, data, result.error, result.syscall, pid);
+  const napi_value exception = MakeSystemError(env, data, result, pid);
+  if (exception != nullptr) napi_throw(env, exception);
   return true;
 }
 

@@ -71,11 +71,14 @@ inline void ExportRaw(napi_env env, napi_value exports, const char* name, napi_c
 // Throws `new SystemError(syscall, code, errno, description[, pid])` in the environment. `pid` (0: none) is the
 // process a call was aimed at (another process's memory or maps); the message then names it and the likely cause.
 void ThrowSystemError(Napi::Env env, const EnvData& data, int error, const char* syscall, int pid = 0);
-// Throws the SystemError a failed wrapper call stands for; returns whether it failed.
+// Throws the SystemError a failed wrapper call stands for (with its cause, if it has one); returns whether it failed.
 bool ThrowIfFailed(Napi::Env env, const EnvData& data, const SystemCallResult& result, int pid = 0);
 // The SystemError itself, built with raw N-API calls only (so it can be used by an AsyncJob's Settle): nullptr
-// when a call failed.
-napi_value MakeSystemError(napi_env env, const EnvData& data, int error, const char* syscall, int pid = 0);
+// when a call failed. `path`: the file a failed open named, or nullptr.
+napi_value MakeSystemError(napi_env env, const EnvData& data, int error, const char* syscall, int pid = 0,
+                           const char* path = nullptr);
+// The SystemError of a failed wrapper call, with `cause` (the refused open of /proc/<pid>/<file>) where it has one.
+napi_value MakeSystemError(napi_env env, const EnvData& data, const SystemCallResult& result, int pid);
 
 // Work on the libuv threadpool that settles a promise: the one lifecycle every asynchronous export shares.
 //   Start (JS thread) creates the promise, keeps what it was given alive and queues the job; the job owns itself

@@ -420,7 +420,7 @@ Napi::Value ScanMemoryBinding(const Napi::CallbackInfo& info) {
   if (job.pid == 0) CheckGuardOwnership(static_cast<EnvData*>(info.Data()));
   const SystemCallResult result = RunScan(pattern, job, &matches, &stop);
   if (result.error != 0) {
-    ThrowSystemError(info.Env(), *static_cast<EnvData*>(info.Data()), result.error, result.syscall, job.pid);
+    ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), result, job.pid);
     return info.Env().Undefined();
   }
   return Napi::Value(info.Env(), ScanResult(info.Env(), matches, stop));
@@ -442,7 +442,7 @@ class ScanMemoryJob : public AsyncJob {
   napi_value Settle(napi_env env, bool* rejected) override {
     if (result_.error != 0) {
       *rejected = true;
-      return MakeSystemError(env, *env_data_, result_.error, result_.syscall, job_.pid);
+      return MakeSystemError(env, *env_data_, result_, job_.pid);
     }
     return ScanResult(env, matches_, stop_);
   }

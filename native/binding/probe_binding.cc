@@ -91,7 +91,7 @@ class ProbeManyJob : public AsyncJob {
   napi_value Settle(napi_env env, bool* rejected) override {
     if (result_.error != 0) {
       *rejected = true;
-      return MakeSystemError(env, *env_data_, result_.error, result_.syscall, batch_.pid);
+      return MakeSystemError(env, *env_data_, result_, batch_.pid);
     }
     napi_value undefined;
     return napi_get_undefined(env, &undefined) == napi_ok ? undefined : nullptr;
@@ -143,6 +143,14 @@ Napi::Value CheckProcessAliveBinding(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// checkProcessReadable(pid): throws the SystemError a read of the process's memory would (EPERM from
+// process_vm_readv for a process this one may not read, ESRCH for one that is gone or a zombie; see map_list.h).
+Napi::Value CheckProcessReadableBinding(const Napi::CallbackInfo& info) {
+  const pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  ThrowIfFailed(info.Env(), *static_cast<EnvData*>(info.Data()), CheckProcessReadable(pid), pid);
+  return info.Env().Undefined();
+}
+
 // queryMappings(start, end): [start, end, flags]* of the mappings over [start, end) as the kernel has them now
 // (PROCMAP_QUERY), or null where the kernel cannot say (before Linux 6.11). The fuzzer brackets copies with it.
 Napi::Value QueryMappingsBinding(const Napi::CallbackInfo& info) {
@@ -176,6 +184,7 @@ void InitProbe(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"readablePrefix", ReadablePrefixBinding},
                       {"scanReadable", ScanReadableBinding},
                       {"checkProcessAlive", CheckProcessAliveBinding},
+                      {"checkProcessReadable", CheckProcessReadableBinding},
                       {"queryMappings", QueryMappingsBinding},
                       {"_installGuardRegion", InstallGuardRegionBinding},
                   });

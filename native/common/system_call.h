@@ -12,6 +12,11 @@ struct SystemCallResult {
   uintptr_t value;      // what the call returned (an address), when anything
   int error;            // errno, 0 on success
   const char* syscall;  // the call that failed
+  // When this failure stands for an earlier one (an open of a /proc/<pid> file the kernel refused, confirmed by a
+  // read of the process's memory: see probe/map_list.h), that open's errno and the file's name under /proc/<pid>/
+  // ("maps"), which the SystemError keeps as its `cause`; else 0 and nullptr.
+  int cause_error = 0;
+  const char* cause_file = nullptr;
 };
 
 inline SystemCallResult Succeeded(uintptr_t value = 0) { return SystemCallResult{value, 0, nullptr}; }

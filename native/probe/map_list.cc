@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <string>
 
+#include "memory/syscall_copy.h"
+
 namespace memprobe {
 
 namespace {
@@ -105,9 +107,15 @@ SystemCallResult ReadMapList(pid_t pid, std::vector<MapEntry>* entries) {
   std::string text;
   const int error = ReadWhole(path, &text);
   if (error != 0) {
-    if (error == ENOENT && pid != 0) {
-      const SystemCallResult alive = CheckProcessAlive(pid);
-      if (alive.error != 0) return alive;
+    // A process that is gone has no maps; the maps open makes the ptrace access check a read makes. Either is the
+    // read's ESRCH or EPERM, with the open as its cause.
+    if ((error == ENOENT || error == EACCES || error == EPERM) && pid != 0) {
+      SystemCallResult readable = CheckProcessReadable(pid);
+      if (readable.error != 0) {
+        readable.cause_error = error;
+        readable.cause_file = "maps";
+        return readable;
+      }
     }
     errno = error == ENOENT ? ESRCH : error;
     return Failed("open");
@@ -147,6 +155,15 @@ SystemCallResult CheckProcessAlive(pid_t pid) {
   struct iovec remote = {nullptr, 1};
   if (process_vm_readv(pid, &local, 1, &remote, 1, 0) < 0 && errno == ESRCH) return Failed("process_vm_readv");
   return Succeeded();
+}
+
+SystemCallResult CheckProcessReadable(pid_t pid) {
+  const int error = CheckProcessAccess(pid, false);
+  if (error == 0) return Succeeded();
+  // A kernel thread has no memory to read (ESRCH) yet is there: CheckProcessAlive tells the two apart.
+  if (error == ESRCH) return CheckProcessAlive(pid);
+  errno = error;
+  return Failed("process_vm_readv");
 }
 
 ptrdiff_t FindMapEntry(const std::vector<MapEntry>& entries, uintptr_t address) {

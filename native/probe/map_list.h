@@ -31,8 +31,15 @@ struct MapEntry {
 
 // Reads /proc/<pid>/maps (pid 0: this process). Entries come sorted by address, as the kernel lists them.
 // Another process that is gone, or listed nothing and is a zombie, is the error CheckProcessAlive gives: a
-// zombie's maps are empty, and must not pass for a process with nothing mapped.
+// zombie's maps are empty, and must not pass for a process with nothing mapped. A maps file the kernel refuses
+// (EACCES, EPERM: the same ptrace access check a read makes) is the error CheckProcessReadable gives, so every
+// { pid } function reports a process it may not read as a read of its memory does.
 SystemCallResult ReadMapList(pid_t pid, std::vector<MapEntry>* entries);
+
+// Whether this process may read process `pid`'s memory now: EPERM from process_vm_readv when the ptrace access
+// check (or a seccomp filter) refuses it, ESRCH (CheckProcessAlive) when it is gone or a zombie, else success.
+// For answers given without a read of its memory, and for /proc/<pid> files the kernel refuses.
+SystemCallResult CheckProcessReadable(pid_t pid);
 
 // Whether process `pid` still has an address space: ESRCH from process_vm_readv, as a read of its memory reports
 // it, for a process that is gone or has exited and is not yet reaped (a zombie, /proc/<pid>/stat state Z or X).

@@ -7,7 +7,6 @@
 
 #include "common/machine.h"
 #include "memory/arch.h"
-#include "memory/syscall_copy.h"
 #include "probe/map_list.h"
 #include "probe/probe.h"
 
@@ -41,16 +40,6 @@ int ReadEach(pid_t pid, const uint64_t* addresses, size_t count, bool* readable)
     if (done < count) readable[done++] = false;
   }
   return 0;
-}
-
-// EPERM when this process may not read `pid`. ESRCH is left to CheckProcessAlive: a kernel thread has no memory
-// to read (ESRCH) yet is there, with nothing mapped, and no error.
-SystemCallResult AccessChecked(pid_t pid) {
-  const int error = CheckProcessAccess(pid, false);
-  if (error == 0) return Succeeded();
-  if (error == ESRCH) return CheckProcessAlive(pid);
-  errno = error;
-  return Failed("process_vm_readv");
 }
 
 bool Listed(const std::vector<MapEntry>& entries, uint64_t address) {
@@ -94,7 +83,7 @@ SystemCallResult ProbeAddressesRemote(pid_t pid, const uint64_t* addresses, uint
     }
   }
   // Answers from the maps alone must not pass a process this one may not read for one it may.
-  if (!any_read) return AccessChecked(pid);
+  if (!any_read) return CheckProcessReadable(pid);
   if (!any_failed) return Succeeded();
   // A read that failed: listed in the maps as they are now → protected, no longer listed → unmapped.
   std::vector<MapEntry> after;
@@ -135,7 +124,7 @@ SystemCallResult ScanReadableRemote(pid_t pid, uint64_t start, uint64_t end, std
   }
   // A window with nothing listed readable read nothing: ask, so that a process this one may not read is not
   // one with nothing readable there.
-  if (!any_read) return AccessChecked(pid);
+  if (!any_read) return CheckProcessReadable(pid);
   // A process that died during the scan: its ranges so far are not a scan of it.
   return CheckProcessAlive(pid);
 }
