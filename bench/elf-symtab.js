@@ -6,8 +6,8 @@
 //       the names, one sort of packed keys): the floor. It is the fairest one because it produces what memprobe's
 //       index holds and nothing else; `readelf -sW` and `nm` do more (they format and print every symbol, nm sorts
 //       and demangles nothing here but still writes ~50 MB of text), so they are reference points, not the floor;
-//   (b) memprobe's parse: readElfHeader, readSymbolTables and new SymbolTable over positioned reads of the file,
-//       the functions findSymbol and symbolize use (from dist/);
+//   (b) memprobe's parse: readElfHeader, readSymbolTables and new SymbolTable over the file's bytes, the functions
+//       findSymbol and symbolize use (from dist/);
 //   (c) `readelf -sW` and (d) `nm` of the same file, output to /dev/null;
 //   (e) elfinfo (the one typed ELF package on npm) where it can be loaded, in a child process of its own (its parse
 //       holds an object per symbol, gigabytes here, which would slow this process's garbage collection for the
@@ -25,7 +25,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const memprobe = require('..');
-const { readElfHeader, readSymbolTables } = require('../dist/symbols/elf');
+const { bufferSource, readElfHeader, readSymbolTables } = require('../dist/symbols/elf');
 const { SymbolTable } = require('../dist/symbols/symbol-table');
 const { cProgram } = require('./native-build');
 const { formatNs, machine, median, spread } = require('./stats');
@@ -55,13 +55,22 @@ const TEXT_SECTION = 1;  // the index of .text among the section headers below
 /**
  * The synthetic object's symbols, in a linker's order: the locals first (with a file symbol now and then, dropped
  * by every reader), then the globals. Addresses are a permutation of the text's 16-byte slots, so the table is not
- * already in address order and the sort does real work. Names are mangled C++-like, ~33 bytes on average.
+ * already in address order and the sort does real work. Names are mangled C++ (namespace, class, method, argument
+ * types), 40 bytes on average and from 17 to 70 (node's own .symtab averages 68): varied in length as a real
+ * program's are, so a lookup by name meets a few percent of the names at its length, not nearly all of them.
  */
+const NAMESPACES = ['v8', 'node', 'icu_74', 'internal', 'compiler', 'memprobe', 'std', 'base'];
+const CLASSES = ['Isolate', 'Heap', 'Map', 'Zone', 'JSObject', 'TurboAssembler', 'Scanner', 'Parser', 'ScopeInfo', 'GC'];
+const ARGUMENTS = ['v', 'i', 'Pc', 'PKcm', 'RKSt6vectorIiSaIiEE', 'NS_6HandleINS_6ObjectEEE', 'mb', 'PvS_'];
+
 function symbolAt(i, count, textStart) {
   const local = i < count * 0.3;
   const kind = i % 97 === 0 ? 'file' : i % 11 === 0 ? 'label' : i % 5 === 0 ? 'object' : 'function';
-  const namespace = `module${i % 997}`;
-  const base = kind === 'file' ? `${namespace}.cc` : `_ZN${namespace.length}${namespace}${`f${i.toString(36)}`.length}f${i.toString(36)}Ev`;
+  const namespace = NAMESPACES[i % NAMESPACES.length];
+  const klass = `${CLASSES[(i >> 3) % CLASSES.length]}${(i >> 6) % 7 === 0 ? '' : (i % 613).toString()}`;
+  const method = `m${i.toString(36)}${'x'.repeat((i * 31) % 13)}`;
+  const base = kind === 'file' ? `${namespace}/${klass}.cc`
+    : `_ZN${namespace.length}${namespace}${klass.length}${klass}${method.length}${method}E${ARGUMENTS[(i >> 2) % ARGUMENTS.length]}`;
   const slot = (i * 7919) % count;  // 7919 is prime and divides no count used here: a permutation
   return {
     name: base,
@@ -96,77 +105,52 @@ function writeObject(dir, count, page) {
   const sectionCount = 5;
   const file = Buffer.alloc(sectionsOffset + sectionCount * 64);
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const u16 = (at, value) => view.setUint16(at, value, true);
-  const u32 = (at, value) => view.setUint32(at, value, true);
-  const u64 = (at, value) => view.setBigUint64(at, BigInt(value), true);
+  /** Writes a record's fields at `at`, each [width in bytes, value], one after the other, little-endian. */
+  const record = (at, fields) => {
+    for (const [width, value] of fields) {
+      if (width === 1) view.setUint8(at, value);
+      else if (width === 2) view.setUint16(at, value, true);
+      else if (width === 4) view.setUint32(at, value, true);
+      else view.setBigUint64(at, BigInt(value), true);
+      at += width;
+    }
+  };
 
-  // The ELF header.
+  // Elf64_Ehdr: e_ident, then type, machine, version, entry, phoff, shoff, flags, ehsize, phentsize, phnum,
+  // shentsize, shnum, shstrndx.
   file.set([0x7f, 0x45, 0x4c, 0x46, 2 /* ELFCLASS64 */, 1 /* little-endian */, 1 /* EV_CURRENT */], 0);
-  u16(16, ET_DYN);
-  u16(18, MACHINES[process.arch] ?? 62);
-  u32(20, 1);
-  u64(24, textStart);  // e_entry
-  u64(32, 64);  // e_phoff
-  u64(40, sectionsOffset);  // e_shoff
-  u16(52, 64);  // e_ehsize
-  u16(54, 56);  // e_phentsize
-  u16(56, 2);  // e_phnum
-  u16(58, 64);  // e_shentsize
-  u16(60, sectionCount);
-  u16(62, sectionCount - 1);  // e_shstrndx
+  record(16, [[2, ET_DYN], [2, MACHINES[process.arch] ?? 62], [4, 1], [8, textStart], [8, 64], [8, sectionsOffset],
+    [4, 0], [2, 64], [2, 56], [2, 2], [2, 64], [2, sectionCount], [2, sectionCount - 1]]);
 
-  // The program headers: one PT_LOAD from the start of the file over the whole text, and the build-id note.
+  // Elf64_Phdr (type, flags, offset, vaddr, paddr, filesz, memsz, align): one PT_LOAD from the start of the file
+  // over the whole text, and the build-id note (namesz, descsz, type, 'GNU', the id) in it.
   const noteOffset = 64 + 2 * 56;
   const buildId = crypto.randomBytes(20);
-  const phdr = (at, type, flags, offset, vaddr, filesz, memsz, align) => {
-    u32(at, type);
-    u32(at + 4, flags);
-    u64(at + 8, offset);
-    u64(at + 16, vaddr);
-    u64(at + 24, vaddr);
-    u64(at + 32, filesz);
-    u64(at + 40, memsz);
-    u64(at + 48, align);
-  };
-  phdr(64, PT_LOAD, 5 /* R+X */, 0, 0, page, textStart + textSize, page);
-  phdr(64 + 56, PT_NOTE, 4, noteOffset, noteOffset, 16 + buildId.length, 16 + buildId.length, 4);
-  u32(noteOffset, 4);
-  u32(noteOffset + 4, buildId.length);
-  u32(noteOffset + 8, NT_GNU_BUILD_ID);
+  const noteSize = 16 + buildId.length;
+  record(64, [[4, PT_LOAD], [4, 5 /* R+X */], [8, 0], [8, 0], [8, 0], [8, page], [8, textStart + textSize], [8, page]]);
+  record(64 + 56, [[4, PT_NOTE], [4, 4], [8, noteOffset], [8, noteOffset], [8, noteOffset], [8, noteSize], [8, noteSize], [8, 4]]);
+  record(noteOffset, [[4, 4], [4, buildId.length], [4, NT_GNU_BUILD_ID]]);
   file.write('GNU\0', noteOffset + 12, 'latin1');
   buildId.copy(file, noteOffset + 16);
 
-  // .symtab and .strtab.
+  // .symtab (Elf64_Sym: name, info, other, shndx, value, size) and .strtab.
   let nameAt = 1;
   symbols.forEach((symbol, i) => {
-    const at = symtabOffset + (i + 1) * 24;
-    u32(at, nameAt);
-    file[at + 4] = (symbol.bind << 4) | symbol.type;
-    u16(at + 6, symbol.section);
-    u64(at + 8, symbol.value);
-    u64(at + 16, symbol.size);
+    record(symtabOffset + (i + 1) * 24, [[4, nameAt], [1, (symbol.bind << 4) | symbol.type], [1, 0], [2, symbol.section], [8, symbol.value], [8, symbol.size]]);
     nameAt += file.write(symbol.name, strtabOffset + nameAt, 'latin1') + 1;
   });
   shstrtab.copy(file, shstrtabOffset);
 
-  // The section headers: null, .text (no bits in the file), .symtab, .strtab, .shstrtab.
-  const shdr = (index, name, type, flags, address, offset, size, link, info, align, entsize) => {
-    const at = sectionsOffset + index * 64;
-    u32(at, name);
-    u32(at + 4, type);
-    u64(at + 8, flags);
-    u64(at + 16, address);
-    u64(at + 24, offset);
-    u64(at + 32, size);
-    u32(at + 40, link);
-    u32(at + 44, info);
-    u64(at + 48, align);
-    u64(at + 56, entsize);
-  };
-  shdr(TEXT_SECTION, shName('.text'), SHT_NOBITS, 6 /* ALLOC+EXECINSTR */, textStart, page, textSize, 0, 0, 16, 0);
-  shdr(2, shName('.symtab'), SHT_SYMTAB, 0, 0, symtabOffset, symtabSize, 3, firstGlobal, 8, 24);
-  shdr(3, shName('.strtab'), SHT_STRTAB, 0, 0, strtabOffset, strtabSize, 0, 0, 1, 0);
-  shdr(4, shName('.shstrtab'), SHT_STRTAB, 0, 0, shstrtabOffset, shstrtab.length, 0, 0, 1, 0);
+  // Elf64_Shdr (name, type, flags, addr, offset, size, link, info, addralign, entsize): null, .text (no bits in the
+  // file), .symtab, .strtab, .shstrtab.
+  const sections = [
+    [shName('.text'), SHT_NOBITS, 6 /* ALLOC+EXECINSTR */, textStart, page, textSize, 0, 0, 16, 0],
+    [shName('.symtab'), SHT_SYMTAB, 0, 0, symtabOffset, symtabSize, 3, firstGlobal, 8, 24],
+    [shName('.strtab'), SHT_STRTAB, 0, 0, strtabOffset, strtabSize, 0, 0, 1, 0],
+    [shName('.shstrtab'), SHT_STRTAB, 0, 0, shstrtabOffset, shstrtab.length, 0, 0, 1, 0],
+  ];
+  const SHDR_WIDTHS = [4, 4, 8, 8, 8, 8, 4, 4, 8, 8];
+  sections.forEach((fields, i) => record(sectionsOffset + (TEXT_SECTION + i) * 64, fields.map((value, f) => [SHDR_WIDTHS[f], value])));
 
   const filePath = path.join(dir, FILE_NAME);
   fs.writeFileSync(filePath, file);
@@ -174,24 +158,6 @@ function writeObject(dir, count, page) {
   let probe = Math.floor(count * 0.65);
   while (symbols[probe].type !== STT_FUNC) probe++;
   return { filePath, symtabSize, strtabSize, fileSize: file.length, loadSize: textStart + textSize, probe: symbols[probe], textStart, textSize };
-}
-
-/** A ByteSource over positioned reads of a file, as lib/symbols/object-files.ts reads an object. */
-function fileSource(fd) {
-  const size = fs.fstatSync(fd).size;
-  return {
-    size,
-    read(offset, length) {
-      const bytes = Buffer.allocUnsafe(Math.max(0, Math.min(length, size - offset)));
-      let done = 0;
-      while (done < bytes.length) {
-        const count = fs.readSync(fd, bytes, done, bytes.length - done, offset + done);
-        if (count === 0) break;
-        done += count;
-      }
-      return bytes.subarray(0, done);
-    },
-  };
 }
 
 /** { wall, cpu } ns of one call of `fn` (cpu: this process's, as process.cpuUsage counts it, user and system). */
@@ -266,14 +232,11 @@ async function main() {
       `(${SYMBOLS.toLocaleString('en')} symbols), .strtab ${(made.strtabSize / 1e6).toFixed(1)} MB (page cache warm after the first round)\n`);
 
     const floor = cProgram('symtab_index');
+    // The file is all but its tables, so reading it whole reads the bytes lib/symbols' positioned reads of the
+    // tables would (one copy out of the page cache either way), without a copy here of its private fileSource.
     const ours = () => {
-      const fd = fs.openSync(filePath, 'r');
-      try {
-        const source = fileSource(fd);
-        return new SymbolTable(readSymbolTables(source, readElfHeader(source)));
-      } finally {
-        fs.closeSync(fd);
-      }
+      const source = bufferSource(fs.readFileSync(filePath));
+      return new SymbolTable(readSymbolTables(source, readElfHeader(source)));
     };
     const elfinfo = elfinfoPath();
     const variants = {
