@@ -1,7 +1,7 @@
 // `memprobe fuzz`, `scan`, `probe`, `read` and `maps`.
 import * as fs from 'node:fs';
 
-import { type Command, type CommandContext, COLOR_OPTION, type ParsedValues, colorWanted, QUIET_OPTION, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
+import { type Command, type CommandContext, COLOR_OPTION, type ParsedValues, colorWanted, QUIET_OPTION, formatOffset, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
 import { startProgress } from './progress-bar';
 import { SYMBOLS_OPTION, symbolOf, symbolsHelp, symbolsOf } from './symbols';
 import { formatAddress, formatSize } from '../common/format';
@@ -335,13 +335,13 @@ export const readCommand: Command = {
 export const mapsCommand: Command = {
   usage: `maps (${TARGET_USAGE}) [--json]`,
   summary: 'the mappings of a process, parsed from /proc/<pid>/maps',
-  help: ["  --pid N  the process", "  --self   this command's own process", '  --json   the mappings as JSON'].join('\n'),
+  help: ["  --pid N  the process", "  --self   this command's own process", '  --json   the mappings as JSON (addresses padded, the file offset not: 0x1000)'].join('\n'),
   examples: ['maps --pid 1234', 'maps --pid 1234 --json'],
   options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
   run(values, _positionals, out) {
     const entries = readMaps(targetOf(values));
     if (values.json) {
-      out.write(toJson(entries));
+      out.write(toJson(entries.map((entry) => ({ ...entry, offset: formatOffset(entry.offset) }))));
       return 0;
     }
     const rows = entries.map((entry) => [
