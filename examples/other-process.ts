@@ -27,7 +27,7 @@ child.once('message', (message) => {
   console.log(modules(pid)[0].name, modules(pid).some((m) => m.name === '[vdso]'));   // node true
   const malloc = parseAddress('libc.so.6!malloc', { pid });                           // or findSymbol('malloc', …)
   const at = symbolize(malloc + 16n, { pid });
-  console.log(`${at?.module}!${at?.symbol}+${at?.symbolOffset}`);                     // libc.so.6!malloc+16
+  console.log(`${at?.module}!${at?.symbol}+0x${at?.symbolOffset?.toString(16)}`);     // libc.so.6!malloc+0x10
 
   // Bytes (or a pattern in Frida's syntax, '61 20 ?? 74') in every readable range of the other process.
   const found = scanMemory(Buffer.from('a string in another'), { pid });

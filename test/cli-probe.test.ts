@@ -187,11 +187,13 @@ describe('maps', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const lines = text.trim().split('\n');
-    const json = JSON.parse(memprobe('maps', '--pid', pid, '--json').stdout) as Array<{ start: string; perms: string; path: string; inode: number }>;
+    const json = JSON.parse(memprobe('maps', '--pid', pid, '--json').stdout) as Array<{ start: string; perms: string; offset: string; path: string; inode: number }>;
     expect(json.length).toBe(lines.length);
     json.forEach((entry, i) => {
       expect(BigInt(entry.start)).toBe(BigInt('0x' + lines[i].split('-')[0]));
       expect(entry.perms).toBe(lines[i].split(' ')[1]);
+      // The file offset unpadded (0x1000), as offsets are everywhere; the addresses padded.
+      expect(entry.offset).toBe(`0x${BigInt('0x' + lines[i].split(' ')[2]).toString(16)}`);
     });
     const table = memprobe('maps', '--pid', pid);
     sleeper.kill();

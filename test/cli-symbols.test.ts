@@ -134,12 +134,17 @@ describe('symbolize', () => {
 
   test('--json: an array of {address, module, offset, symbol, symbolOffset}, nulls outside every module', () => {
     const libc = findModule('libc.so.6', { pid: Number(target.pid) }) as NonNullable<ReturnType<typeof findModule>>;
-    const run = memprobe('symbolize', 'malloc+3', '0x10', '--pid', target.pid, '--json');
+    const run = memprobe('symbolize', 'malloc+0x10', '0x10', '--pid', target.pid, '--json');
     expect([run.status, run.stderr]).toEqual([0, '']);
+    // Addresses padded as everywhere; offsets as the text form writes them (+0x10), not padded like addresses.
+    const offset = hex(target.malloc + 16n - libc.base);
     expect(JSON.parse(run.stdout)).toEqual([
-      { address: formatAddress(target.malloc + 3n), module: 'libc.so.6', offset: formatAddress(target.malloc + 3n - libc.base), symbol: 'malloc', symbolOffset: formatAddress(3n) },
+      { address: formatAddress(target.malloc + 16n), module: 'libc.so.6', offset, symbol: 'malloc', symbolOffset: '0x10' },
       { address: formatAddress(0x10n), module: null, offset: null, symbol: null, symbolOffset: null },
     ]);
+    // The same numbers as the text form of the same addresses.
+    const text = memprobe('symbolize', 'malloc+0x10', '--pid', target.pid);
+    expect(text.stdout).toBe(`${formatAddress(target.malloc + 16n)}  libc.so.6!malloc+0x10\n`);
   });
 
   test('--self: the command looks at itself', () => {

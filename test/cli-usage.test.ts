@@ -1,13 +1,16 @@
 // The memprobe command as a new user meets it: a named target, streaming output that ends on a closed pipe, help
 // in every form and wrapped to the width, numbers refused in the library's words, bare hex addresses as
 // /proc/<pid>/maps prints them, and a progress line with separators, rate and ETA that honours the color settings.
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { colorWanted, parseAddress, wrap } from '../lib/cli/output';
+import { pageSize, readMaps } from '../lib';
+import { colorWanted, decimalTrapNote, parseAddress, wrap } from '../lib/cli/output';
 import { COMMANDS, commandHelp, usage } from '../lib/cli/main';
 import { formatDuration, progressLine } from '../lib/cli/progress-bar';
+import { syscallCopyMissing, testNeeding } from './helpers/capabilities';
 import { commandFor, PACKAGE_ROOT, shellCommand, spawnNodeSync } from './helpers/child';
 
 const CLI = path.join(PACKAGE_ROOT, 'dist', 'cli.js');
@@ -123,6 +126,27 @@ describe('help in every form', () => {
     }
     expect(wrap('  --x N  ' + 'word '.repeat(30).trim(), 40).split('\n').slice(1).every((line) => line.startsWith('         word'))).toBe(true);
   });
+
+  test('a description continued on a source line of its own is one paragraph: wrapping places its breaks', () => {
+    // Indented to the description column of the option above: part of it, at any width.
+    expect(wrap('  --x N  one two\n         three four', 80)).toBe('  --x N  one two three four');
+    expect(wrap('  --x N  one two\n         three four', 24)).toBe('  --x N  one two three\n         four');
+    // Anything else keeps its line: prose after a table, an indent of another depth, a line after prose.
+    expect(wrap('  --x N  one\nprose', 80)).toBe('  --x N  one\nprose');
+    expect(wrap('  --x N  one\n    four', 80)).toBe('  --x N  one\n    four');
+    expect(wrap('prose\n         nine', 80)).toBe('prose\n         nine');
+    // read --help's --color, written on two source lines: wrapped as one description, the break where the width says.
+    const lines = commandHelp(COMMANDS.read, 80).split('\n');
+    const first = lines.findIndex((line) => line.startsWith('  --color'));
+    let last = first;
+    while (/^ {19}\S/.test(lines[last + 1])) last++;
+    const description = lines.slice(first, last + 1);
+    expect(description.map((line) => line.trim()).join(' ')).toContain('auto colors a terminal unless NO_COLOR is set');
+    // Every break is one wrapping made: the next word would not have fit on the line.
+    for (let i = 0; i < description.length - 1; i++) {
+      expect(description[i].length + 1 + description[i + 1].trim().split(' ')[0].length).toBeGreaterThan(80);
+    }
+  });
 });
 
 test("numbers are refused in the library's words, exit 2", () => {
@@ -132,7 +156,11 @@ test("numbers are refused in the library's words, exit 2", () => {
     [['scan-memory', '00', '--self', '--limit', '-1'], 'The "--limit" option must be a non-negative integer. Received -1'],
     [['read', '0x400000', '-1', '--self'], 'The length must be an integer from 0 to 16777216. Received -1'],
     [['read', '0x400000', '1.5', '--self'], 'The length must be an integer from 0 to 16777216. Received 1.5'],
-    [['probe', '-1', '--self'], "The address must be an address expression (0x…, decimal, module, symbol, module!symbol, each ±offset). Received '-1' (no module of this process is named so or defines a symbol by that name)"],
+    // A leading minus is a negative number, said so, not a name looked up in the target.
+    [['probe', '-1', '--self'], "The address must be an address, 0 or more: a negative number is none (0x… or bare hex, decimal, or an expression such as libc.so.6!malloc+8). Received '-1'"],
+    [['read', '-0x10', '16', '--self'], "The address must be an address, 0 or more: a negative number is none (0x… or bare hex, decimal, or an expression such as libc.so.6!malloc+8). Received '-0x10'"],
+    [['symbolize', '-5', '--self'], "The address must be an address, 0 or more: a negative number is none (0x… or bare hex, decimal, or an expression such as libc.so.6!malloc+8). Received '-5'"],
+    [['scan', '--self', '--start', '-7f00'], 'The "--start" option must be an address, 0 or more: a negative number is none (0x… or bare hex, decimal, or an expression such as libc.so.6!malloc+8). Received \'-7f00\''],
     [['maps', '--pid', '-1'], 'The "--pid" option must be a process id (1 to 2147483647). Received \'-1\''],
   ];
   for (const [args, message] of cases) {
@@ -220,5 +248,109 @@ describe('on a terminal (a pseudo-terminal made by script(1))', () => {
     const help = onTerminal(50, 'help', 'scan-memory').screen.split(/\r?\n/).filter((line) => line !== '');
     expect(help.length).toBeGreaterThan(10);
     for (const line of help) expect([line, line.length <= 50 || !line.trim().includes(' ')]).toEqual([line, true]);
+  });
+});
+
+/**
+ * The bare-number trap: a mapping whose start is all digits in hex (a PIE load now and then), copied from the maps,
+ * is read as decimal, as the rule says; the command then adds one note on stderr. The case is made on purpose: a
+ * python3 child maps a file at such an address with MAP_FIXED_NOREPLACE (Linux 4.17; an older kernel takes the
+ * address as a hint, and the probe below sees it elsewhere).
+ */
+const ALL_DIGIT_CANDIDATES = ['563291780000', '464646460000', '313131310000'];
+const MAP_AT = `
+import ctypes, mmap, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+MAP_FIXED_NOREPLACE = 0x100000
+fd = os.open(sys.argv[1], os.O_RDONLY)
+size = int(sys.argv[2])
+for start in sys.argv[3:]:
+    got = libc.mmap(int(start, 16), size, mmap.PROT_READ, mmap.MAP_PRIVATE | MAP_FIXED_NOREPLACE, fd, 0)
+    if got == int(start, 16):
+        break
+print('%x' % (got or 0), flush=True)
+sys.stdin.read()
+`;
+
+function mappingFile(): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'memprobe-digits-')), 'all-digit-mapping');
+  fs.writeFileSync(file, Buffer.alloc(2 * pageSize, 0x5a));
+  return file;
+}
+
+/** Why a process cannot be given a mapping at an all-digit hex address here, or null when it can. */
+const allDigitMappingMissing: string | null = (() => {
+  const file = mappingFile();
+  try {
+    const run = spawnSync('python3', ['-c', MAP_AT, file, String(pageSize), ...ALL_DIGIT_CANDIDATES], { input: '', encoding: 'utf8', timeout: 30_000 });
+    if (run.error !== undefined) return `python3 cannot be run (${run.error.message})`;
+    if (run.status !== 0) return `python3 with ctypes failed: ${run.stderr.trim().split('\n').pop()}`;
+    return ALL_DIGIT_CANDIDATES.includes(run.stdout.trim()) ? null : `mmap with MAP_FIXED_NOREPLACE at an all-digit address gave 0x${run.stdout.trim()}`;
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+})();
+
+describe('an all-digit address read as decimal that is mapped only as hex', () => {
+  let child: ChildProcess;
+  let pid: string;
+  let digits: string;
+  let file: string;
+
+  beforeAll(async () => {
+    if (allDigitMappingMissing !== null || syscallCopyMissing !== null) return;
+    file = mappingFile();
+    child = spawn('python3', ['-c', MAP_AT, file, String(pageSize), ...ALL_DIGIT_CANDIDATES], { stdio: ['pipe', 'pipe', 'inherit'] });
+    digits = await new Promise<string>((resolve) => child.stdout?.once('data', (data: Buffer) => resolve(data.toString().trim())));
+    pid = String(child.pid);
+  });
+  afterAll(() => {
+    child?.stdin?.end();
+    if (file !== undefined) fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  });
+
+  testNeeding(allDigitMappingMissing, syscallCopyMissing)('one note on stderr naming both readings and the mapping; stdout and status as without it', () => {
+    expect(ALL_DIGIT_CANDIDATES).toContain(digits);
+    const decimal = BigInt(digits);
+    const maps = readMaps(Number(pid));
+    const holding = (at: bigint) => maps.find((entry) => entry.start <= at && at < entry.end);
+    expect(holding(BigInt(`0x${digits}`))?.path).toBe(file);
+    expect(holding(decimal)).toBeUndefined();  // what the test is about: the decimal reading is in no mapping
+    const note = `memprobe: note: ${digits} is read as decimal (0x${decimal.toString(16)}, in no mapping); 0x${digits} is in ${file}: write 0x${digits} for that one\n`;
+    // Each command that takes an address: the same stdout and status as the decimal reading written in hex.
+    const runs: Array<[string[], string[]]> = [
+      [['probe', digits], ['probe', `0x${decimal.toString(16)}`]],
+      [['read', digits, '4'], ['read', `0x${decimal.toString(16)}`, '4']],
+      [['symbolize', digits], ['symbolize', `0x${decimal.toString(16)}`]],
+      [['scan', '--start', digits, '--end', String(decimal + 16n)], ['scan', '--start', `0x${decimal.toString(16)}`, '--end', String(decimal + 16n)]],
+    ];
+    for (const [trapped, plain] of runs) {
+      const withNote = memprobe(...trapped, '--pid', pid);
+      const without = memprobe(...plain, '--pid', pid);
+      expect([trapped, withNote.status, withNote.stdout]).toEqual([trapped, without.status, without.stdout]);
+      expect([trapped, withNote.stderr]).toEqual([trapped, note + without.stderr]);
+    }
+    // The hex readings get no note: written with 0x, or with a leading zero (the rule reads it as hex).
+    for (const hexForm of [`0x${digits}`, `0${digits}`]) {
+      const read = memprobe('read', hexForm, '4', '--pid', pid, '--json');
+      expect([hexForm, read.status, read.stderr]).toEqual([hexForm, 0, '']);
+      expect((JSON.parse(read.stdout) as { data: string }).data).toBe('5a5a5a5a');
+    }
+  });
+
+  testNeeding(allDigitMappingMissing, syscallCopyMissing)('no note where the trap is not: fewer than 8 digits, or the hex reading in no mapping', () => {
+    expect(decimalTrapNote(digits, BigInt(digits), Number(pid))).not.toBeNull();
+    // 7 digits are no address copied from the maps (they print 8 or more), whatever they name.
+    expect(decimalTrapNote(digits.slice(0, 7), BigInt(digits.slice(0, 7)), Number(pid))).toBeNull();
+    // A hex reading past the end of every mapping: decimal is all it can mean.
+    const maps = readMaps(Number(pid));
+    const mapped = (at: bigint) => maps.some((entry) => entry.start <= at && at < entry.end);
+    const unmapped = ['12345678', '40000000000', '99999999999'].find((text) => !mapped(BigInt(`0x${text}`)) && !mapped(BigInt(text)));
+    expect(unmapped).toBeDefined();
+    expect(decimalTrapNote(unmapped!, BigInt(unmapped!), Number(pid))).toBeNull();
+    // A target that cannot be read: no note (the command says why itself, if it needs the maps).
+    expect(decimalTrapNote(digits, BigInt(digits), 2147483646)).toBeNull();
   });
 });

@@ -53,8 +53,8 @@ export const scanMemoryCommand: Command = {
     const pattern = positionals[0];
     parsePattern(pattern);
     const pid = targetOf(values);
-    const start = values.start === undefined ? 0n : parseAddress(values.start as string, '--start', pid);
-    const end = values.end === undefined ? USER_END : parseAddress(values.end as string, '--end', pid);
+    const start = values.start === undefined ? 0n : parseAddress(values.start as string, '--start', pid, context.err);
+    const end = values.end === undefined ? USER_END : parseAddress(values.end as string, '--end', pid, context.err);
     if (start > end) throw new UsageError(`--start (${formatAddress(start)}) is past --end (${formatAddress(end)})`);
     const limit = values.limit === undefined ? undefined : parseCount(values.limit as string, '--limit', 0, Number.MAX_SAFE_INTEGER);
     let bar: Progress | undefined;

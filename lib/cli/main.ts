@@ -50,7 +50,9 @@ export function usage(width = 80): string {
       '',
       'Addresses: 0x… hex; bare hex when it has a letter a-f or a leading zero (as /proc/<pid>/maps prints them); ' +
         'decimal; or an expression in the target process: a module (its base), a symbol or module!symbol, with + or - ' +
-        "an offset: libc.so.6+0x1f00, 'libc.so.6!malloc+8', malloc; !name for a symbol whose name looks like hex.",
+        "an offset: libc.so.6+0x1f00, 'libc.so.6!malloc+8', malloc; !name for a symbol whose name looks like hex. " +
+        'Plain digits are decimal even when copied from the maps: where 8 or more of them name a mapping of the ' +
+        'target only as hex, a note on stderr says so (write 0x… for that).',
     ].join('\n'),
     width,
   ) + '\n';

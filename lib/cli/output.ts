@@ -4,6 +4,7 @@ import type { ParseArgsConfig } from 'node:util';
 
 import { SystemError } from '../common/errors';
 import { formatAddress } from '../common/format';
+import { readMaps, type MapEntry } from '../probe/probe';
 import { parseAddress as resolveAddress } from '../symbols';
 import { lookupSignal, SIGRTMAX } from '../signals/names';
 
@@ -118,6 +119,8 @@ function subject(what: string): string {
 
 const NUMBER = /^(0x[0-9a-f]+|[0-9a-f]+)$/i;
 const LEADING_NUMBER = /^\s*([0-9a-f]+)(?=\s*[+-])/i;
+/** A leading minus before a number: '-5', '- 0x10', '-7f3a'. */
+const NEGATIVE = /^\s*-\s*(0x)?[0-9a-f]/i;
 
 /** A number as the command takes it: bare hex when it has a letter a-f or a leading zero, else decimal. */
 function numberOf(text: string): bigint {
@@ -131,11 +134,18 @@ function numberOf(text: string): bigint {
  * /proc/<pid>/maps prints addresses: at least 8 digits, zero-padded); otherwise decimal. Anything else is an
  * address expression of the target ('libc.so.6!malloc+8', 'libc.so.6+0x1f00', '!cafe' for a symbol named like
  * hex), resolved by the library: a name it cannot find is bad usage, a process it cannot read a failed system call.
- * A number that starts an expression is read the same way ('7f3a1c2e4000+0x10').
+ * A number that starts an expression is read the same way ('7f3a1c2e4000+0x10'). A leading minus is refused as
+ * what it is, a negative number, not looked up as a name. With `err`, a bare all-digit number that the rule reads
+ * as decimal but that names a mapping of the target only as hex gets one note line there (decimalTrapNote): the
+ * rule stands, the output and exit status are the same, the person learns what to type.
  */
-export function parseAddress(text: string | undefined, what: string, target: number | undefined): bigint {
+export function parseAddress(text: string | undefined, what: string, target: number | undefined, err?: NodeJS.WritableStream): bigint {
   if (text === undefined || text.trim() === '') {
     throw new UsageError(`${subject(what)} must be an address (0x… or bare hex, decimal, or an expression such as libc.so.6!malloc+8). Received '${String(text)}'`);
+  }
+  // The expression syntax has no sign before its first term: without this, '-5' would be looked up as a name.
+  if (NEGATIVE.test(text)) {
+    throw new UsageError(`${subject(what)} must be an address, 0 or more: a negative number is none (0x… or bare hex, decimal, or an expression such as libc.so.6!malloc+8). Received '${text}'`);
   }
   if (!NUMBER.test(text)) {
     // The library reads '7f3a1c2e4000' as a name: give it the number this command means.
@@ -144,7 +154,33 @@ export function parseAddress(text: string | undefined, what: string, target: num
   }
   const address = numberOf(text);
   if (address > ADDRESS_MAX) throw new UsageError(`${subject(what)} must be at most 0xffffffffffffffff. Received '${text}'`);
+  if (err !== undefined) {
+    const note = decimalTrapNote(text, address, target);
+    if (note !== null) err.write(note);
+  }
   return address;
+}
+
+/**
+ * @internal The note for the one way the bare-number rule misleads: an all-digit number of 8 or more digits (as
+ * long as the maps' zero-padded addresses, which someone may have copied from them) is read as decimal, as the rule
+ * says, but only its hex reading lies in a mapping of the target. Null otherwise, and when the maps cannot be read
+ * (the command itself then says why, if it needs them).
+ */
+export function decimalTrapNote(text: string, address: bigint, target: number | undefined): string | null {
+  if (!/^\d{8,}$/.test(text) || text.startsWith('0')) return null;
+  const asHex = BigInt(`0x${text}`);
+  let maps: MapEntry[];
+  try {
+    maps = readMaps(target);
+  } catch {
+    return null;
+  }
+  const holding = (at: bigint): MapEntry | undefined => maps.find((entry) => entry.start <= at && at < entry.end);
+  const hexMapping = holding(asHex);
+  if (hexMapping === undefined || holding(address) !== undefined) return null;
+  const where = hexMapping.path === '' ? `an anonymous mapping at ${formatAddress(hexMapping.start)}` : hexMapping.path;
+  return `memprobe: note: ${text} is read as decimal (0x${address.toString(16)}, in no mapping); 0x${text} is in ${where}: write 0x${text} for that one\n`;
 }
 
 /** An address expression resolved in the target; the library's refusal said as the command's, naming the argument. */
@@ -184,16 +220,41 @@ export function parseSignal(text: string, what: string, allowZero = false): numb
   return signo;
 }
 
+/** Where a line's text starts after an option's name in a table ('  --x N  text'): that prefix, or the indent. */
+function hangingOf(line: string): string {
+  return /^(\s*(?:\S+(?: \S+)*?\s{2,})?)/.exec(line)?.[1] ?? '';
+}
+
+/**
+ * The lines of `text` with each one that continues an option's description (indented exactly to the description
+ * column of the option line before it) joined to that line: a description broken by hand in the source would
+ * otherwise keep its break at every width, beside the breaks wrapping makes ("auto colors a⏎terminal").
+ */
+function joinContinuations(text: string): string[] {
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    const previous = lines[lines.length - 1];
+    const hanging = previous === undefined ? '' : hangingOf(previous);
+    const optionRow = hanging.trim() !== '';
+    if (optionRow && line.length > hanging.length && line.startsWith(' '.repeat(hanging.length)) && line[hanging.length] !== ' ') {
+      lines[lines.length - 1] = `${previous.trimEnd()} ${line.trim()}`;
+    } else {
+      lines.push(line);
+    }
+  }
+  return lines;
+}
+
 /**
  * @internal Text wrapped to `width` columns at spaces, never inside a word; a line that starts with spaces (an
- * option's description in a table) continues under its description column.
+ * option's description in a table) continues under its description column, and a source line indented to that
+ * column is taken as part of the description above it.
  */
 export function wrap(text: string, width: number): string {
-  return text
-    .split('\n')
+  return joinContinuations(text)
     .map((line) => {
       if (line.length <= width) return line;
-      const hanging = /^(\s*(?:\S+(?: \S+)*?\s{2,})?)/.exec(line)?.[1] ?? '';
+      const hanging = hangingOf(line);
       const indent = ' '.repeat(hanging.length >= width / 2 ? 4 : hanging.length);
       const words = line.slice(hanging.length).split(' ');
       const lines: string[] = [];
@@ -212,7 +273,12 @@ export function wrap(text: string, width: number): string {
     .join('\n');
 }
 
-/** @internal JSON with bigints (addresses, offsets) as formatAddress strings. */
+/** @internal An offset (from a module's base, from a symbol) in hex as the text forms write it: 0x10, never padded. */
+export function formatOffset(offset: bigint): string {
+  return `0x${offset.toString(16)}`;
+}
+
+/** @internal JSON with bigints as formatAddress strings: a command turns its offsets into formatOffset's first. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? formatAddress(item) : item), 2) + '\n';
 }

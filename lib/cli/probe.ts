@@ -1,7 +1,7 @@
 // `memprobe fuzz`, `scan`, `probe`, `read` and `maps`.
 import * as fs from 'node:fs';
 
-import { type Command, type CommandContext, COLOR_OPTION, type ParsedValues, colorWanted, QUIET_OPTION, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
+import { type Command, type CommandContext, COLOR_OPTION, type ParsedValues, colorWanted, QUIET_OPTION, formatOffset, formatTable, parseAddress, parseCount, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson, UsageError } from './output';
 import { startProgress } from './progress-bar';
 import { SYMBOLS_OPTION, symbolOf, symbolsHelp, symbolsOf } from './symbols';
 import { formatAddress, formatSize } from '../common/format';
@@ -166,8 +166,8 @@ export const scanCommand: Command = {
     const pid = targetOf(values);
     const svg = svgPath(values);
     if (svg !== undefined && (values.start !== undefined || values.end !== undefined)) throw new UsageError('--svg draws the whole user half: it takes no --start or --end');
-    const start = values.start === undefined ? 0n : parseAddress(values.start as string, '--start', pid);
-    const end = values.end === undefined ? USER_END : parseAddress(values.end as string, '--end', pid);
+    const start = values.start === undefined ? 0n : parseAddress(values.start as string, '--start', pid, context.err);
+    const end = values.end === undefined ? USER_END : parseAddress(values.end as string, '--end', pid, context.err);
     if (start > end) throw new UsageError(`--start (${formatAddress(start)}) is past --end (${formatAddress(end)})`);
     const entries = readMaps(pid);
     const ranges = scanWithProgress(start, end, pid, entries, context);
@@ -244,9 +244,9 @@ export const probeCommand: Command = {
   options: { ...TARGET_OPTIONS, ...SYMBOLS_OPTION, json: { type: 'boolean' } },
   positionals: 2,
   requiredPositionals: 1,
-  run(values, positionals, out) {
+  run(values, positionals, out, context) {
     const pid = targetOf(values);
-    const address = parseAddress(positionals[0], 'the address', pid);
+    const address = parseAddress(positionals[0], 'the address', pid, context.err);
     const length = positionals[1] === undefined ? undefined : parseCount(positionals[1], 'the length', 0, Number.MAX_SAFE_INTEGER);
     if (length !== undefined && address + BigInt(length) > 1n << 64n) throw new UsageError('address + length passes 2^64');
     const beside = symbolsFor(values, pid);
@@ -298,7 +298,7 @@ export const readCommand: Command = {
   requiredPositionals: 2,
   run(values, positionals, out, context) {
     const pid = targetOf(values);
-    const address = parseAddress(positionals[0], 'the address', pid);
+    const address = parseAddress(positionals[0], 'the address', pid, context.err);
     const length = parseCount(positionals[1], 'the length', 0, MAX_READ);
     if (address + BigInt(length) > 1n << 64n) throw new UsageError('address + length passes 2^64');
     if (values.follow && length !== POINTER_SIZE) throw new UsageError(`--follow reads through a pointer: the length must be ${POINTER_SIZE}. Received ${length}`);
@@ -335,13 +335,13 @@ export const readCommand: Command = {
 export const mapsCommand: Command = {
   usage: `maps (${TARGET_USAGE}) [--json]`,
   summary: 'the mappings of a process, parsed from /proc/<pid>/maps',
-  help: ["  --pid N  the process", "  --self   this command's own process", '  --json   the mappings as JSON'].join('\n'),
+  help: ["  --pid N  the process", "  --self   this command's own process", '  --json   the mappings as JSON (addresses padded, the file offset not: 0x1000)'].join('\n'),
   examples: ['maps --pid 1234', 'maps --pid 1234 --json'],
   options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
   run(values, _positionals, out) {
     const entries = readMaps(targetOf(values));
     if (values.json) {
-      out.write(toJson(entries));
+      out.write(toJson(entries.map((entry) => ({ ...entry, offset: formatOffset(entry.offset) }))));
       return 0;
     }
     const rows = entries.map((entry) => [

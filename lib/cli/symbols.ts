@@ -1,6 +1,6 @@
 // `memprobe modules` and `memprobe symbolize`, and the names that --symbols prints beside an address: a process's
 // ELF objects, and where in them an address falls, as `module!symbol+offset` (itself an address expression).
-import { type Command, type CommandOptions, formatTable, parseAddress, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson } from './output';
+import { type Command, type CommandOptions, formatOffset, formatTable, parseAddress, TARGET_OPTIONS, TARGET_USAGE, targetOf, toJson } from './output';
 import { formatAddress, formatSize } from '../common/format';
 import { modules, symbolize } from '../symbols';
 import { formatSymbolized } from '../symbols/symbols';
@@ -74,7 +74,7 @@ export const symbolizeCommand: Command = {
     '  address  a number or an address expression (memprobe --help says which), as many as wanted',
     '  --pid N  the process',
     "  --self   this command's own process",
-    '  --json   an array of {address, module, offset, symbol, symbolOffset}, null where there is none',
+    '  --json   an array of {address, module, offset, symbol, symbolOffset} (offsets unpadded, 0x10), null where there is none',
     'One line per address: the address, then module!symbol+offset, module+offset where no symbol covers it, or ' +
       '? (not in any module). Each answer but ? is an expression that gives the address back. Exit status 0 ' +
       'whatever the answers; 2 when an expression names no module or symbol.',
@@ -83,13 +83,20 @@ export const symbolizeCommand: Command = {
   options: { ...TARGET_OPTIONS, json: { type: 'boolean' } },
   positionals: 4096,
   requiredPositionals: 1,
-  run(values, positionals, out) {
+  run(values, positionals, out, context) {
     const pid = targetOf(values);
-    const addresses = positionals.map((text) => parseAddress(text, 'the address', pid));
+    const addresses = positionals.map((text) => parseAddress(text, 'the address', pid, context.err));
     const places = symbolize(addresses, processOf(pid));
     if (values.json) {
-      const none = { module: null, offset: null, symbol: null, symbolOffset: null };
-      out.write(toJson(places.map((place, i) => ({ address: addresses[i], ...(place ?? none) }))));
+      // Offsets as the text form writes them (+0x10), not padded like the addresses they are added to.
+      const answers = places.map((place, i) => ({
+        address: addresses[i],
+        module: place?.module ?? null,
+        offset: place === null ? null : formatOffset(place.offset),
+        symbol: place?.symbol ?? null,
+        symbolOffset: place?.symbolOffset == null ? null : formatOffset(place.symbolOffset),
+      }));
+      out.write(toJson(answers));
       return 0;
     }
     const lines = places.map((place, i) => `${formatAddress(addresses[i])}  ${place === null ? '? (not in any module)' : formatSymbolized(place)}\n`);
