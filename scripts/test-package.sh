@@ -11,11 +11,13 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 # The newest glibc a prebuilt binary may need: the floor README.md states (its install section, "glibc 2.34+",
-# and the "C library" row of its platform table). Change the three together; docs/design.md (musl) says why 2.34.
+# and the "C library" row of its platform table: lines 25 and 382 today). Change the three together; docs/design.md
+# (the end of "musl (Alpine)") says why 2.34.
 GLIBC_FLOOR=2.34
-# 1 once the arm64 binary is built with -mbranch-protection=standard and links with the GNU property
-# "AArch64 feature: BTI" (readelf -n), which a process needs to keep BTI on after loading the addon: then a
-# linux-arm64 prebuild without it fails. 0 (the default) only prints whether the property is there.
+# 1 once the arm64 binary links with the GNU property "AArch64 feature: BTI" (readelf -n): then a linux-arm64
+# prebuild without it fails. Without the property glibc's loader maps the addon's code without BTI protection
+# (PROT_BTI), whatever pads it has. 0 (the default) only prints whether the property is there: with Debian 12's
+# cross toolchain, -mbranch-protection=standard gives the pads but not the property (its startup files are unmarked).
 CHECK_ARM64_BTI=${MEMPROBE_CHECK_ARM64_BTI:-0}
 SYSROOT_ARM64=/usr/aarch64-linux-gnu
 qemu=$(command -v qemu-aarch64) || { echo "test-package: needs qemu-aarch64 (Debian's qemu-user)" >&2; exit 1; }
@@ -68,7 +70,7 @@ notes=$(readelf -n "$work/unpacked/package/prebuilds/linux-arm64/memprobe.glibc.
 if grep -q 'AArch64 feature: .*BTI' <<<"$notes"; then
   echo "prebuilds/linux-arm64/memprobe.glibc.node: marked for BTI ($(sed -n 's/^ *Properties: *//p' <<<"$notes"))"
 elif [[ $CHECK_ARM64_BTI == 1 ]]; then
-  fail "prebuilds/linux-arm64/memprobe.glibc.node lacks the property 'AArch64 feature: BTI' (readelf -n): loading it turns BTI off"
+  fail "prebuilds/linux-arm64/memprobe.glibc.node lacks the property 'AArch64 feature: BTI' (readelf -n): its code would run without BTI protection"
 else
   echo "prebuilds/linux-arm64/memprobe.glibc.node: not marked for BTI (not required: MEMPROBE_CHECK_ARM64_BTI=$CHECK_ARM64_BTI)"
 fi
