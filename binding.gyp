@@ -81,6 +81,12 @@
           ]
         }],
         ["target_arch=='arm64'", {
+          # BTI landing pads and return-address signing. The `bti c` at each assembly routine only guards anything
+          # when the object says so in .note.gnu.property, which the compiler writes for every file it builds with
+          # this flag (the inline-assembly files included); the linker keeps the note only if every object has it,
+          # and the LTO link compiles the code again, so the link needs the flag too.
+          "cflags": ["-mbranch-protection=standard"],
+          "ldflags": ["-mbranch-protection=standard"],
           "sources": [
             "native/inspect/inspect_access_aarch64.cc",
             "native/memory/arch_aarch64.cc",
