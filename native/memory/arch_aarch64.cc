@@ -52,8 +52,8 @@ FaultAccess Decode(uint32_t word) {
     default:
       if (Bit(word, 24) || !Bit(word, 21) || Bits(word, 11, 10) == 2) return FromOpc(word);
       if (Bits(word, 11, 10) == 0) {
-        // Atomic memory operations read and write; in their space (o3 = 1) LDAPR (opc = 100) and LD64B
-        // (opc = 101) only read, ST64B (opc = 001) and ST64BV/ST64BV0 (o3 = 0) only write.
+        // Atomic memory operations read and write (o3 = 0, and SWP: o3 = 1, opc = 000). The rest of o3 = 1:
+        // LDAPR (opc = 100) and LD64B (101) only read; ST64B (001), ST64BV0 (010) and ST64BV (011) only write.
         if (Bit(word, 26)) return FaultAccess::kUnknown;
         if (Bit(word, 15) && (Bits(word, 14, 12) == 4 || Bits(word, 14, 12) == 5)) return FaultAccess::kRead;
         return FaultAccess::kWrite;
