@@ -1,6 +1,7 @@
 // A recovered fault leaves the thread as sigreturn would: its floating-point controls and, where protection keys
 // are on, its rights (PKRU). Leaving the handler without sigreturn (the fast exit, x86-64) restores them by hand,
-// so every case runs both ways out of the handler.
+// so every case runs both ways out of the handler; the fast exit's cases skip where the addon has none
+// (binding.machine.fastExit), never by the architecture's name.
 import * as fs from 'node:fs';
 
 import { binding } from '../lib/common/native';
