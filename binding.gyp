@@ -81,6 +81,15 @@
           ]
         }],
         ["target_arch=='arm64'", {
+          # BTI landing pads and PAC return-address signing in every function compiled, and the BTI/PAC property in
+          # each object's .note.gnu.property (the compiler writes it, for the inline-assembly files too): the `bti c`
+          # of each assembly routine guards only in a library marked so. The LTO link compiles the code again, so
+          # it needs the flag too. The linker marks the library only if every object linked is marked, the
+          # toolchain's startup files included: Debian 12's cross toolchain's are not, so the addon built here
+          # has no note (docs/design.md, Architectures); never force it (-z force-bti): their constructors have no
+          # pad, and a BTI-enforcing loader kills the process at load.
+          "cflags": ["-mbranch-protection=standard"],
+          "ldflags": ["-mbranch-protection=standard"],
           "sources": [
             "native/inspect/inspect_access_aarch64.cc",
             "native/memory/arch_aarch64.cc",

@@ -23,6 +23,10 @@ export interface NativeMachine {
   readonly architecture: 'x64' | 'arm64';
   readonly nonCanonicalAddresses: boolean;
   readonly topByteIgnore: boolean;
+  /** the guard can leave a handler without sigreturn on this processor (arch::kHasFastExit: x86-64) */
+  readonly fastExit: boolean;
+  /** a page mapped PROT_EXEC alone may fault a load here (x64: protection keys on; arm64: the kernel could not read one) */
+  readonly executeOnlyPages: boolean;
 }
 
 /** @internal A native subscriber to the dedicated signal thread (an opaque external). */
@@ -150,6 +154,11 @@ export interface Binding {
   };
   /** Benchmark hook: `count` recovered guarded reads of a PROT_NONE page in a row, in C; returns how many faulted. */
   _recoverFaults(count: number): number;
+  /**
+   * Test hook, present only where the chain may classify a fault by decoding the instruction (aarch64 without an
+   * esr_context record): what the decoder makes of one A64 instruction word.
+   */
+  _decodeAccess?: (word: number) => 'read' | 'write' | 'execute' | 'unknown';
   /** Test hook: whether the chain calls V8's WebAssembly trap handler directly (as if the symbol were missing). */
   _useV8TrapHandler(use: boolean): void;
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */

@@ -23,15 +23,9 @@ const { userAddressEnd: USER_END, nonCanonicalAddresses: NONCANONICAL_GAP, topBy
 const KERNEL_START = (1n << 64n) - USER_END;
 const TAG_MASK = (1n << 56n) - 1n;
 const KERNEL_HALF_BIT = 1n << 55n;
-const PKU = /\bpku\b/.test(readTextOrEmpty('/proc/cpuinfo'));
-
-function readTextOrEmpty(path: string): string {
-  try {
-    return fs.readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
+// Whether a '--x' page may fault a load: x64 with protection keys on (the kernel gives PROT_EXEC alone a key that
+// denies reads), arm64 where the kernel makes it execute-only (6.2+ with EPAN); the addon asks the machine.
+const EXECUTE_ONLY = binding.machine.executeOnlyPages;
 
 /** @internal */
 export interface Expectation {
@@ -112,8 +106,8 @@ export class MapsModel {
     const [r, w, x] = [entry.perms[0] === 'r', entry.perms[1] === 'w', entry.perms[2] === 'x'];
     if (strategy === 'syscall') return r ? 'readable' : 'protected';  // process_vm_readv wants VM_READ
     if (r || w) return 'readable';  // x86 has no write-only pages
-    // Execute-only needs a protection key on x64; arm64 kernels with EPAN (6.2+, Armv8.7) make '--x' unreadable.
-    if (x) return PKU || binding.machine.architecture === 'arm64' ? 'uncertain' : 'readable';
+    // Execute-only: the maps cannot tell a '--x' page a load may read from one it may not (protection keys).
+    if (x) return EXECUTE_ONLY ? 'uncertain' : 'readable';
     return 'protected';
   }
 

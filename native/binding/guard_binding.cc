@@ -136,6 +136,22 @@ Napi::Value StoreUnguarded(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Test hook, on architectures whose chain may decode the faulting instruction (arch.h kDecodesAccess): what the
+// decoder makes of one instruction word, 'read', 'write', 'execute' or 'unknown'.
+Napi::Value DecodeAccess(const Napi::CallbackInfo& info) {
+  switch (arch::DecodeAccessWord(info[0].As<Napi::Number>().Uint32Value())) {
+    case arch::FaultAccess::kRead:
+      return Napi::String::New(info.Env(), "read");
+    case arch::FaultAccess::kWrite:
+      return Napi::String::New(info.Env(), "write");
+    case arch::FaultAccess::kExecute:
+      return Napi::String::New(info.Env(), "execute");
+    case arch::FaultAccess::kUnknown:
+      break;
+  }
+  return Napi::String::New(info.Env(), "unknown");
+}
+
 }  // namespace
 
 void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
@@ -152,6 +168,7 @@ void InitGuard(Napi::Env env, Napi::Object exports, EnvData* data) {
                       {"_storeUnguarded", StoreUnguarded},
                       {"_ownershipChecks", OwnershipChecks},
                   });
+  if (arch::kDecodesAccess) ExportFunctions(env, exports, data, {{"_decodeAccess", DecodeAccess}});
 }
 
 }  // namespace memprobe

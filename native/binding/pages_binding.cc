@@ -103,6 +103,10 @@ void InitPages(Napi::Env env, Napi::Object exports, EnvData* data) {
   machine.Set("architecture", Napi::String::New(env, arch::kName));
   machine.Set("nonCanonicalAddresses", Napi::Boolean::New(env, arch::IsNonCanonical(arch::UserAddressEnd())));
   machine.Set("topByteIgnore", Napi::Boolean::New(env, arch::Comparable(~uintptr_t{0}) != ~uintptr_t{0}));
+  // Facts tests and the fuzzer's model key on instead of the architecture's name: whether the guard can leave a
+  // handler without sigreturn, and whether a `--x` page may fault a load.
+  machine.Set("fastExit", Napi::Boolean::New(env, arch::kHasFastExit));
+  machine.Set("executeOnlyPages", Napi::Boolean::New(env, arch::ExecuteOnlyMayBeUnreadable()));
   machine.Freeze();
   exports.Set("machine", machine);
   Napi::Object protections = Napi::Object::New(env);

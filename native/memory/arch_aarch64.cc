@@ -1,8 +1,15 @@
 // The aarch64 parts of the architecture layer that are not inline: telling a write from a read by decoding the
-// faulting instruction, where the signal frame has no esr_context record (qemu-user). Built only for
-// target_arch arm64 (binding.gyp).
+// faulting instruction, where the signal frame has no esr_context record (qemu-user), and whether execute-only
+// pages are unreadable here. Built only for target_arch arm64 (binding.gyp).
 //
-// Runs inside a signal handler: async-signal-safe only (one guarded load, then arithmetic).
+// DecodedAccess runs inside a signal handler: async-signal-safe only (one guarded load, then arithmetic).
+// ExecuteOnlyMayBeUnreadable maps a page and makes system calls: never from a handler.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common/machine.h"
 #include "memory/arch.h"
 #include "memory/guarded_access.h"
 
@@ -31,8 +38,10 @@ FaultAccess Decode(uint32_t word) {
     case 0:
       if (Bit(word, 26)) return Bit(word, 31) ? FaultAccess::kUnknown : FromLoadBit(word);  // SIMD structures
       if (Bit(word, 24)) return FaultAccess::kUnknown;
-      // Exclusives and ordered accesses say L in bit 22; compare-and-swap (o2 = 1, o1 = 1) reads and writes.
+      // Exclusives (pairs too) and ordered accesses say L in bit 22; compare-and-swap (o2 = 1, o1 = 1) and
+      // compare-and-swap pair (size 0x, o2 = 0, o1 = 1) read and write, and their L says acquire, not load.
       if (Bit(word, 23) && Bit(word, 21)) return FaultAccess::kWrite;
+      if (!Bit(word, 31) && !Bit(word, 23) && Bit(word, 21)) return FaultAccess::kWrite;
       return FromLoadBit(word);
     case 1:
       if (!Bit(word, 24)) return FaultAccess::kRead;                // LDR (literal), PRFM (literal)
@@ -43,15 +52,41 @@ FaultAccess Decode(uint32_t word) {
     default:
       if (Bit(word, 24) || !Bit(word, 21) || Bits(word, 11, 10) == 2) return FromOpc(word);
       if (Bits(word, 11, 10) == 0) {
-        // Atomic memory operations read and write, except LDAPR (o3 = 1, opc = 100).
-        if (!Bit(word, 26) && Bit(word, 15) && Bits(word, 14, 12) == 4) return FaultAccess::kRead;
-        return Bit(word, 26) ? FaultAccess::kUnknown : FaultAccess::kWrite;
+        // Atomic memory operations read and write (o3 = 0, and SWP: o3 = 1, opc = 000). The rest of o3 = 1:
+        // LDAPR (opc = 100) and LD64B (101) only read; ST64B (001), ST64BV0 (010) and ST64BV (011) only write.
+        if (Bit(word, 26)) return FaultAccess::kUnknown;
+        if (Bit(word, 15) && (Bits(word, 14, 12) == 4 || Bits(word, 14, 12) == 5)) return FaultAccess::kRead;
+        return FaultAccess::kWrite;
       }
       return Bit(word, 26) ? FaultAccess::kUnknown : FaultAccess::kRead;  // LDRAA/LDRAB
   }
 }
 
 }  // namespace
+
+FaultAccess DecodeAccessWord(uint32_t word) { return Decode(word); }
+
+// The kernel reads user memory with unprivileged loads (LDTR), which fault where a load of the process would,
+// so a write(2) to a pipe from a PROT_EXEC page fails with EFAULT exactly where that page is execute-only. Where
+// the question cannot be asked (a policy that refuses executable mappings, no pipe), the answer is "may".
+bool ExecuteOnlyMayBeUnreadable() {
+  const size_t page = GetMachine().page_size;
+  void* mapping = mmap(nullptr, page, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping == MAP_FAILED) return true;
+  bool unreadable = true;
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) == 0) {
+    ssize_t written;
+    do {
+      written = write(ends[1], mapping, 1);
+    } while (written < 0 && errno == EINTR);
+    unreadable = written != 1;
+    close(ends[0]);
+    close(ends[1]);
+  }
+  munmap(mapping, page);
+  return unreadable;
+}
 
 FaultAccess DecodedAccess(uintptr_t pc) {
   const GuardedResult instruction = memprobe_load_instruction(reinterpret_cast<const uint32_t*>(pc));

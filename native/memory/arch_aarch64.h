@@ -87,6 +87,9 @@ inline bool IsPageFaultNote(const ucontext_t* uc, uintptr_t address) {
 
 // Without a syndrome: the instruction at `pc` decoded (arch_aarch64.cc; a guarded load reads it).
 FaultAccess DecodedAccess(uintptr_t pc);
+// The decoder alone, for one instruction word (kDecodesAccess: the binding's test hook _decodeAccess).
+inline constexpr bool kDecodesAccess = true;
+FaultAccess DecodeAccessWord(uint32_t word);
 
 // `may_load`: whether the instruction may be read with a guarded load (the guard's handler has the signals and
 // they are unblocked); without it an access the syndrome does not give is kUnknown.
@@ -123,6 +126,11 @@ inline size_t FirstOutsideUserSpace(uintptr_t base, size_t length) {
 }
 
 inline bool UseFastStringCopy() { return false; }
+
+// Kernels from 6.2 on CPUs with EPAN (Armv8.7) map PROT_EXEC alone without read permission; others make it
+// readable. Nothing user space can read says which, so arch_aarch64.cc asks the kernel to read such a page once
+// (a write(2) from it: EFAULT where a load would fault). Not from a signal handler.
+bool ExecuteOnlyMayBeUnreadable();
 
 inline constexpr bool kHasFastExit = false;
 inline bool FastExitPossible(const void*) { return false; }

@@ -101,6 +101,8 @@ namespace x86_64_detail {
 uint32_t g_pkru_offset = 0;
 }
 
+bool ExecuteOnlyMayBeUnreadable() { return ProtectionKeysEnabled(); }
+
 bool FastExitPossible(const void* restorer) {
   if (restorer == nullptr || ShadowStackEnabled()) return false;
   x86_64_detail::g_pkru_offset = PkruOffset();
