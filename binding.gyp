@@ -35,6 +35,7 @@
         "native/inspect/remote_access.cc",
         "native/inspect/strings.cc",
         "native/inspect/typed_access.cc",
+        "native/memory/a64_access_decoder.cc",
         "native/memory/copy.cc",
         "native/memory/executable.cc",
         "native/memory/fault.cc",

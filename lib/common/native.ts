@@ -155,10 +155,10 @@ export interface Binding {
   /** Benchmark hook: `count` recovered guarded reads of a PROT_NONE page in a row, in C; returns how many faulted. */
   _recoverFaults(count: number): number;
   /**
-   * Test hook, present only where the chain may classify a fault by decoding the instruction (aarch64 without an
-   * esr_context record): what the decoder makes of one A64 instruction word.
+   * Test hook: what the A64 load/store decoder (which the aarch64 chain falls back on without an esr_context
+   * record) makes of one instruction word; built on every architecture.
    */
-  _decodeAccess?: (word: number) => 'read' | 'write' | 'execute' | 'unknown';
+  _decodeAccess(word: number): 'read' | 'write' | 'execute' | 'unknown';
   /** Test hook: whether the chain calls V8's WebAssembly trap handler directly (as if the symbol were missing). */
   _useV8TrapHandler(use: boolean): void;
   /** Test hook: a plain load outside the guard (a real crash on a bad address). */

@@ -14,7 +14,6 @@
 //   IsNonCanonicalTrap(signo, code), IsNonCanonical(address), FirstOutsideUserSpace(base, length)
 //   UserAddressEnd(), MappableEnd(), Comparable(address)
 //   UseFastStringCopy()           the forward copy's last argument (x86: ERMS)
-//   kDecodesAccess, DecodeAccessWord(word)  whether read-or-write can come from decoding the instruction (aarch64)
 //   ExecuteOnlyMayBeUnreadable()  a page mapped PROT_EXEC alone may fault a load here (not for signal handlers)
 //   kHasFastExit, FastExitPossible(restorer), FrameAllowsFastExit(uc), LeaveWithoutSigreturn(uc)
 // Each architecture's guarded routines live in files of their own (forward_copy_<arch>.cc, ...), chosen by

@@ -87,9 +87,6 @@ inline bool IsPageFaultNote(const ucontext_t* uc, uintptr_t address) {
 
 // Without a syndrome: the instruction at `pc` decoded (arch_aarch64.cc; a guarded load reads it).
 FaultAccess DecodedAccess(uintptr_t pc);
-// The decoder alone, for one instruction word (kDecodesAccess: the binding's test hook _decodeAccess).
-inline constexpr bool kDecodesAccess = true;
-FaultAccess DecodeAccessWord(uint32_t word);
 
 // `may_load`: whether the instruction may be read with a guarded load (the guard's handler has the signals and
 // they are unblocked); without it an access the syndrome does not give is kUnknown.
