@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 
+import { binding } from '../lib/common/native';
 import { commandFor, PACKAGE_ROOT, spawnNode, spawnNodeSync } from './helpers/child';
 import { buildFixture } from './helpers/native-fixture';
 
@@ -116,7 +117,7 @@ test('send: kill without a value, a 64-bit sival_ptr, and tgkill to one thread o
   expect(lines).toEqual([
     expect.stringMatching(/^SIGUSR2 \(12\) SI_USER from pid \d+ uid \d+$/),
     // sival_int is the low half of sival_ptr (little-endian): 0x76543210.
-    expect.stringMatching(/^SIGRTMIN\+1 \(35\) SI_QUEUE from pid \d+ uid \d+ value 1985229328 \(sival_ptr 0xfedcba9876543210\)$/),
+    expect.stringMatching(new RegExp(`^SIGRTMIN\\+1 \\(${binding.signalConstants.rtmin + 1}\\) SI_QUEUE from pid \\d+ uid \\d+ value 1985229328 \\(sival_ptr 0xfedcba9876543210\\)$`)),
     expect.stringMatching(/^SIGUSR2 \(12\) SI_TKILL from pid \d+ uid \d+$/),
   ]);
 });

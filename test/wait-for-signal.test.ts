@@ -2,6 +2,7 @@
 // waits; the signal released after, with its disposition from before; nothing lost by a loop that waits again.
 // Everything that watches or sends a signal runs in a child process.
 import { type SignalName, waitForSignal, watchSignals } from '../lib';
+import { binding } from '../lib/common/native';
 import { PACKAGE_ROOT, runChild } from './helpers/child';
 
 function expectClean(result: ReturnType<typeof runChild>): void {
@@ -18,7 +19,7 @@ sender.unref();
 memprobe.waitForSignal(['SIGRTMIN+2', 'SIGUSR2']).then((info) => console.log(JSON.stringify({ info: { ...info, valuePointer: String(info.valuePointer) }, senderPid: sender.pid, uid: process.getuid() })));`);
   expectClean(result);
   const { info, senderPid, uid } = JSON.parse(result.stdout);
-  expect(info).toEqual({ signal: 'SIGRTMIN+2', signo: 36, code: 'SI_QUEUE', pid: senderPid, uid, value: -77, valuePointer: String(2 ** 32 - 77) });
+  expect(info).toEqual({ signal: 'SIGRTMIN+2', signo: binding.signalConstants.rtmin + 2, code: 'SI_QUEUE', pid: senderPid, uid, value: -77, valuePointer: String(2 ** 32 - 77) });
 });
 
 test('a timeout resolves with null; then the signal has its disposition from before (the default: it ends the process)', () => {
