@@ -30,10 +30,13 @@ export function procFileError(error: unknown, pid: number | undefined, file: str
     try {
       binding.checkProcessReadable(pid);
     } catch (refused) {
-      return refused instanceof SystemError ? withCause(refused, opened()) : refused;
+      // Without process_vm_readv (ENOSYS: a kernel without cross-memory attach, qemu-user) nothing can be
+      // confirmed by a read: the open's own answer stands (ENOENT as ESRCH, below).
+      if (!(refused instanceof SystemError)) return refused;
+      if (refused.code !== 'ENOSYS') return withCause(refused, opened());
     }
   }
-  // A process that is there, and readable, yet without the file: it has exited in between.
+  // No /proc directory for a process the read found there (it has exited in between), or could not ask about.
   if (code === 'ENOENT' && pid !== undefined) return withCause(binding.systemError('open', constants.errno.ESRCH, pid), opened());
   return opened();
 }

@@ -108,10 +108,11 @@ SystemCallResult ReadMapList(pid_t pid, std::vector<MapEntry>* entries) {
   const int error = ReadWhole(path, &text);
   if (error != 0) {
     // A process that is gone has no maps; the maps open makes the ptrace access check a read makes. Either is the
-    // read's ESRCH or EPERM, with the open as its cause.
+    // read's ESRCH or EPERM, with the open as its cause. Where no read can be made (process_vm_readv is ENOSYS:
+    // a kernel without cross-memory attach, qemu-user), the open's own answer stands, ENOENT as ESRCH.
     if ((error == ENOENT || error == EACCES || error == EPERM) && pid != 0) {
       SystemCallResult readable = CheckProcessReadable(pid);
-      if (readable.error != 0) {
+      if (readable.error != 0 && readable.error != ENOSYS) {
         readable.cause_error = error;
         readable.cause_file = "maps";
         return readable;
