@@ -1,8 +1,8 @@
 // A reader of the parts of an ELF64 little-endian object that naming addresses needs: the file header, the program
-// headers (where the object is loaded, its build-id note, its dynamic section's DT_SONAME), the section headers, and the symbol tables (.dynsym with
-// its version table, .symtab) with their string tables. It reads from a `ByteSource`: positioned reads from a file,
-// or bytes already in memory (an object's mapped image, the vDSO), so a 100 MB executable costs its headers and
-// symbol tables, never the whole file.
+// headers (where the object is loaded, its build-id note, its dynamic section's DT_SONAME), the section headers,
+// and the symbol tables (.dynsym with its version table, .symtab) with their string tables. It reads from a
+// `ByteSource`: positioned reads from a file, or bytes already in memory (an object's mapped image, the vDSO), so a
+// 100 MB executable costs its headers and symbol tables, never the whole file.
 //
 // Why a reader of our own and not a package: the published ELF packages (elfy, elf-tools and the like) parse a
 // whole file held in one Buffer, are untyped or unmaintained, and none reads symbol versions; this is the few

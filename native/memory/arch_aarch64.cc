@@ -16,11 +16,12 @@
 
 namespace memprobe::arch {
 
+namespace {
 
 // The kernel reads user memory with unprivileged loads (LDTR), which fault where a load of the process would,
 // so a write(2) to a pipe from a PROT_EXEC page fails with EFAULT exactly where that page is execute-only. Where
 // the question cannot be asked (a policy that refuses executable mappings, no pipe), the answer is "may".
-bool ExecuteOnlyMayBeUnreadable() {
+bool AskKernelExecuteOnly() {
   const size_t page = GetMachine().page_size;
   void* mapping = mmap(nullptr, page, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mapping == MAP_FAILED) return true;
@@ -36,6 +37,15 @@ bool ExecuteOnlyMayBeUnreadable() {
     close(ends[1]);
   }
   munmap(mapping, page);
+  return unreadable;
+}
+
+}  // namespace
+
+// Asked once per process: every environment's addon load (each worker's too) reads the answer, which is the
+// kernel's and cannot change.
+bool ExecuteOnlyMayBeUnreadable() {
+  static const bool unreadable = AskKernelExecuteOnly();
   return unreadable;
 }
 

@@ -95,7 +95,6 @@ inline bool UseFastStringCopy() { return x86_64_detail::g_has_erms; }
 // made PROT_EXEC alone a key that denies reads; without them `--x` reads as `r-x`. Not from a signal handler.
 bool ExecuteOnlyMayBeUnreadable();
 
-
 // Leaving the handler without rt_sigreturn (guard.h): restores the routine's callee-saved registers, stack
 // pointer, rax, rdx, MXCSR, x87 control word and, where protection keys are on, PKRU from the frame and jumps
 // to its RIP.
